@@ -19,4 +19,4 @@ export {
   type VerifyKey,
 } from "./signer";
 export { forgeSigner } from "./forge-signer";
-export { encodeForCharset, signParams, verifyParams, type VerifyParamsResult } from "./params";
+export { encodeForCharset, signParams, verifyParams, type SignedParams, type VerifyParamsResult } from "./params";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalize } from "./canonical";
 import { forgeSigner } from "./forge-signer";
 import { generateRsaKeyPair, parsePrivateKey, parsePublicKey, toBareBase64 } from "./keys";
-import { signParams, verifyParams } from "./params";
+import { signParams, verifyParams, type SignedParams } from "./params";
 import { nodeCryptoSigner, type Signer } from "./signer";
 
 const MD5_KEY = "0123456789abcdefghijklmnopqrstuv";
@@ -117,7 +117,7 @@ describe("RSA and RSA2", () => {
   });
 
   it("accepts a sign whose + arrived as a space", () => {
-    let signed: Record<string, string> | undefined;
+    let signed: SignedParams | undefined;
     // Find a signature that contains a '+', so the test really exercises the repair.
     for (let i = 0; i < 200 && !signed?.sign.includes("+"); i++) {
       signed = signParams({ ...V3_FIELDS, notify_id: `n${i}` }, "RSA2", { privateKey: merchantPrivate });
