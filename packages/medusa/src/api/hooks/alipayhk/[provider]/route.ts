@@ -1,0 +1,68 @@
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http";
+import type { IPaymentModuleService, Logger } from "@medusajs/framework/types";
+import { ContainerRegistrationKeys, MedusaError, Modules, PaymentActions } from "@medusajs/framework/utils";
+import { processPaymentWorkflow } from "@medusajs/medusa/core-flows";
+
+/** `alipayhk-qr_alipayhk` or `pp_alipayhk-qr_alipayhk` → `pp_alipayhk-qr_alipayhk`; anything else → undefined. */
+export function toAlipayProviderId(param: string | undefined): string | undefined {
+  if (!param) return undefined;
+  const id = param.startsWith("pp_") ? param : `pp_${param}`;
+  return /^pp_alipayhk-(qr|barcode)(_[A-Za-z0-9-]+)?$/.test(id) ? id : undefined;
+}
+
+function answer(res: MedusaResponse, status: number, body: "success" | "fail"): void {
+  res.status(status).setHeader("content-type", "text/plain; charset=utf-8");
+  res.send(body);
+}
+
+/**
+ * Alipay's asynchronous notification (`notify_url`). Medusa's own `/hooks/payment/:provider`
+ * answers `OK`, which Alipay takes as a failure and retries for a day, so this route:
+ * 1. hands the raw bytes to the provider's `getWebhookActionAndData`, which verifies the signature
+ *    before reading anything (a bad signature is answered 400 `fail`);
+ * 2. runs Medusa's `processPaymentWorkflow` (authorize + capture the session, complete the cart into
+ *    an order) synchronously, the same path Medusa's webhook subscriber takes;
+ * 3. answers `success` only once that is recorded. A repeated notification finds the payment
+ *    already captured and the order already placed, and is answered `success` again.
+ */
+export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<void> {
+  const logger = req.scope.resolve<Logger>(ContainerRegistrationKeys.LOGGER);
+  const providerId = toAlipayProviderId(req.params.provider);
+  if (!providerId) {
+    answer(res, 404, "fail");
+    return;
+  }
+  const rawBody = (req as MedusaRequest & { rawBody?: Buffer }).rawBody;
+  if (!rawBody || rawBody.length === 0) {
+    answer(res, 400, "fail");
+    return;
+  }
+
+  const paymentModule = req.scope.resolve<IPaymentModuleService>(Modules.PAYMENT);
+  let result;
+  try {
+    result = await paymentModule.getWebhookActionAndData({
+      provider: providerId,
+      payload: {
+        data: (req.body ?? {}) as Record<string, unknown>,
+        rawData: rawBody,
+        headers: req.headers as Record<string, unknown>,
+      },
+    });
+  } catch (error) {
+    const type = (error as { type?: string }).type;
+    if (type === MedusaError.Types.INVALID_DATA || type === MedusaError.Types.NOT_FOUND) {
+      logger.warn(`alipayhk notify (${providerId}) rejected: ${(error as Error).message}`);
+      answer(res, type === MedusaError.Types.NOT_FOUND ? 404 : 400, "fail");
+      return;
+    }
+    throw error;
+  }
+
+  const settles =
+    result.action === PaymentActions.SUCCESSFUL || result.action === PaymentActions.AUTHORIZED;
+  if (settles && result.data?.session_id) {
+    await processPaymentWorkflow(req.scope).run({ input: result });
+  }
+  answer(res, 200, "success");
+}
