@@ -1,0 +1,7 @@
+export { createQrPayment, checkPartnerTransId, type CreateQrPaymentInput, type QrPayment } from "./qr";
+export { payByBarcode, resolveOpenCharge, type BarcodePaymentResult, type BarcodeRecovery, type BarcodeStep, type PayByBarcodeInput } from "./barcode";
+export { refundReturn, derivePartnerRefundId, type RefundReturnInput, type RefundReturnResult, type RefundRetry } from "./refund";
+export { cancelOrder, type CancelOrderInput, type CancelOrderResult, type CancelRetry } from "./cancel";
+export { getPaymentStatus, toNeutralStatus, type NeutralStatus, type PaymentStatusResult } from "./status";
+export { sweepOpenTrades, type OpenRefund, type OpenTrade, type SweepDecision, type SweepOptions } from "./sweep";
+export { leavesOutcomeOpen, backoff } from "./retry";
