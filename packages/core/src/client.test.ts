@@ -71,7 +71,7 @@ describe("requests", () => {
   });
 
   it("normalises spot.pay results", async () => {
-    const codes = [
+    const codes: Array<Record<string, string>> = [
       { result_code: "SUCCESS", partner_trans_id: "p1", trans_amount: "12.30", payment_inst: "ALIPAYCN", alipay_pay_time: "20240101120000" },
       { result_code: "FAILED", partner_trans_id: "p1", error: "BUYER_BALANCE_NOT_ENOUGH" },
       { result_code: "UNKNOW", partner_trans_id: "p1", error: "SYSTEM_ERROR" },
