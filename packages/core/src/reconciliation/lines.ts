@@ -1,0 +1,149 @@
+import { isUtf8 } from "node:buffer";
+import { createReadStream } from "node:fs";
+import iconv from "iconv-lite";
+
+/** Text encodings Alipay's files come in: UTF-8 (with or without BOM), or GBK from older systems. */
+export type ReconEncoding = "utf8" | "gbk";
+
+/**
+ * Where a file's bytes come from: a path, a Node stream (an SFTP download, stdin), any async
+ * iterable of chunks, or bytes already in memory.
+ */
+export type ReconSource = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
+
+/** A line longer than the limit; its bytes were skipped, never held. */
+export class OverlongLine {
+  constructor(readonly bytes: number) {}
+}
+
+/** A decoded line (without its `\n` or `\r\n`), or the marker of a line too long to keep. */
+export type DecodedLine = string | OverlongLine;
+
+export interface LineDecoderOptions {
+  readonly encoding: "auto" | ReconEncoding;
+  /** Bytes a line may take before it is skipped as overlong; bounds memory on garbage input. */
+  readonly maxLineBytes: number;
+  readonly onBytes?: (bytes: number) => void;
+}
+
+/** What the decoder found out while reading; filled in as it goes. */
+export interface LineDecoderState {
+  /** `gbk` once any line needed it; `utf8` otherwise. */
+  encoding: ReconEncoding;
+  bom: boolean;
+  bytesRead: number;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 13;
+
+/** Opens a source as chunks; a path is streamed, never read whole. */
+export function sourceChunks(source: ReconSource): AsyncIterable<Uint8Array | string> {
+  if (typeof source === "string") return createReadStream(source, { highWaterMark: 1 << 16 });
+  if (source instanceof Uint8Array) return (async function* () { yield source; })();
+  return source as AsyncIterable<Uint8Array | string>;
+}
+
+/**
+ * Splits bytes into lines before decoding them, a chunk's worth of lines at a time. Splitting on
+ * the byte 0x0A is safe in UTF-8 and in GBK (no multi-byte character contains it), whereas `|`
+ * (0x7C) can be the second byte of a GBK character, so fields are split only after decoding.
+ * In "auto" mode a run of lines that is not valid UTF-8 is decoded as GBK.
+ *
+ * Memory: one chunk plus one partial line, whatever the file size.
+ */
+export async function* decodeLines(
+  chunks: AsyncIterable<Uint8Array | string>,
+  options: LineDecoderOptions,
+  state: LineDecoderState,
+): AsyncGenerator<DecodedLine[]> {
+  let pending: Buffer | null = null;
+  let bomChecked = false;
+  let skippedBytes = -1; // ≥ 0 while skipping the rest of an overlong line
+  for await (const raw of chunks) {
+    let chunk = toBuffer(raw);
+    state.bytesRead += chunk.length;
+    options.onBytes?.(chunk.length);
+    if (skippedBytes >= 0) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        skippedBytes += chunk.length;
+        continue;
+      }
+      yield [new OverlongLine(skippedBytes + nl)];
+      skippedBytes = -1;
+      chunk = chunk.subarray(nl + 1);
+    }
+    let buf: Buffer = pending === null ? chunk : Buffer.concat([pending, chunk]);
+    pending = null;
+    if (!bomChecked) {
+      if (buf.length < 3) {
+        pending = buf;
+        continue;
+      }
+      buf = stripBom(buf, state);
+      bomChecked = true;
+    }
+    const last = buf.lastIndexOf(NEWLINE);
+    if (last < 0) {
+      if (buf.length > options.maxLineBytes) skippedBytes = buf.length;
+      else pending = buf;
+      continue;
+    }
+    if (last + 1 < buf.length) pending = buf.subarray(last + 1);
+    yield splitDecoded(decode(buf.subarray(0, last), options.encoding, state));
+  }
+  if (skippedBytes >= 0) {
+    yield [new OverlongLine(skippedBytes)];
+  } else if (pending !== null && pending.length > 0) {
+    if (!bomChecked) pending = stripBom(pending, state);
+    yield splitDecoded(decode(pending, options.encoding, state));
+  }
+}
+
+function toBuffer(raw: Uint8Array | string): Buffer {
+  if (typeof raw === "string") return Buffer.from(raw, "utf8");
+  return Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+function stripBom(buf: Buffer, state: LineDecoderState): Buffer {
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+    state.bom = true;
+    return buf.subarray(3);
+  }
+  if (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
+    throw new UnsupportedEncodingError("UTF-16");
+  }
+  return buf;
+}
+
+function decode(bytes: Buffer, encoding: "auto" | ReconEncoding, state: LineDecoderState): string {
+  if (encoding === "gbk") {
+    state.encoding = "gbk";
+    return iconv.decode(bytes, "gbk");
+  }
+  const text = bytes.toString("utf8");
+  // U+FFFD is where UTF-8 decoding failed (or, rarely, a real U+FFFD): only then check the bytes.
+  if (encoding === "auto" && text.includes("\uFFFD") && !isUtf8(bytes)) {
+    state.encoding = "gbk";
+    return iconv.decode(bytes, "gbk");
+  }
+  return text;
+}
+
+function splitDecoded(text: string): string[] {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.charCodeAt(line.length - 1) === CARRIAGE_RETURN) lines[i] = line.slice(0, -1);
+  }
+  return lines;
+}
+
+/** Thrown for a byte-order mark of an encoding Alipay does not use. */
+export class UnsupportedEncodingError extends Error {
+  override readonly name = "UnsupportedEncodingError";
+  constructor(readonly encoding: string) {
+    super(`the file is ${encoding} (byte-order mark); expected UTF-8 or GBK`);
+  }
+}

@@ -1,0 +1,339 @@
+import { formatAmount, type MinorUnits } from "../amount";
+import type { StoreLedger, StoreOrder, StoreRefund } from "./orders";
+import type { ReconFileKind, ReconRecord, ReconRecordType } from "./records";
+import { ReconTotalsBuilder, type ReconTotals } from "./totals";
+
+/** What Alipay's files show for an order or refund. */
+export type AlipayState = "paid" | "reversed" | "refunded";
+
+/** An order or refund on which the store and Alipay agree. */
+export interface ReconMatch {
+  readonly subject: "order" | "refund";
+  /** `partner_trans_id` or `partner_refund_id`. */
+  readonly id: string;
+  readonly amount: MinorUnits;
+  readonly currency: string;
+  readonly alipayState: AlipayState;
+  readonly transactionId: string | null;
+}
+
+/** The kinds of disagreement, as they appear in the JSON report. */
+export type ReconDiscrepancyKind =
+  | "missing_from_file"
+  | "orphan"
+  | "amount_mismatch"
+  | "refund_not_executed"
+  | "status_mismatch"
+  | "duplicate";
+
+/** One disagreement, in one shape for every kind so a table or a JSON consumer can list them together. */
+export interface ReconDiscrepancy {
+  readonly kind: ReconDiscrepancyKind;
+  readonly subject: "order" | "refund" | "record";
+  /** `partner_trans_id` / `partner_refund_id` as in the store or the file. */
+  readonly id: string;
+  readonly storeAmount: MinorUnits | null;
+  readonly storeCurrency: string | null;
+  readonly storeStatus: string | null;
+  readonly alipayAmount: MinorUnits | null;
+  readonly alipayCurrency: string | null;
+  readonly alipayType: ReconRecordType | null;
+  readonly transactionId: string | null;
+  /** `file:line` of the Alipay record concerned, when there is one. */
+  readonly where: string | null;
+  /** One readable sentence. */
+  readonly detail: string;
+}
+
+/** The result of reconciling Alipay's files with the store. */
+export interface ReconMatchReport {
+  /** The GMT+8 days the store's orders and refunds were held to, or "all". */
+  readonly days: readonly string[] | "all";
+  readonly records: number;
+  readonly storeOrders: number;
+  readonly storeRefunds: number;
+  readonly matched: readonly ReconMatch[];
+  /** Paid in the store, no payment in the files. */
+  readonly missingFromFile: readonly ReconDiscrepancy[];
+  /** Money at Alipay (payments, refunds, reversals) with no store order or refund. */
+  readonly orphans: readonly ReconDiscrepancy[];
+  readonly amountMismatches: readonly ReconDiscrepancy[];
+  /** Refunds the store recorded as done that Alipay did not execute. */
+  readonly refundsNotExecuted: readonly ReconDiscrepancy[];
+  /** Store and Alipay disagree on what happened (e.g. canceled in the store, paid at Alipay). */
+  readonly statusMismatches: readonly ReconDiscrepancy[];
+  /** The same record twice in files of the same kind. */
+  readonly duplicates: readonly ReconDiscrepancy[];
+  /** Store orders and refunds dated outside `days`: they belong to other files. */
+  readonly outsidePeriod: { readonly orders: number; readonly refunds: number };
+  /** Fees and net settlement per day: from the settlement records when any were given, else the transaction records. */
+  readonly totals: ReconTotals;
+  readonly totalsSource: ReconFileKind | null;
+  readonly discrepancyCount: number;
+}
+
+/** Options of `matchReconciliation`. */
+export interface ReconMatchOptions {
+  /**
+   * GMT+8 days the files cover. Store orders and refunds dated on other days are left out (not
+   * "missing"), since they belong to other files. By default: the header dates given here plus
+   * every record's payment day. `"all"` holds every order and refund to the files.
+   */
+  readonly days?: readonly string[] | "all";
+  /**
+   * Days added to those of the records, e.g. the header dates of transaction files (an empty file
+   * for day T still means "nothing was paid on T"). Read after the records are consumed.
+   */
+  readonly extraDays?: readonly string[];
+}
+
+/** The part of a record matching keeps: far smaller than the record, for files of millions of lines. */
+interface AlipayEntry {
+  readonly kind: ReconFileKind;
+  readonly type: ReconRecordType;
+  readonly partnerTransactionId: string;
+  readonly transactionId: string;
+  readonly amount: MinorUnits;
+  readonly currency: string;
+  readonly where: string;
+}
+
+/**
+ * Reconciles Alipay's transaction and/or settlement records with the store's orders and refunds.
+ * Payments match orders by `partner_trans_id`, refunds match store refunds by `partner_refund_id`,
+ * reversals and cancels attach to their trade by Alipay's transaction id. A record present in both
+ * a transaction and a settlement file counts once. Store data can come from `loadStoreLedger` or
+ * straight from an adapter.
+ *
+ * @example
+ * const file = await openReconciliationFile(path);
+ * if (file.outcome === "records") {
+ *   const report = await matchReconciliation(file, await loadStoreLedger("orders.csv"));
+ *   process.exitCode = report.discrepancyCount > 0 ? 1 : 0;
+ * }
+ */
+export async function matchReconciliation(
+  records: AsyncIterable<ReconRecord> | Iterable<ReconRecord>,
+  ledger: StoreLedger,
+  options: ReconMatchOptions = {},
+): Promise<ReconMatchReport> {
+  const payments = new Map<string, AlipayEntry[]>();
+  const refunds = new Map<string, AlipayEntry[]>();
+  const reversals = new Map<string, AlipayEntry[]>(); // by Alipay transaction id
+  const paymentIdByTransaction = new Map<string, string>();
+  const seen = new Map<string, ReconFileKind>();
+  const duplicates: ReconDiscrepancy[] = [];
+  const transactionTotals = new ReconTotalsBuilder();
+  const settlementTotals = new ReconTotalsBuilder();
+  let settlementCount = 0;
+  let recordCount = 0;
+  const recordDays = new Set<string>();
+
+  for await (const record of records) {
+    recordCount++;
+    if (record.kind === "settlement") {
+      settlementCount++;
+      settlementTotals.add(record);
+    } else {
+      transactionTotals.add(record);
+    }
+    recordDays.add(record.paymentTime.slice(0, 10));
+    const entry: AlipayEntry = {
+      kind: record.kind,
+      type: record.type,
+      partnerTransactionId: record.partnerTransactionId,
+      transactionId: record.transactionId,
+      amount: Math.abs(record.amount),
+      currency: record.currency,
+      where: `${record.file}:${record.line}`,
+    };
+    const bucket = entry.type === "PAYMENT" ? "pay" : entry.type === "REFUND" ? "refund" : "reverse";
+    const key = `${bucket}|${entry.partnerTransactionId}|${entry.transactionId}`;
+    const firstKind = seen.get(key);
+    if (firstKind === record.kind) {
+      duplicates.push(discrepancy("duplicate", "record", entry.partnerTransactionId, null, entry, `${entry.type} ${entry.partnerTransactionId} appears twice in the ${record.kind} files`));
+      continue;
+    }
+    if (firstKind !== undefined) continue; // the same record seen in the other kind of file
+    seen.set(key, record.kind);
+    if (bucket === "pay") {
+      push(payments, entry.partnerTransactionId, entry);
+      paymentIdByTransaction.set(entry.transactionId, entry.partnerTransactionId);
+    } else if (bucket === "refund") {
+      push(refunds, entry.partnerTransactionId, entry);
+    } else {
+      push(reversals, entry.transactionId, entry);
+    }
+  }
+  // A cancel may come without its payment (paid and cancelled the same day): find it by the order id.
+  const reversalsByPartnerId = new Map<string, string[]>();
+  for (const [transactionId, entries] of reversals) {
+    for (const entry of entries) push(reversalsByPartnerId, entry.partnerTransactionId, transactionId);
+  }
+
+  // extraDays is read only now, so a caller can add the dates of the files as it streams them.
+  for (const day of options.extraDays ?? []) recordDays.add(day);
+  const days = options.days ?? [...recordDays].sort();
+  const inPeriod = (date: string | null): boolean => days === "all" || date === null || days.includes(date);
+  const storeRefundIds = new Set(ledger.refunds.map((refund) => refund.id));
+  // A settlement file writes a cancelled trade as R with its transaction id as the partner id (spec §5.3).
+  for (const [id, entries] of [...refunds]) {
+    if (storeRefundIds.has(id) || !paymentIdByTransaction.has(id) || entries.some((e) => e.transactionId !== id)) continue;
+    refunds.delete(id);
+    for (const entry of entries) push(reversals, id, entry);
+  }
+
+  const matched: ReconMatch[] = [];
+  const missingFromFile: ReconDiscrepancy[] = [];
+  const amountMismatches: ReconDiscrepancy[] = [];
+  const statusMismatches: ReconDiscrepancy[] = [];
+  const refundsNotExecuted: ReconDiscrepancy[] = [];
+  const outsidePeriod = { orders: 0, refunds: 0 };
+
+  for (const order of ledger.orders) {
+    const paid = payments.get(order.id) ?? [];
+    payments.delete(order.id);
+    const reversed: AlipayEntry[] = [];
+    const tradeIds = new Set([...paid.map((entry) => entry.transactionId), ...(reversalsByPartnerId.get(order.id) ?? [])]);
+    for (const transactionId of tradeIds) {
+      reversed.push(...(reversals.get(transactionId) ?? []));
+      reversals.delete(transactionId);
+    }
+    const first = paid[0] ?? reversed[0];
+    const storePaid = order.status === "paid" || order.status === "refunded";
+    if (first === undefined) {
+      if (!storePaid) continue;
+      if (!inPeriod(order.date)) {
+        outsidePeriod.orders++;
+        continue;
+      }
+      missingFromFile.push(
+        orderDiscrepancy("missing_from_file", order, null, `paid in the store${order.date ? ` on ${order.date}` : ""}, no PAYMENT in the files`),
+      );
+      continue;
+    }
+    const alipayState: AlipayState = reversed.length > 0 ? "reversed" : "paid";
+    // "refunded" in the store and reversed at Alipay agree: the buyer has the money back either way.
+    if (order.status === "paid" && alipayState === "reversed") {
+      statusMismatches.push(orderDiscrepancy("status_mismatch", order, reversed[0]!, `${order.status} in the store, ${reversed[0]!.type} at Alipay (money returned to the buyer)`));
+      continue;
+    }
+    if (!storePaid && alipayState === "paid") {
+      statusMismatches.push(orderDiscrepancy("status_mismatch", order, first, `${order.status} in the store, paid at Alipay`));
+      continue;
+    }
+    if (alipayState === "paid") {
+      const total = paid.reduce((sum, entry) => sum + entry.amount, 0);
+      if (total !== order.amount || first.currency !== order.currency) {
+        amountMismatches.push(
+          orderDiscrepancy(
+            "amount_mismatch",
+            order,
+            { ...first, amount: total },
+            `store ${order.currency} ${formatAmount(order.amount)}, Alipay ${first.currency} ${formatAmount(total)}`,
+          ),
+        );
+        continue;
+      }
+    }
+    matched.push({ subject: "order", id: order.id, amount: order.amount, currency: order.currency, alipayState, transactionId: first.transactionId });
+  }
+
+  for (const refund of ledger.refunds) {
+    const done = refunds.get(refund.id) ?? [];
+    refunds.delete(refund.id);
+    const first = done[0];
+    if (first === undefined) {
+      if (refund.status !== "succeeded") continue;
+      if (!inPeriod(refund.date)) {
+        outsidePeriod.refunds++;
+        continue;
+      }
+      refundsNotExecuted.push(
+        refundDiscrepancy("refund_not_executed", refund, null, `refunded in the store${refund.date ? ` on ${refund.date}` : ""}, no REFUND in the files`),
+      );
+      continue;
+    }
+    if (refund.status !== "succeeded") {
+      statusMismatches.push(refundDiscrepancy("status_mismatch", refund, first, `refund ${refund.status} in the store, executed at Alipay`));
+      continue;
+    }
+    const total = done.reduce((sum, entry) => sum + entry.amount, 0);
+    if (total !== refund.amount || first.currency !== refund.currency) {
+      amountMismatches.push(
+        refundDiscrepancy("amount_mismatch", refund, { ...first, amount: total }, `store refund ${refund.currency} ${formatAmount(refund.amount)}, Alipay ${first.currency} ${formatAmount(total)}`),
+      );
+      continue;
+    }
+    matched.push({ subject: "refund", id: refund.id, amount: refund.amount, currency: refund.currency, alipayState: "refunded", transactionId: first.transactionId });
+  }
+
+  const orphans: ReconDiscrepancy[] = [];
+  for (const group of [payments, refunds, reversals]) {
+    for (const entries of group.values()) {
+      for (const entry of entries) {
+        const what = entry.type === "PAYMENT" ? "no store order" : entry.type === "REFUND" ? "no store refund" : "no store order";
+        orphans.push(discrepancy("orphan", "record", entry.partnerTransactionId, null, entry, `${entry.type} at Alipay, ${what} with this id`));
+      }
+    }
+  }
+
+  const totalsSource: ReconFileKind | null = settlementCount > 0 ? "settlement" : recordCount > 0 ? "transaction" : null;
+  const discrepancyCount =
+    missingFromFile.length + orphans.length + amountMismatches.length + refundsNotExecuted.length + statusMismatches.length + duplicates.length;
+  return {
+    days,
+    records: recordCount,
+    storeOrders: ledger.orders.length,
+    storeRefunds: ledger.refunds.length,
+    matched,
+    missingFromFile,
+    orphans,
+    amountMismatches,
+    refundsNotExecuted,
+    statusMismatches,
+    duplicates,
+    outsidePeriod,
+    totals: (totalsSource === "settlement" ? settlementTotals : transactionTotals).result(),
+    totalsSource,
+    discrepancyCount,
+  };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+function discrepancy(
+  kind: ReconDiscrepancyKind,
+  subject: ReconDiscrepancy["subject"],
+  id: string,
+  store: { amount: MinorUnits; currency: string; status: string } | null,
+  entry: AlipayEntry | null,
+  detail: string,
+): ReconDiscrepancy {
+  return {
+    kind,
+    subject,
+    id,
+    storeAmount: store?.amount ?? null,
+    storeCurrency: store?.currency ?? null,
+    storeStatus: store?.status ?? null,
+    alipayAmount: entry?.amount ?? null,
+    alipayCurrency: entry?.currency ?? null,
+    alipayType: entry?.type ?? null,
+    transactionId: entry?.transactionId ?? null,
+    where: entry?.where ?? null,
+    detail,
+  };
+}
+
+function orderDiscrepancy(kind: ReconDiscrepancyKind, order: StoreOrder, entry: AlipayEntry | null, detail: string): ReconDiscrepancy {
+  return discrepancy(kind, "order", order.id, order, entry, detail);
+}
+
+function refundDiscrepancy(kind: ReconDiscrepancyKind, refund: StoreRefund, entry: AlipayEntry | null, detail: string): ReconDiscrepancy {
+  return discrepancy(kind, "refund", refund.id, refund, entry, detail);
+}
