@@ -1,0 +1,13 @@
+export { loadConfig, ConfigError, CONFIG_VARIABLES } from "./config.js";
+export type { BridgeConfig, AlipayEnvConfig, LatePaymentPolicy, AlipaySignType } from "./config.js";
+export { WooClient } from "./woo/client.js";
+export type { WooClientOptions, ListOrdersQuery, MarkPaidInput, RecordedRefundInput, CreateWebhookInput } from "./woo/client.js";
+export { WooError, toWooError, redactSecrets } from "./woo/errors.js";
+export type * from "./woo/types.js";
+export { WC_ORDER_STATUSES } from "./woo/types.js";
+export { BridgeStore, openStore } from "./store.js";
+export type { TradeRecord, TradeStatus, OrderRecord, OrderState, RefundRecord, RefundOrigin, RefundStatus, BridgeStoreOptions } from "./store.js";
+export { verifyWooWebhook, signWooWebhookBody, WooWebhookRejected } from "./webhook.js";
+export type { WooWebhookEvent } from "./webhook.js";
+export { wooWebhookRoute } from "./http/webhook-route.js";
+export type { WooWebhookRouteOptions } from "./http/webhook-route.js";

@@ -1,0 +1,450 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+
+/**
+ * The bridge's own memory, in one SQLite file, so that a restart loses nothing: which Alipay trades
+ * belong to which WooCommerce order, which one paid, which refunds were executed, which
+ * notifications were seen. WooCommerce cannot hold this reliably (refund meta can only be written at
+ * creation, and webhooks are hints), and Alipay knows nothing about WooCommerce ids.
+ */
+
+/** One Alipay trade (a precreate QR or a barcode payment) made for a WooCommerce order. */
+export interface TradeRecord {
+  /** Alipay `out_trade_no` / `partner_trans_id`. */
+  partnerTransId: string;
+  orderId: number;
+  kind: "qr" | "barcode";
+  amountCents: number;
+  qrCode: string | null;
+  /** ISO-8601 UTC. */
+  expiresAt: string | null;
+  status: TradeStatus;
+  alipayTransId: string | null;
+  paidAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * `open`: may still be paid. `paid`: money taken. `closed`: unpaid and closed/expired.
+ * `reversed`: paid, then cancelled the same day. `refunded`: paid, then refunded in full by the
+ * bridge. `failed`: Alipay refused it. `unresolved`: outcome unknown, kept for the sweep.
+ */
+export type TradeStatus = "open" | "paid" | "closed" | "reversed" | "refunded" | "failed" | "unresolved";
+
+/**
+ * What the bridge knows about a WooCommerce order. `awaiting`: unpaid. `paid`: one trade paid and
+ * WooCommerce records it. `late_refunded` / `late_flagged`: money arrived after WooCommerce stopped
+ * taking payment and the late-payment policy ran. `cancelled`: cancelled in WooCommerce and at Alipay.
+ */
+export type OrderState = "awaiting" | "paid" | "late_refunded" | "late_flagged" | "cancelled";
+
+export interface OrderRecord {
+  orderId: number;
+  orderKey: string;
+  amountCents: number;
+  state: OrderState;
+  /** The trade whose payment WooCommerce records. */
+  paidTransId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type RefundOrigin = "woocommerce" | "bridge";
+export type RefundStatus = "pending" | "succeeded" | "failed";
+
+export interface RefundRecord {
+  /** `wc-{order}-{refund}` for a WooCommerce refund, or a bridge id such as `late-{partnerTransId}`. */
+  refundKey: string;
+  orderId: number;
+  partnerTransId: string;
+  /** The WooCommerce refund this executes (origin `woocommerce`), or the one recording it (origin `bridge`). */
+  wcRefundId: number | null;
+  amountCents: number;
+  origin: RefundOrigin;
+  status: RefundStatus;
+  partnerRefundId: string | null;
+  tries: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE orders (
+    order_id      INTEGER PRIMARY KEY,
+    order_key     TEXT    NOT NULL,
+    amount_cents  INTEGER NOT NULL,
+    state         TEXT    NOT NULL DEFAULT 'awaiting',
+    paid_trans_id TEXT,
+    created_at    TEXT    NOT NULL,
+    updated_at    TEXT    NOT NULL
+  );
+  CREATE TABLE trades (
+    partner_trans_id TEXT    PRIMARY KEY,
+    order_id         INTEGER NOT NULL,
+    kind             TEXT    NOT NULL CHECK (kind IN ('qr', 'barcode')),
+    amount_cents     INTEGER NOT NULL,
+    qr_code          TEXT,
+    expires_at       TEXT,
+    status           TEXT    NOT NULL DEFAULT 'open',
+    alipay_trans_id  TEXT,
+    paid_at          TEXT,
+    created_at       TEXT    NOT NULL,
+    updated_at       TEXT    NOT NULL
+  );
+  CREATE INDEX trades_by_order ON trades (order_id);
+  CREATE INDEX trades_by_status ON trades (status);
+  CREATE TABLE refunds (
+    refund_key        TEXT    PRIMARY KEY,
+    order_id          INTEGER NOT NULL,
+    partner_trans_id  TEXT    NOT NULL,
+    wc_refund_id      INTEGER UNIQUE,
+    amount_cents      INTEGER NOT NULL,
+    origin            TEXT    NOT NULL CHECK (origin IN ('woocommerce', 'bridge')),
+    status            TEXT    NOT NULL DEFAULT 'pending',
+    partner_refund_id TEXT,
+    tries             INTEGER NOT NULL DEFAULT 0,
+    last_error        TEXT,
+    created_at        TEXT    NOT NULL,
+    updated_at        TEXT    NOT NULL
+  );
+  CREATE INDEX refunds_by_order ON refunds (order_id);
+  CREATE TABLE notifications (
+    notify_id        TEXT PRIMARY KEY,
+    partner_trans_id TEXT,
+    trade_status     TEXT,
+    received_at      TEXT NOT NULL
+  );
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];
+
+export interface BridgeStoreOptions {
+  /** File path, or `:memory:` for tests. */
+  path: string;
+  now?: () => Date;
+}
+
+/**
+ * @example
+ * const store = openStore({ path: "./.data/alipayhk-woo.sqlite" });
+ * store.upsertOrder({ orderId: 727, orderKey: "wc_order_x", amountCents: 2935 });
+ */
+export class BridgeStore {
+  readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  constructor(options: BridgeStoreOptions) {
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    this.now = options.now ?? (() => new Date());
+    this.migrate();
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (all or nothing). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- orders -------------------------------------------------------------------------------
+
+  /** Creates the order record if missing; keeps the existing one (and its state) otherwise. */
+  upsertOrder(input: { orderId: number; orderKey: string; amountCents: number }): OrderRecord {
+    const ts = this.ts();
+    this.db
+      .prepare(
+        `INSERT INTO orders (order_id, order_key, amount_cents, state, created_at, updated_at)
+         VALUES (?, ?, ?, 'awaiting', ?, ?)
+         ON CONFLICT (order_id) DO UPDATE SET amount_cents = excluded.amount_cents, updated_at = excluded.updated_at
+         WHERE orders.state = 'awaiting'`,
+      )
+      .run(input.orderId, input.orderKey, input.amountCents, ts, ts);
+    return this.getOrder(input.orderId)!;
+  }
+
+  getOrder(orderId: number): OrderRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM orders WHERE order_id = ?`).get(orderId) as OrderRow | undefined;
+    return row && orderFromRow(row);
+  }
+
+  setOrderState(orderId: number, state: OrderState, paidTransId?: string | null): void {
+    const sets = paidTransId === undefined ? "" : ", paid_trans_id = @paidTransId";
+    this.db
+      .prepare(`UPDATE orders SET state = @state, updated_at = @ts${sets} WHERE order_id = @orderId`)
+      .run({ orderId, state, ts: this.ts(), ...(paidTransId === undefined ? {} : { paidTransId }) });
+  }
+
+  /**
+   * Marks `partnerTransId` as the payment WooCommerce records, if no other trade was recorded
+   * first. Returns `true` when this call won; the loser of a double payment gets `false`.
+   */
+  claimPayment(orderId: number, partnerTransId: string): boolean {
+    const res = this.db
+      .prepare(
+        `UPDATE orders SET paid_trans_id = ?, updated_at = ?
+         WHERE order_id = ? AND (paid_trans_id IS NULL OR paid_trans_id = ?)`,
+      )
+      .run(partnerTransId, this.ts(), orderId, partnerTransId);
+    return res.changes === 1;
+  }
+
+  ordersInState(state: OrderState): OrderRecord[] {
+    return (this.db.prepare(`SELECT * FROM orders WHERE state = ? ORDER BY order_id`).all(state) as OrderRow[]).map(orderFromRow);
+  }
+
+  // ---- trades -------------------------------------------------------------------------------
+
+  insertTrade(input: {
+    partnerTransId: string;
+    orderId: number;
+    kind: "qr" | "barcode";
+    amountCents: number;
+    qrCode?: string | null;
+    expiresAt?: string | null;
+    status?: TradeStatus;
+  }): TradeRecord {
+    const ts = this.ts();
+    this.db
+      .prepare(
+        `INSERT INTO trades (partner_trans_id, order_id, kind, amount_cents, qr_code, expires_at, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(input.partnerTransId, input.orderId, input.kind, input.amountCents, input.qrCode ?? null, input.expiresAt ?? null, input.status ?? "open", ts, ts);
+    return this.getTrade(input.partnerTransId)!;
+  }
+
+  getTrade(partnerTransId: string): TradeRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM trades WHERE partner_trans_id = ?`).get(partnerTransId) as TradeRow | undefined;
+    return row && tradeFromRow(row);
+  }
+
+  updateTrade(
+    partnerTransId: string,
+    patch: Partial<Pick<TradeRecord, "status" | "alipayTransId" | "paidAt" | "qrCode" | "expiresAt">>,
+  ): void {
+    const cols: Record<string, string> = {
+      status: "status",
+      alipayTransId: "alipay_trans_id",
+      paidAt: "paid_at",
+      qrCode: "qr_code",
+      expiresAt: "expires_at",
+    };
+    const sets = Object.keys(patch)
+      .filter((k) => k in cols)
+      .map((k) => `${cols[k]} = @${k}`);
+    if (!sets.length) return;
+    this.db
+      .prepare(`UPDATE trades SET ${sets.join(", ")}, updated_at = @ts WHERE partner_trans_id = @partnerTransId`)
+      .run({ ...patch, ts: this.ts(), partnerTransId });
+  }
+
+  tradesForOrder(orderId: number): TradeRecord[] {
+    return (this.db.prepare(`SELECT * FROM trades WHERE order_id = ? ORDER BY created_at, rowid`).all(orderId) as TradeRow[]).map(tradeFromRow);
+  }
+
+  tradesInStatus(...statuses: TradeStatus[]): TradeRecord[] {
+    const marks = statuses.map(() => "?").join(", ");
+    return (
+      this.db.prepare(`SELECT * FROM trades WHERE status IN (${marks}) ORDER BY created_at, rowid`).all(...statuses) as TradeRow[]
+    ).map(tradeFromRow);
+  }
+
+  /** How many trades an order has had: the per-attempt suffix of the next `partner_trans_id`. */
+  countTrades(orderId: number): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM trades WHERE order_id = ?`).get(orderId) as { n: number }).n;
+  }
+
+  // ---- refunds ------------------------------------------------------------------------------
+
+  /**
+   * Records the intent to execute a refund, once. Returns the existing record when `refundKey`
+   * (or its `wcRefundId`) was seen before, so a duplicated webhook or a retry cannot refund twice.
+   */
+  claimRefund(input: {
+    refundKey: string;
+    orderId: number;
+    partnerTransId: string;
+    wcRefundId: number | null;
+    amountCents: number;
+    origin: RefundOrigin;
+  }): { record: RefundRecord; created: boolean } {
+    const ts = this.ts();
+    const res = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO refunds (refund_key, order_id, partner_trans_id, wc_refund_id, amount_cents, origin, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      )
+      .run(input.refundKey, input.orderId, input.partnerTransId, input.wcRefundId, input.amountCents, input.origin, ts, ts);
+    const record =
+      this.getRefund(input.refundKey) ?? (input.wcRefundId !== null ? this.getRefundByWcId(input.wcRefundId) : undefined);
+    if (!record) throw new Error(`refund ${input.refundKey}: not stored`);
+    return { record, created: res.changes === 1 };
+  }
+
+  getRefund(refundKey: string): RefundRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM refunds WHERE refund_key = ?`).get(refundKey) as RefundRow | undefined;
+    return row && refundFromRow(row);
+  }
+
+  getRefundByWcId(wcRefundId: number): RefundRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM refunds WHERE wc_refund_id = ?`).get(wcRefundId) as RefundRow | undefined;
+    return row && refundFromRow(row);
+  }
+
+  updateRefund(
+    refundKey: string,
+    patch: Partial<Pick<RefundRecord, "status" | "partnerRefundId" | "lastError" | "wcRefundId">> & { addTry?: boolean },
+  ): void {
+    const cols: Record<string, string> = {
+      status: "status",
+      partnerRefundId: "partner_refund_id",
+      lastError: "last_error",
+      wcRefundId: "wc_refund_id",
+    };
+    const { addTry, ...rest } = patch;
+    const sets = Object.keys(rest)
+      .filter((k) => k in cols)
+      .map((k) => `${cols[k]} = @${k}`);
+    if (addTry) sets.push("tries = tries + 1");
+    if (!sets.length) return;
+    this.db.prepare(`UPDATE refunds SET ${sets.join(", ")}, updated_at = @ts WHERE refund_key = @refundKey`).run({ ...rest, ts: this.ts(), refundKey });
+  }
+
+  refundsForOrder(orderId: number): RefundRecord[] {
+    return (this.db.prepare(`SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, rowid`).all(orderId) as RefundRow[]).map(refundFromRow);
+  }
+
+  refundsInStatus(status: RefundStatus): RefundRecord[] {
+    return (this.db.prepare(`SELECT * FROM refunds WHERE status = ? ORDER BY created_at, rowid`).all(status) as RefundRow[]).map(refundFromRow);
+  }
+
+  // ---- notifications ------------------------------------------------------------------------
+
+  /** `true` the first time a `notify_id` is seen; `false` for a repeat delivery. */
+  recordNotification(notifyId: string, partnerTransId: string | null, tradeStatus: string | null): boolean {
+    const res = this.db
+      .prepare(`INSERT OR IGNORE INTO notifications (notify_id, partner_trans_id, trade_status, received_at) VALUES (?, ?, ?, ?)`)
+      .run(notifyId, partnerTransId, tradeStatus, this.ts());
+    return res.changes === 1;
+  }
+
+  // ---- settings -----------------------------------------------------------------------------
+
+  getSetting(key: string): string | undefined {
+    return (this.db.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
+  private ts(): string {
+    return this.now().toISOString();
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+}
+
+export function openStore(options: BridgeStoreOptions): BridgeStore {
+  return new BridgeStore(options);
+}
+
+interface OrderRow {
+  order_id: number;
+  order_key: string;
+  amount_cents: number;
+  state: OrderState;
+  paid_trans_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+interface TradeRow {
+  partner_trans_id: string;
+  order_id: number;
+  kind: "qr" | "barcode";
+  amount_cents: number;
+  qr_code: string | null;
+  expires_at: string | null;
+  status: TradeStatus;
+  alipay_trans_id: string | null;
+  paid_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+interface RefundRow {
+  refund_key: string;
+  order_id: number;
+  partner_trans_id: string;
+  wc_refund_id: number | null;
+  amount_cents: number;
+  origin: RefundOrigin;
+  status: RefundStatus;
+  partner_refund_id: string | null;
+  tries: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const orderFromRow = (r: OrderRow): OrderRecord => ({
+  orderId: r.order_id,
+  orderKey: r.order_key,
+  amountCents: r.amount_cents,
+  state: r.state,
+  paidTransId: r.paid_trans_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const tradeFromRow = (r: TradeRow): TradeRecord => ({
+  partnerTransId: r.partner_trans_id,
+  orderId: r.order_id,
+  kind: r.kind,
+  amountCents: r.amount_cents,
+  qrCode: r.qr_code,
+  expiresAt: r.expires_at,
+  status: r.status,
+  alipayTransId: r.alipay_trans_id,
+  paidAt: r.paid_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const refundFromRow = (r: RefundRow): RefundRecord => ({
+  refundKey: r.refund_key,
+  orderId: r.order_id,
+  partnerTransId: r.partner_trans_id,
+  wcRefundId: r.wc_refund_id,
+  amountCents: r.amount_cents,
+  origin: r.origin,
+  status: r.status,
+  partnerRefundId: r.partner_refund_id,
+  tries: r.tries,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});

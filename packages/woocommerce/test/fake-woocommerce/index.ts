@@ -1,0 +1,10 @@
+export { FakeWooCommerce, DEFAULT_KEY } from "./server.js";
+export type { ApiKey, FakeWooOptions, RequestLog } from "./server.js";
+export { FakeShop, WcRestError, toCents, formatCents } from "./shop.js";
+export type { FakeOrder, FakeRefund, FakeGateway, SeedOrderInput } from "./shop.js";
+export { WebhookEmitter } from "./webhooks.js";
+export type { FakeWebhook, DeliveryLog, PingLog } from "./webhooks.js";
+export { wpJsonEncode } from "./wp-json.js";
+export { fixture, fixtureBytes, FIXTURES_DIR } from "./fixtures.js";
+export { makeTestCertificates } from "./certs.js";
+export { OAuthVerifier, phpParseQuery, rfc3986 } from "./oauth.js";
