@@ -36,7 +36,9 @@ export function toBytes(content: SignContent): Buffer {
 }
 
 export function md5Hex(content: SignContent, md5Key: string): string {
-  return createHash("md5").update(toBytes(content)).update(md5Key, "utf8").digest("hex");
+  // One string update is measurably faster than a Buffer copy plus two updates (hot path).
+  if (typeof content === "string") return createHash("md5").update(content + md5Key, "utf8").digest("hex");
+  return createHash("md5").update(content).update(md5Key, "utf8").digest("hex");
 }
 
 /** Constant-time comparison of two MD5 hex signatures (the received one is lower-cased first). */
