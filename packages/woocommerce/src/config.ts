@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { AlipayConfigError, AlipayHkClient } from "@alipayhk/core";
 
 /** What the bridge does when Alipay reports a payment for an order WooCommerce no longer takes payment for. */
 export type LatePaymentPolicy = "refund" | "flag";
@@ -65,9 +66,9 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [name: string, meaning: st
   ["QR_EXPIRY_MINUTES", "QR validity, must be below WOO_HOLD_STOCK_MINUTES (default 15)"],
   ["POLL_INTERVAL_SECONDS", "reconciliation poll period, 5 or more (default 60)"],
   ["DB_PATH", "SQLite file for the bridge's state (default ./.data/alipayhk-woo.sqlite)"],
-  ["ALIPAYHK_GATEWAY", "production | production-global | alipay-sandbox | URL (default production)"],
+  ["ALIPAYHK_GATEWAY", "production | production-global | alipay-sandbox | gateway URL (required)"],
   ["ALIPAYHK_PARTNER", "Alipay partner id, 16 digits starting 2088 (required)"],
-  ["ALIPAYHK_SIGN_TYPE", "MD5 | RSA | RSA2 (required)"],
+  ["ALIPAYHK_SIGN_TYPE", "MD5 | RSA | RSA2 (default MD5)"],
   ["ALIPAYHK_MD5_KEY", "MD5 key, inline or a file path (MD5)"],
   ["ALIPAYHK_PRIVATE_KEY", "merchant private key, PEM/base64 inline or a file path (RSA, RSA2)"],
   ["ALIPAYHK_ALIPAY_PUBLIC_KEY", "Alipay public key, PEM/base64 inline or a file path (RSA, RSA2)"],
@@ -171,12 +172,14 @@ const GATEWAY_PRESETS = ["production", "production-global", "alipay-sandbox"];
 
 /** The `ALIPAYHK_*` variables, read the same way as the CLI does. Pushes problems instead of throwing. */
 export function loadAlipayEnv(env: Env, problems: string[]): AlipayEnvConfig {
+  const before = problems.length;
   const get = (name: string) => {
     const v = env[name];
     return v === undefined || v.trim() === "" ? undefined : v.trim();
   };
-  const gateway = get("ALIPAYHK_GATEWAY") ?? "production";
-  if (!GATEWAY_PRESETS.includes(gateway) && !/^https?:\/\/[^\s]+$/i.test(gateway)) {
+  const gateway = get("ALIPAYHK_GATEWAY") ?? "";
+  if (!gateway) problems.push(`ALIPAYHK_GATEWAY: missing (${GATEWAY_PRESETS.join(", ")} or the gateway URL)`);
+  else if (!GATEWAY_PRESETS.includes(gateway) && !/^https?:\/\/[^\s]+$/i.test(gateway)) {
     problems.push(`ALIPAYHK_GATEWAY: expected ${GATEWAY_PRESETS.join(", ")} or an http(s) URL, got ${JSON.stringify(gateway)}`);
   }
   const partner = get("ALIPAYHK_PARTNER") ?? "";
@@ -184,10 +187,10 @@ export function loadAlipayEnv(env: Env, problems: string[]): AlipayEnvConfig {
   else if (!/^2088\d{12}$/.test(partner)) problems.push(`ALIPAYHK_PARTNER: expected 16 digits starting with 2088, got ${JSON.stringify(partner)}`);
 
   const rawSignType = get("ALIPAYHK_SIGN_TYPE");
-  const signType = rawSignType?.toUpperCase();
+  const signType = (rawSignType ?? "MD5").toUpperCase();
   const out: AlipayEnvConfig = { gateway, partner, signType: "MD5" };
   if (signType !== "MD5" && signType !== "RSA" && signType !== "RSA2") {
-    problems.push(`ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2, got ${rawSignType === undefined ? "nothing" : JSON.stringify(rawSignType)}`);
+    problems.push(`ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2, got ${JSON.stringify(rawSignType)}`);
     return out;
   }
   out.signType = signType;
@@ -200,7 +203,27 @@ export function loadAlipayEnv(env: Env, problems: string[]): AlipayEnvConfig {
     if (priv !== undefined) out.privateKey = priv;
     if (pub !== undefined) out.alipayPublicKey = pub;
   }
+  if (problems.length === before) {
+    // Let core judge the keys (PEM/DER, PKCS#1/#8, right role) and name the variable on failure.
+    try {
+      new AlipayHkClient(out);
+    } catch (err) {
+      if (!(err instanceof AlipayConfigError)) throw err;
+      problems.push(envName(err.message));
+    }
+  }
   return out;
+}
+
+/** Core names options in camelCase; here they are environment variables. */
+function envName(message: string): string {
+  return message
+    .replace(/^partner:/, "ALIPAYHK_PARTNER:")
+    .replace(/^md5Key:/, "ALIPAYHK_MD5_KEY:")
+    .replace(/^privateKey:/, "ALIPAYHK_PRIVATE_KEY:")
+    .replace(/^alipayPublicKey:/, "ALIPAYHK_ALIPAY_PUBLIC_KEY:")
+    .replace(/^gateway:/, "ALIPAYHK_GATEWAY:")
+    .replace(/^signType:/, "ALIPAYHK_SIGN_TYPE:");
 }
 
 /**

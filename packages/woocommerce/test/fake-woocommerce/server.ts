@@ -39,6 +39,8 @@ export interface RequestLog {
   auth: "basic" | "query" | "oauth" | "none";
   status: number;
   contentType: string | undefined;
+  /** The raw query string (for replaying an OAuth-signed request in tests). */
+  search: string;
 }
 
 const DEFAULT_KEY: ApiKey = {
@@ -107,7 +109,7 @@ export class FakeWooCommerce {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", this.url);
-    const log: RequestLog = { method: req.method ?? "GET", path: url.pathname, auth: "none", status: 0, contentType: req.headers["content-type"] };
+    const log: RequestLog = { method: req.method ?? "GET", path: url.pathname, auth: "none", status: 0, contentType: req.headers["content-type"], search: url.search };
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       log.status = status;
       this.requests.push(log);

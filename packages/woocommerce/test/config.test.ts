@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateRsaKeyPair } from "@alipayhk/core";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const base = {
+  WOO_URL: "https://shop.example.com/",
+  WOO_CONSUMER_KEY: "ck_0123456789abcdef",
+  WOO_CONSUMER_SECRET: "cs_0123456789abcdef",
+  WOO_WEBHOOK_SECRET: "whsec-0123456789",
+  PUBLIC_URL: "https://pay.example.com",
+  BRIDGE_API_TOKEN: "tok-0123456789abcdef",
+  ALIPAYHK_GATEWAY: "alipay-sandbox",
+  ALIPAYHK_PARTNER: "2088101122136241",
+  ALIPAYHK_SIGN_TYPE: "MD5",
+  ALIPAYHK_MD5_KEY: "0123456789abcdef0123456789abcdef",
+};
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("reads a complete MD5 configuration with defaults", () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      woo: { url: "https://shop.example.com", holdStockMinutes: 60 },
+      port: 8787,
+      publicUrl: "https://pay.example.com",
+      latePaymentPolicy: "refund",
+      qrExpiryMinutes: 15,
+      pollIntervalSeconds: 60,
+      alipay: { gateway: "alipay-sandbox", partner: "2088101122136241", signType: "MD5", md5Key: base.ALIPAYHK_MD5_KEY },
+    });
+  });
+
+  it("lists every missing variable, one line each, naming it", () => {
+    const list = problems({});
+    for (const name of ["WOO_URL", "WOO_CONSUMER_KEY", "WOO_CONSUMER_SECRET", "WOO_WEBHOOK_SECRET", "PUBLIC_URL", "BRIDGE_API_TOKEN", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER"]) {
+      expect(list.some((p) => p.startsWith(`${name}: missing`))).toBe(true);
+    }
+    for (const p of list) expect(p).not.toContain("\n");
+  });
+
+  it("explains bad values, and never echoes a secret", () => {
+    const list = problems({
+      ...base,
+      WOO_URL: "shop.example.com",
+      PORT: "70000",
+      LATE_PAYMENT_POLICY: "keep",
+      ALIPAYHK_SIGN_TYPE: "SHA1",
+      BRIDGE_API_TOKEN: "short",
+    });
+    expect(list).toContain('WOO_URL: expected an http(s) URL such as https://shop.example.com, got "shop.example.com"');
+    expect(list).toContain('PORT: expected a whole number from 0 to 65535, got "70000"');
+    expect(list).toContain('LATE_PAYMENT_POLICY: expected refund or flag, got "keep"');
+    expect(list).toContain('ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2, got "SHA1"');
+    expect(list).toContain("BRIDGE_API_TOKEN: expected 16 or more characters");
+    expect(list.join(" ")).not.toContain("short");
+  });
+
+  it("requires the QR to expire before WooCommerce's hold-stock window", () => {
+    expect(problems({ ...base, QR_EXPIRY_MINUTES: "60", WOO_HOLD_STOCK_MINUTES: "60" })[0]).toMatch(/^QR_EXPIRY_MINUTES: must be below WOO_HOLD_STOCK_MINUTES \(60 >= 60\)/);
+    expect(loadConfig({ ...base, QR_EXPIRY_MINUTES: "120", WOO_HOLD_STOCK_MINUTES: "0" }).qrExpiryMinutes).toBe(120);
+  });
+
+  it("lets core judge the MD5 key and names the variable", () => {
+    expect(problems({ ...base, ALIPAYHK_MD5_KEY: "short" })).toEqual(["ALIPAYHK_MD5_KEY: expected the 32-character alphanumeric key from the merchant portal"]);
+  });
+
+  it("reads RSA keys from files or inline, and refuses keys in the wrong role", () => {
+    const merchant = generateRsaKeyPair();
+    const alipay = generateRsaKeyPair();
+    const dir = mkdtempSync(join(tmpdir(), "alipayhk-woo-config-"));
+    const privFile = join(dir, "merchant.pem");
+    writeFileSync(privFile, merchant.privateKeyPem);
+    const rsa = { ...base, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_MD5_KEY: undefined, ALIPAYHK_PRIVATE_KEY: privFile, ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem };
+    const config = loadConfig(rsa);
+    expect(config.alipay.signType).toBe("RSA2");
+    expect(config.alipay.privateKey).toContain("PRIVATE KEY");
+    const inlineBase64 = alipay.publicKeyPem.replace(/-----[^-]+-----|\s/g, "");
+    expect(loadConfig({ ...rsa, ALIPAYHK_ALIPAY_PUBLIC_KEY: inlineBase64 }).alipay.alipayPublicKey).toBe(inlineBase64);
+
+    expect(problems({ ...rsa, ALIPAYHK_PRIVATE_KEY: join(dir, "missing.pem") })).toEqual([
+      "ALIPAYHK_PRIVATE_KEY: neither an inline PEM/base64 key nor a readable file (" + join(dir, "missing.pem").length + " characters given)",
+    ]);
+    const wrongRole = problems({ ...rsa, ALIPAYHK_ALIPAY_PUBLIC_KEY: merchant.publicKeyPem });
+    expect(wrongRole).toHaveLength(1);
+    expect(wrongRole[0]).toMatch(/^ALIPAYHK_ALIPAY_PUBLIC_KEY: /);
+    expect(wrongRole[0]).not.toContain("BEGIN");
+  });
+});
