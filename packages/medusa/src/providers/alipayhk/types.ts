@@ -1,3 +1,5 @@
+import type { Transport } from "@alipayhk/core";
+
 /**
  * Options of the `alipayhk-qr` and `alipayhk-barcode` payment providers, as written in
  * `medusa-config.ts` under the payment module's `providers[].options`.
@@ -5,15 +7,15 @@
 export interface AlipayHkProviderOptions {
   /** Alipay partner id (16 digits, starts with `2088`). */
   partner: string;
-  /** How requests and replies are signed. Default `RSA2`. */
-  signType?: "RSA2" | "RSA" | "MD5";
+  /** How requests and replies are signed, as agreed with Alipay. */
+  signType: "RSA2" | "RSA" | "MD5";
   /** Merchant private key (PEM or bare base64 DER), for `RSA`/`RSA2`. */
   privateKey?: string;
   /** Alipay's public key (PEM or bare base64 DER), for `RSA`/`RSA2`. */
   alipayPublicKey?: string;
   /** The MD5 key, for `MD5`. */
   md5Key?: string;
-  /** `"production"`, `"production-global"`, `"alipay-sandbox"` or a gateway URL (e.g. the local sandbox). */
+  /** `"production"` (default), `"production-global"`, `"alipay-sandbox"` or a gateway URL (e.g. the local sandbox). */
   gateway?: string;
   /**
    * Where Alipay posts the asynchronous notification: `https://<your medusa>/hooks/alipayhk/<provider>`,
@@ -29,7 +31,55 @@ export interface AlipayHkProviderOptions {
   subject?: string;
   /** Request timeout towards Alipay in ms. */
   timeoutMs?: number;
-  /** Barcode payments: how often to query while the buyer confirms, and for how long at most. */
+  /** Barcode payments: how often to query while the buyer confirms (default 5 s), and for how long at most before cancelling (default 30 s). */
   barcodePollIntervalMs?: number;
   barcodeMaxPollMs?: number;
+  /** How requests reach the gateway (core's `Transport`); default `fetch`. A seam for tests. */
+  transport?: Transport;
+}
+
+/** One refund as recorded in the payment's `data.refunds`. */
+export interface AlipayHkRefundRecord {
+  /** Medusa's refund id (`ref_...`): the idempotency key. */
+  refund_id: string;
+  /** The `partner_refund_id` sent to Alipay (derived by core from the refund id). */
+  partner_refund_id: string;
+  amount: string;
+  /** `pending`: the outcome was still open; the scheduled job retries it with the same id. */
+  status: "succeeded" | "pending" | "failed";
+  code?: string;
+  at: string;
+}
+
+/**
+ * What the providers keep in `payment_session.data` and `payment.data` (snake_case, JSON).
+ * `qr_code`/`qr_image`/`expires_at` are what a storefront renders for a QR session.
+ */
+export interface AlipayHkPaymentData extends Record<string, unknown> {
+  session_id: string;
+  /** Alipay's `out_trade_no` / `partner_trans_id`: the session id (plus `.N` after an amount change). */
+  partner_trans_id: string;
+  method: "qr" | "barcode";
+  /** The trade amount, HKD, as Alipay writes it ("12.30"). */
+  amount: string;
+  currency: "HKD";
+  /** The QR payload (`https://qr.alipay.com/...`). */
+  qr_code?: string;
+  /** The same as an SVG data URL for `<img src>`. */
+  qr_image?: string;
+  /** ISO time after which the QR can no longer be paid. */
+  expires_at?: string;
+  /** Barcode: the buyer's payment code; dropped once the charge is resolved. */
+  buyer_code?: string;
+  /** The trade as last seen at Alipay. */
+  trade_status?: "pending" | "paid" | "closed" | "unknown" | "unresolved" | "failed";
+  failure_code?: string;
+  alipay_trans_id?: string;
+  /** The wallet the buyer paid with (`ALIPAYHK`, `ALIPAYCN`). */
+  payment_inst?: string;
+  buyer_login_id?: string;
+  paid_at?: string;
+  refunds?: AlipayHkRefundRecord[];
+  /** How `cancelPayment`/`deletePayment` ended the trade. */
+  cancel_status?: "closed" | "reversed" | "refunded";
 }

@@ -1,75 +1,69 @@
 import { MedusaError } from "@medusajs/framework/utils";
+import { AlipayHkClient, type AlipayError } from "@alipayhk/core";
 import type { AlipayHkProviderOptions } from "./types";
 
-const SIGN_TYPES = ["RSA2", "RSA", "MD5"] as const;
-
 function fail(option: string, problem: string): never {
-  throw new MedusaError(
-    MedusaError.Types.INVALID_DATA,
-    `@alipayhk/medusa: options.${option} ${problem}`
-  );
+  throw new MedusaError(MedusaError.Types.INVALID_DATA, `@alipayhk/medusa: options.${option} ${problem}`);
 }
 
-function positiveNumber(options: Record<string, unknown>, option: keyof AlipayHkProviderOptions): void {
+function positiveInteger(options: Record<string, unknown>, option: keyof AlipayHkProviderOptions): void {
   const value = options[option];
   if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    fail(option, `must be a positive number, got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    fail(option, `must be a positive whole number, got ${JSON.stringify(value)}`);
   }
 }
 
-/**
- * Shape checks that need no key parsing: which options are present and well-formed. Called by the
- * payment module when Medusa boots, so a misconfigured shop fails at start, naming the option.
- * Key material itself is checked by core (`parsePrivateKey`/`parsePublicKey`) in the provider's
- * `validateOptions`.
- */
-export function checkOptionsShape(raw: Record<string, unknown> | undefined): AlipayHkProviderOptions {
-  if (!raw || typeof raw !== "object") {
-    fail("partner", "is missing: the provider has no options at all");
-  }
-  const options = raw as Record<string, unknown>;
-
-  const partner = options.partner;
-  if (typeof partner !== "string" || partner.trim() === "") {
-    fail("partner", "is missing (your Alipay partner id, 16 digits starting with 2088)");
-  }
-  if (!/^2088\d{12}$/.test(partner)) {
-    fail("partner", `must be 16 digits starting with 2088, got "${partner.slice(0, 20)}"`);
-  }
-
-  const signType = options.signType ?? "RSA2";
-  if (!SIGN_TYPES.includes(signType as (typeof SIGN_TYPES)[number])) {
-    fail("signType", `must be one of ${SIGN_TYPES.join(", ")}, got ${JSON.stringify(signType)}`);
-  }
-  const needed: readonly string[] = signType === "MD5" ? ["md5Key"] : ["privateKey", "alipayPublicKey"];
-  for (const key of needed) {
-    const value = options[key];
-    if (typeof value !== "string" || value.trim() === "") {
-      fail(key, `is missing (signType "${String(signType)}" needs ${needed.join(" and ")})`);
-    }
-  }
-
+/** The options only this plugin has; the Alipay ones (partner, signType, keys, gateway) are core's to check. */
+function checkPluginOptions(options: Record<string, unknown>): void {
   const currency = options.currency ?? "HKD";
   if (typeof currency !== "string" || currency.toUpperCase() !== "HKD") {
     fail(
       "currency",
-      `is ${JSON.stringify(currency)}, but Alipay HK takes HKD only: serve this provider in an HKD region`
+      `is ${JSON.stringify(currency)}, but Alipay HK settles HKD only: offer this provider in an HKD region`
     );
   }
-
-  for (const option of ["notifyUrl", "gateway"] as const) {
-    const value = options[option];
-    if (value === undefined) continue;
-    if (typeof value !== "string" || value === "") fail(option, "must be a non-empty string");
+  const notifyUrl = options.notifyUrl;
+  if (notifyUrl !== undefined && (typeof notifyUrl !== "string" || !/^https?:\/\/[^/]+/.test(notifyUrl))) {
+    fail("notifyUrl", `must be an absolute http(s) URL, got ${JSON.stringify(String(notifyUrl).slice(0, 80))}`);
   }
-  if (typeof options.notifyUrl === "string" && !/^https?:\/\//.test(options.notifyUrl)) {
-    fail("notifyUrl", `must be an absolute http(s) URL, got "${options.notifyUrl.slice(0, 80)}"`);
+  if (options.subject !== undefined && (typeof options.subject !== "string" || options.subject.trim() === "")) {
+    fail("subject", "must be a non-empty string");
   }
-  positiveNumber(options, "qrExpiresInMinutes");
-  positiveNumber(options, "timeoutMs");
-  positiveNumber(options, "barcodePollIntervalMs");
-  positiveNumber(options, "barcodeMaxPollMs");
+  positiveInteger(options, "qrExpiresInMinutes");
+  positiveInteger(options, "timeoutMs");
+  positiveInteger(options, "barcodePollIntervalMs");
+  positiveInteger(options, "barcodeMaxPollMs");
+}
 
-  return { ...(options as unknown as AlipayHkProviderOptions), signType: signType as AlipayHkProviderOptions["signType"] };
+/**
+ * Checks the provider options and builds core's client from them. Core reports a bad Alipay
+ * setting (partner id, sign type, a missing key, a public key where the private one belongs, the
+ * merchant's own public key given as Alipay's) as `<field>: ...`; it is re-thrown naming the
+ * option as written in `medusa-config.ts`, e.g. `@alipayhk/medusa: options.privateKey: this is a
+ * public key; ...`.
+ */
+export function createClient(raw: Record<string, unknown> | undefined): AlipayHkClient {
+  if (!raw || typeof raw !== "object") {
+    fail("partner", "is missing: the provider was registered without options");
+  }
+  checkPluginOptions(raw);
+  const options = raw as unknown as AlipayHkProviderOptions;
+  try {
+    return new AlipayHkClient({
+      partner: options.partner,
+      signType: options.signType,
+      md5Key: options.md5Key,
+      privateKey: options.privateKey,
+      alipayPublicKey: options.alipayPublicKey,
+      gateway: options.gateway,
+      timeoutMs: options.timeoutMs,
+      transport: options.transport,
+    });
+  } catch (error) {
+    if ((error as AlipayError).type === "config") {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `@alipayhk/medusa: options.${(error as Error).message}`);
+    }
+    throw error;
+  }
 }

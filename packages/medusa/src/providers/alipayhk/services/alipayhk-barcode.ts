@@ -1,6 +1,118 @@
-import { AlipayHkBase } from "../core/alipayhk-base";
+import { MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils";
+import type {
+  AuthorizePaymentInput,
+  AuthorizePaymentOutput,
+  InitiatePaymentInput,
+  InitiatePaymentOutput,
+  UpdatePaymentOutput,
+} from "@medusajs/framework/types";
+import {
+  formatAmount,
+  parseAmountLenient,
+  payByBarcode,
+  resolveOpenCharge,
+  type BarcodePaymentResult,
+  type MinorUnits,
+} from "@alipayhk/core";
+import { AlipayHkBase, sessionStatusOf, tradeFields } from "../core/alipayhk-base";
+import { asMedusa } from "../errors";
+import type { AlipayHkPaymentData } from "../types";
 
-/** In-store/POS: the cashier scans the buyer's payment code (Alipay `alipay.acquire.spot.pay`). */
+/** Where the buyer's code may be given in the session data. */
+function buyerCodeOf(data: Record<string, unknown> | undefined): string | undefined {
+  const code = data?.buyer_code ?? data?.auth_code;
+  return typeof code === "string" && code.trim() !== "" ? code.trim() : undefined;
+}
+
+/**
+ * In-store/POS orders: the cashier scans the buyer's payment code and creates the payment session
+ * with `data: { buyer_code }`; completing the cart charges it (`alipay.acquire.overseas.spot.pay`)
+ * through core's recovery: an unknown outcome or a timeout is resolved by query, then cancel, and
+ * the session's trade id is charged at most once.
+ */
 export class AlipayHkBarcodeService extends AlipayHkBase {
   static override identifier = "alipayhk-barcode";
+  protected readonly method = "barcode" as const;
+
+  /** Records the charge to make; nothing is sent to Alipay until the cart is completed. */
+  async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
+    const sessionId = this.requireSessionId(input.data);
+    this.requireHkd(input.currency_code);
+    const buyerCode = buyerCodeOf(input.data);
+    if (!buyerCode) {
+      throw new MedusaError(
+        MedusaError.Types.INVALID_DATA,
+        "alipayhk-barcode: data.buyer_code is missing (the code scanned from the buyer's AlipayHK/Alipay app)"
+      );
+    }
+    const data: AlipayHkPaymentData = {
+      session_id: sessionId,
+      partner_trans_id: sessionId,
+      method: "barcode",
+      amount: formatAmount(this.cents(input.amount)),
+      currency: "HKD",
+      buyer_code: buyerCode,
+    };
+    return { id: sessionId, data, status: PaymentSessionStatus.PENDING };
+  }
+
+  /**
+   * Charges the code once. A session whose charge already has an outcome is not charged again:
+   * paid → `captured`, refused → `error`, reversed → `canceled`; an open one is resolved by query
+   * and cancel (`pending` while it cannot be; the scheduled job keeps resolving it).
+   */
+  async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
+    const data = this.readData(input.data);
+    if (data.trade_status === "paid" || data.trade_status === "failed" || data.trade_status === "closed") {
+      return { data, status: sessionStatusOf(data.trade_status) };
+    }
+    let result: BarcodePaymentResult;
+    if (data.trade_status === "unresolved" || data.trade_status === "unknown") {
+      result = await asMedusa("query", () => resolveOpenCharge(this.client, data.partner_trans_id, [], this.recovery));
+    } else {
+      const buyerCode = buyerCodeOf(data);
+      if (!buyerCode) {
+        throw new MedusaError(MedusaError.Types.INVALID_DATA, "alipayhk-barcode: data.buyer_code is missing");
+      }
+      result = await asMedusa("spot.pay", () =>
+        payByBarcode(
+          this.client,
+          {
+            partnerTransId: data.partner_trans_id,
+            amount: parseAmountLenient(data.amount, "amount"),
+            buyerCode,
+            transName: this.subject,
+          },
+          this.recovery
+        )
+      );
+    }
+    const next = this.afterCharge(data, result);
+    if (result.status === "unresolved") {
+      this.logger?.warn(`alipayhk: barcode charge ${data.partner_trans_id} is unresolved (${result.reason}); the scheduled job keeps resolving it`);
+    }
+    return { data: next, status: sessionStatusOf(next.trade_status) };
+  }
+
+  private afterCharge(data: AlipayHkPaymentData, result: BarcodePaymentResult): AlipayHkPaymentData {
+    const { buyer_code: _code, ...rest } = data;
+    switch (result.status) {
+      case "paid":
+        return { ...rest, trade_status: "paid", ...tradeFields(result) };
+      case "failed":
+        return { ...rest, trade_status: "failed", failure_code: result.code };
+      case "canceled":
+        return { ...rest, trade_status: "closed", cancel_status: result.reversed ? "reversed" : "closed" };
+      default:
+        return { ...rest, trade_status: "unresolved" };
+    }
+  }
+
+  /** Before the charge, the amount (and the code) may still change; after it, they cannot. */
+  protected async changeAmount(data: AlipayHkPaymentData, amount: MinorUnits): Promise<UpdatePaymentOutput> {
+    if (data.trade_status !== undefined) {
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `${data.partner_trans_id} was already charged; its amount cannot change`);
+    }
+    return { data: { ...data, amount: formatAmount(amount) }, status: PaymentSessionStatus.PENDING };
+  }
 }

@@ -2,13 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http";
 import type { IPaymentModuleService, Logger } from "@medusajs/framework/types";
 import { ContainerRegistrationKeys, MedusaError, Modules, PaymentActions } from "@medusajs/framework/utils";
 import { processPaymentWorkflow } from "@medusajs/medusa/core-flows";
-
-/** `alipayhk-qr_alipayhk` or `pp_alipayhk-qr_alipayhk` → `pp_alipayhk-qr_alipayhk`; anything else → undefined. */
-export function toAlipayProviderId(param: string | undefined): string | undefined {
-  if (!param) return undefined;
-  const id = param.startsWith("pp_") ? param : `pp_${param}`;
-  return /^pp_alipayhk-(qr|barcode)(_[A-Za-z0-9-]+)?$/.test(id) ? id : undefined;
-}
+import { toAlipayProviderId } from "../../../../lib/alipayhk-provider";
 
 function answer(res: MedusaResponse, status: number, body: "success" | "fail"): void {
   res.status(status).setHeader("content-type", "text/plain; charset=utf-8");
