@@ -48,15 +48,17 @@ export function sourceChunks(source: ReconSource): AsyncIterable<Uint8Array | st
  * Splits bytes into lines before decoding them, a chunk's worth of lines at a time. Splitting on
  * the byte 0x0A is safe in UTF-8 and in GBK (no multi-byte character contains it), whereas `|`
  * (0x7C) can be the second byte of a GBK character, so fields are split only after decoding.
- * In "auto" mode a run of lines that is not valid UTF-8 is decoded as GBK.
+ * In "auto" mode the first 64 KiB decide the encoding (see `sniffEncoding`).
  *
- * Memory: one chunk plus one partial line, whatever the file size.
+ * Memory: the 64 KiB window, one chunk and one partial line, whatever the file size.
  */
 export async function* decodeLines(
-  chunks: AsyncIterable<Uint8Array | string>,
+  source: AsyncIterable<Uint8Array | string>,
   options: LineDecoderOptions,
   state: LineDecoderState,
 ): AsyncGenerator<DecodedLine[]> {
+  let encoding = options.encoding;
+  const chunks = encoding === "auto" ? sniffEncoding(source, (found) => (encoding = found)) : source;
   let pending: Buffer | null = null;
   let bomChecked = false;
   let skippedBytes = -1; // ≥ 0 while skipping the rest of an overlong line
@@ -91,13 +93,51 @@ export async function* decodeLines(
       continue;
     }
     if (last + 1 < buf.length) pending = buf.subarray(last + 1);
-    yield splitDecoded(decode(buf.subarray(0, last), options.encoding, state));
+    yield splitDecoded(decode(buf.subarray(0, last), encoding, state));
   }
   if (skippedBytes >= 0) {
     yield [new OverlongLine(skippedBytes)];
   } else if (pending !== null && pending.length > 0) {
     if (!bomChecked) pending = stripBom(pending, state);
-    yield splitDecoded(decode(pending, options.encoding, state));
+    yield splitDecoded(decode(pending, encoding, state));
+  }
+}
+
+/** Bytes looked at before deciding between UTF-8 and GBK for the whole file. */
+const SNIFF_BYTES = 1 << 16;
+
+/**
+ * Decides the encoding of a file from its first 64 KiB: bytes that are not valid UTF-8 there make
+ * the whole file GBK. Deciding per file rather than per line matters because a short GBK text can
+ * happen to be valid UTF-8 (沙 is C9 B3 in GBK, "ɳ" in UTF-8); only a file whose first 64 KiB are
+ * all such ambiguous pairs is read as UTF-8, the spec's default. Past the window, a run of lines
+ * that is not valid UTF-8 is still read as GBK.
+ */
+async function* sniffEncoding(source: AsyncIterable<Uint8Array | string>, decide: (encoding: ReconEncoding) => void): AsyncGenerator<Buffer> {
+  const held: Buffer[] = [];
+  let size = 0;
+  let decided = false;
+  for await (const raw of source) {
+    const chunk = toBuffer(raw);
+    if (decided) {
+      yield chunk;
+      continue;
+    }
+    held.push(chunk);
+    size += chunk.length;
+    if (size < SNIFF_BYTES) continue;
+    const window = Buffer.concat(held);
+    // Check whole lines only: the window may end inside a multi-byte character.
+    const end = window.lastIndexOf(NEWLINE);
+    if (!isUtf8(window.subarray(0, end < 0 ? Math.max(0, window.length - 3) : end))) decide("gbk");
+    decided = true;
+    held.length = 0;
+    yield window;
+  }
+  if (!decided && size > 0) {
+    const window = Buffer.concat(held);
+    if (!isUtf8(window)) decide("gbk");
+    yield window;
   }
 }
 
@@ -118,7 +158,7 @@ function stripBom(buf: Buffer, state: LineDecoderState): Buffer {
 }
 
 function decode(bytes: Buffer, encoding: "auto" | ReconEncoding, state: LineDecoderState): string {
-  if (encoding === "gbk") {
+  if (encoding === "gbk" || state.encoding === "gbk") {
     state.encoding = "gbk";
     return iconv.decode(bytes, "gbk");
   }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { csvLine, CsvSyntaxError, readCsv } from "./csv";
+
+describe("readCsv", () => {
+  it("reads quoted fields with commas, doubled quotes and newlines; CRLF; skips blank lines", () => {
+    const rows = readCsv('id,note\r\n1,"a, ""b""\nc"\r\n\r\n2,plain\n');
+    expect(rows).toEqual([
+      { line: 1, fields: ["id", "note"] },
+      { line: 2, fields: ["1", 'a, "b"\nc'] },
+      { line: 5, fields: ["2", "plain"] },
+    ]);
+  });
+
+  it("reports an unclosed quote with its line", () => {
+    expect(() => readCsv('id\n"open\n')).toThrow(CsvSyntaxError);
+    try {
+      readCsv('id\n"open\n');
+    } catch (err) {
+      expect(err).toMatchObject({ line: 2, column: 1 });
+    }
+  });
+});
+
+describe("csvLine", () => {
+  it("quotes only what needs it, and reads back", () => {
+    const values = ["plain", "a,b", 'say "hi"', " padded", "line\nbreak", ""];
+    const line = csvLine(values);
+    expect(line).toBe('plain,"a,b","say ""hi"""," padded","line\nbreak",\n');
+    expect(readCsv(line)[0]!.fields).toEqual(values);
+  });
+});
