@@ -1,0 +1,136 @@
+/**
+ * `/gateway.do`: transport checks in the gateway's order (charset, service, partner, sign type,
+ * signature, parameters), then the service, then the signed XML reply in the request's charset,
+ * with any requested fault applied.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { canonicalize, encodeForCharset, isSignType, renderGatewayReply, verifyParams, type VerifyKey } from "@alipayhk/core";
+import type { SandboxEngine } from "../engine";
+import type { RequestFaults } from "../faults";
+import type { PartnerConfig } from "../options";
+import { cancel } from "./cancel";
+import { notifyVerify } from "./notify-verify";
+import { precreate } from "./precreate";
+import { query } from "./query";
+import { refund } from "./refund";
+import { readGatewayRequest, TransportError, type GatewayRequest } from "./request";
+import type { ServiceContext, ServiceResult } from "./service";
+import { spotPay } from "./spot-pay";
+import { checkParams } from "./validate";
+
+const SERVICES: Record<string, (ctx: ServiceContext) => ServiceResult> = {
+  "alipay.acquire.precreate": precreate,
+  "alipay.acquire.overseas.spot.pay": spotPay,
+  "alipay.acquire.overseas.spot.refund": refund,
+  "alipay.acquire.overseas.query": query,
+  "alipay.acquire.cancel": cancel,
+  notify_verify: notifyVerify,
+};
+
+interface Processed {
+  result: ServiceResult;
+  partner?: PartnerConfig;
+  signType?: string;
+}
+
+const error = (code: string, detail: string, partner?: PartnerConfig, signType?: string): Processed => ({ result: { kind: "error", error: code, detail }, partner, signType });
+
+function process(engine: SandboxEngine, request: GatewayRequest, faults: RequestFaults): Processed {
+  const p = request.params;
+  const service = p.service;
+  if (!service || !(service in SERVICES)) return error("ILLEGAL_SERVICE", `service: expected one of ${Object.keys(SERVICES).join(", ")}, got ${JSON.stringify(service ?? "")}`);
+  const partner = engine.partner(p.partner);
+  if (!partner) return error("ILLEGAL_PARTNER", `partner: ${JSON.stringify(p.partner ?? "")} is not a partner of this sandbox`);
+
+  // The legacy demos call notify_verify unsigned (partner + notify_id only); the SDK signs it.
+  const unsignedVerify = service === "notify_verify" && !p.sign && !p.sign_type;
+  const signType = p.sign_type;
+  if (!unsignedVerify) {
+    if (!isSignType(signType)) return error("ILLEGAL_SIGN_TYPE", `sign_type: expected MD5, RSA or RSA2, got ${JSON.stringify(signType ?? "")}`, partner);
+    let key: VerifyKey;
+    if (signType === "MD5") key = { md5Key: partner.md5Key };
+    else if (partner.merchantPublicKey) key = { publicKey: partner.merchantPublicKey };
+    else return error("ILLEGAL_SIGN_TYPE", `sign_type: ${signType} needs the merchant's RSA public key, and partner ${partner.partner} has none`, partner);
+    if (!p.sign) return error("ILLEGAL_SIGN", "sign: required", partner, signType);
+    const verdict = verifyParams(p, key, { charset: request.charset });
+    if (!verdict.ok) return error("ILLEGAL_SIGN", `sign: does not verify (${verdict.reason}); the sandbox checked ${signType} over ${request.charset} bytes of: ${canonicalize(p).slice(0, 200)}`, partner, signType);
+  }
+
+  const problem = checkParams(service, p, partner.partner);
+  if (problem) return error("ILLEGAL_ARGUMENT", problem, partner, signType);
+
+  const ctx: ServiceContext = { engine, partner, params: p, signType: isSignType(signType) ? signType : "MD5", charset: request.charset, faults };
+  return { result: SERVICES[service]!(ctx), partner, signType };
+}
+
+function asciiHeader(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 300);
+}
+
+function summary(result: ServiceResult): string {
+  if (result.kind === "error") return `is_success=F ${result.error}${result.detail ? ` (${result.detail})` : ""}`;
+  if (result.kind === "text") return result.body;
+  const r = result.response;
+  return [r.result_code, r.error, r.alipay_trans_status, r.retry_flag && `retry_flag=${r.retry_flag}`, result.dropReply && "(no reply)"].filter(Boolean).join(" ");
+}
+
+/** Handles one request to `/gateway.do`. */
+export async function handleGateway(engine: SandboxEngine, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  const rawQuery = (req.url ?? "").split("?").slice(1).join("?");
+  let request: GatewayRequest;
+  try {
+    request = readGatewayRequest(req.method ?? "GET", rawQuery, body, req.headers["content-type"]);
+  } catch (err) {
+    if (!(err instanceof TransportError)) throw err;
+    engine.config.log(`gateway → is_success=F ${err.code} (${err.detail})`);
+    const xml = renderGatewayReply({ isSuccess: false, error: err.code });
+    res.writeHead(200, { "content-type": "text/xml; charset=UTF-8", "x-sandbox-detail": asciiHeader(err.detail) });
+    res.end(xml);
+    return;
+  }
+  const p = request.params;
+  const faults = engine.faults.forRequest(p.service, p.partner_trans_id ?? p.out_trade_no);
+  if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+  if (faults.httpStatus) {
+    engine.config.log(`${p.service ?? "?"} → fault: HTTP ${faults.httpStatus}`);
+    res.writeHead(faults.httpStatus, { "content-type": "text/html; charset=UTF-8" });
+    res.end(`<html><body><h1>${faults.httpStatus}</h1><p>sandbox fault</p></body></html>`);
+    return;
+  }
+
+  const { result, partner, signType } = process(engine, request, faults);
+  const id = p.partner_trans_id ?? p.out_trade_no ?? p.notify_id ?? "";
+  engine.config.log(`${p.service ?? "?"} ${p.partner ?? "?"} ${id} → ${summary(result)}`);
+
+  if (faults.dropReplyAfterCommit || (result.kind === "reply" && result.dropReply)) {
+    // The work is committed; the client hears nothing (connection closed without a response).
+    req.socket.destroy();
+    return;
+  }
+  if (result.kind === "text") {
+    res.writeHead(200, { "content-type": `text/plain; charset=${request.charset}` });
+    res.end(result.body);
+    return;
+  }
+
+  const charset = request.charset;
+  let content: string | undefined;
+  if (result.kind === "reply") content = canonicalize(result.response);
+  else if (engine.config.signFailures && partner && isSignType(signType)) content = `error=${result.error}`;
+  let sign: string | undefined;
+  if (content !== undefined && partner && isSignType(signType)) {
+    // Fault: a signature over other content, so the client's verification must fail.
+    sign = engine.sign(partner, signType, faults.wrongSignature ? `${content}&sandbox_fault=wrong_signature` : content, charset);
+  }
+  let xml = renderGatewayReply(
+    result.kind === "reply"
+      ? { isSuccess: true, request: p, response: result.response, sign, signType: sign ? signType : undefined }
+      : { isSuccess: false, error: result.error, sign, signType: sign ? signType : undefined },
+    { encoding: charset },
+  );
+  if (faults.malformedXml) xml = xml.slice(0, Math.floor(xml.length * 0.6));
+  const headers: Record<string, string> = { "content-type": `text/xml; charset=${charset}` };
+  if (result.kind === "error" && result.detail) headers["x-sandbox-detail"] = asciiHeader(result.detail);
+  res.writeHead(200, headers);
+  res.end(Buffer.from(encodeForCharset(xml, charset)));
+}
