@@ -3,7 +3,7 @@ import { isHeaderLine, readHeaderLine, readReconFileName, type ReconFileHeader }
 import { acquirerLayout, looksLikeAcquirerRecord, readColumnLine, type ReconLayout } from "./layout";
 import { decodeLines, OverlongLine, sourceChunks, type DecodedLine, type LineDecoderState, type ReconEncoding, type ReconSource } from "./lines";
 import type { ReconFileKind, ReconRecord } from "./records";
-import { RowProblem, rowReader } from "./row";
+import { RowProblem, rowReader, type RowReader } from "./row";
 
 /** How to read a file. Every option has a default suited to Alipay's SFTP files. */
 export interface ReconParseOptions {
@@ -348,53 +348,109 @@ class RecordsFile implements ReconRecordsFile {
     return this.cursor.close();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ReconRecord> {
+  /**
+   * A hand-written iterator rather than an async generator: records of a batch are handed out
+   * with an already-resolved promise, and only a new batch waits for I/O. This halves the cost per
+   * record on large files.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<ReconRecord> {
     if (this.started) throw new Error(`${this.file}: records can be read once; open the file again to re-read them`);
     this.started = true;
-    const { file, layout, cursor, sink } = this;
-    const read = rowReader(layout);
-    const dateCheck = this.checkHeader ? headerDateCheck(this.header, layout) : null;
+    this.read = rowReader(this.layout);
+    this.dateCheck = this.checkHeader ? headerDateCheck(this.header, this.layout) : null;
+    return {
+      next: () => this.next(),
+      return: async () => {
+        await this.finish();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  private read: RowReader | null = null;
+  private dateCheck: ReturnType<typeof headerDateCheck> = null;
+  private lines: DecodedLine[] = [];
+  private at = 0;
+  private finished = false;
+
+  private next(): Promise<IteratorResult<ReconRecord>> {
+    if (this.finished) return Promise.resolve({ done: true, value: undefined });
+    let record: ReconRecord | undefined;
+    try {
+      record = this.take();
+    } catch (err) {
+      return this.finish().then(() => Promise.reject(err));
+    }
+    return record === undefined ? this.refill() : Promise.resolve({ done: false, value: record });
+  }
+
+  private async refill(): Promise<IteratorResult<ReconRecord>> {
     try {
       for (;;) {
-        const batch = await cursor.nextBatch();
-        if (batch === null) break;
-        const { lines, start } = batch;
-        for (let i = start; i < lines.length; i++) {
-          const lineNo = ++cursor.lineNo;
-          const text = lines[i]!;
-          if (typeof text !== "string") {
-            this.dataLineCount++;
-            sink.add(new ReconParseError(file, lineNo, null, null, `line of ${text.bytes} bytes; expected a record of ${layout.columns.length} columns`));
-            continue;
-          }
-          if (isBlank(text)) continue;
-          this.dataLineCount++;
-          let record: ReconRecord;
-          try {
-            record = read(text.split("|"), file, lineNo);
-          } catch (err) {
-            if (!(err instanceof RowProblem)) throw err;
-            const name = err.column === null ? null : (layout.columns[err.column - 1] ?? null);
-            sink.add(new ReconParseError(file, lineNo, err.column, name, err.reason));
-            continue;
-          }
-          if (dateCheck !== null) {
-            const problem = dateCheck(record);
-            if (problem !== null) sink.add(new ReconParseError(file, lineNo, problem.column, problem.columnName, problem.reason));
-          }
-          this.recordCount++;
-          yield record;
+        const batch = await this.cursor.nextBatch();
+        if (batch === null) {
+          this.checkTotalCount();
+          await this.finish();
+          return { done: true, value: undefined };
         }
+        this.lines = batch.lines;
+        this.at = batch.start;
+        const record = this.take();
+        if (record !== undefined) return { done: false, value: record };
       }
-      const total = this.header?.totalCount;
-      if (this.checkHeader && total !== null && total !== undefined && total !== this.dataLineCount) {
-        sink.add(
-          new ReconParseError(file, this.headerLine, null, "Total_count", `the header says Total_count:${total}, the file has ${this.dataLineCount} records`),
-        );
-      }
-    } finally {
-      await cursor.close();
+    } catch (err) {
+      await this.finish();
+      throw err;
     }
+  }
+
+  /** The next record of the current batch, or `undefined` when the batch is used up. */
+  private take(): ReconRecord | undefined {
+    const { file, layout, cursor, sink, lines } = this;
+    const read = this.read!;
+    while (this.at < lines.length) {
+      const text = lines[this.at++]!;
+      const lineNo = ++cursor.lineNo;
+      if (typeof text !== "string") {
+        this.dataLineCount++;
+        sink.add(new ReconParseError(file, lineNo, null, null, `line of ${text.bytes} bytes; expected a record of ${layout.columns.length} columns`));
+        continue;
+      }
+      if (isBlank(text)) continue;
+      this.dataLineCount++;
+      let record: ReconRecord;
+      try {
+        record = read(text.split("|"), file, lineNo);
+      } catch (err) {
+        if (!(err instanceof RowProblem)) throw err;
+        const name = err.column === null ? null : (layout.columns[err.column - 1] ?? null);
+        sink.add(new ReconParseError(file, lineNo, err.column, name, err.reason));
+        continue;
+      }
+      if (this.dateCheck !== null) {
+        const problem = this.dateCheck(record);
+        if (problem !== null) sink.add(new ReconParseError(file, lineNo, problem.column, problem.columnName, problem.reason));
+      }
+      this.recordCount++;
+      return record;
+    }
+    return undefined;
+  }
+
+  private checkTotalCount(): void {
+    const total = this.header?.totalCount;
+    if (this.checkHeader && total !== null && total !== undefined && total !== this.dataLineCount) {
+      this.sink.add(
+        new ReconParseError(this.file, this.headerLine, null, "Total_count", `the header says Total_count:${total}, the file has ${this.dataLineCount} records`),
+      );
+    }
+  }
+
+  private async finish(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.lines = [];
+    await this.cursor.close();
   }
 }
 

@@ -1,0 +1,68 @@
+// Reconciliation parser benchmark: writes a 1M-row HK transaction file to a temp dir, then reads it
+// with our parser, with csv-parse ('|' delimiter) and with a bare newline count, each in its own
+// process (so peak RSS is per contender), and prints rows/s, MB/s and peak RSS. Deletes the file.
+//
+//   pnpm --filter @alipayhk/core build && pnpm --filter @alipayhk/bench bench:recon
+//   ROWS=200000 node recon/bench.mjs      (smaller run)
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generateTransactionFile } from "./generate.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rows = Number(process.env.ROWS ?? 1_000_000);
+const repeats = Number(process.env.REPEATS ?? 3);
+const dir = mkdtempSync(join(tmpdir(), "alipayhk-recon-bench-"));
+const file = join(dir, "2088101122334455_transaction_20240102.txt");
+
+try {
+  process.stdout.write(`Generating ${rows} rows (HK layout)… `);
+  await generateTransactionFile(rows, file);
+  const bytes = statSync(file).size;
+  console.log(`${(bytes / 1_048_576).toFixed(1)} MB`);
+
+  const results = [];
+  for (const which of ["ours", "csv-parse", "newlines"]) {
+    // Best of REPEATS runs for time (the machine is shared); the highest peak RSS seen.
+    let best = null;
+    for (let i = 0; i < repeats; i++) {
+      const out = execFileSync(process.execPath, [join(here, "contender.mjs"), which, file], { cwd: join(here, ".."), encoding: "utf8" });
+      const run = JSON.parse(out.trim().split("\n").pop());
+      if (run.rows !== rows) throw new Error(`${which}: read ${run.rows} rows, expected ${rows}`);
+      best = best === null ? run : { rows, ms: Math.min(best.ms, run.ms), maxRssBytes: Math.max(best.maxRssBytes, run.maxRssBytes) };
+    }
+    results.push({ which, ...best });
+  }
+
+  // Our parser again on a file a tenth the size: peak RSS should not move with the file size.
+  const small = join(dir, "small.txt");
+  const smallRows = Math.max(1, Math.floor(rows / 10));
+  await generateTransactionFile(smallRows, small);
+  const smallRun = JSON.parse(execFileSync(process.execPath, [join(here, "contender.mjs"), "ours", small], { cwd: join(here, ".."), encoding: "utf8" }).trim().split("\n").pop());
+
+  const csv = results.find((r) => r.which === "csv-parse");
+  const label = { ours: "@alipayhk/core parser (typed records)", "csv-parse": "csv-parse 6 (delimiter |, string arrays)", newlines: "newline count (node, no parsing)" };
+  const table = results.map((r) => [
+    label[r.which],
+    `${Math.round(rows / (r.ms / 1000)).toLocaleString("en-US")}`,
+    (bytes / 1_048_576 / (r.ms / 1000)).toFixed(1),
+    (r.maxRssBytes / 1_048_576).toFixed(0),
+    (r.ms / 1000).toFixed(2),
+    `${(csv.ms / r.ms).toFixed(2)}×`,
+  ]);
+  const head = ["contender", "rows/s", "MB/s", "peak RSS MB", "seconds", "vs csv-parse"];
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(`\n${rows.toLocaleString("en-US")} rows, ${(bytes / 1_048_576).toFixed(1)} MB, node ${process.version}, best of ${repeats}\n`);
+  console.log(line(head));
+  for (const row of table) console.log(line(row));
+  const ours = results.find((r) => r.which === "ours");
+  console.log(
+    `\npeak RSS of our parser: ${(smallRun.maxRssBytes / 1_048_576).toFixed(0)} MB at ${smallRows.toLocaleString("en-US")} rows, ` +
+      `${(ours.maxRssBytes / 1_048_576).toFixed(0)} MB at ${rows.toLocaleString("en-US")} rows (streaming: memory does not follow file size)`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
