@@ -195,11 +195,11 @@ export function loadAlipayEnv(env: Env, problems: string[]): AlipayEnvConfig {
   }
   out.signType = signType;
   if (signType === "MD5") {
-    const key = readSecret(env, "ALIPAYHK_MD5_KEY", "text", problems);
+    const key = readSecret(env, "ALIPAYHK_MD5_KEY", "text", problems, signType);
     if (key !== undefined) out.md5Key = key;
   } else {
-    const priv = readSecret(env, "ALIPAYHK_PRIVATE_KEY", "key", problems);
-    const pub = readSecret(env, "ALIPAYHK_ALIPAY_PUBLIC_KEY", "key", problems);
+    const priv = readSecret(env, "ALIPAYHK_PRIVATE_KEY", "key", problems, signType);
+    const pub = readSecret(env, "ALIPAYHK_ALIPAY_PUBLIC_KEY", "key", problems, signType);
     if (priv !== undefined) out.privateKey = priv;
     if (pub !== undefined) out.alipayPublicKey = pub;
   }
@@ -230,10 +230,10 @@ function envName(message: string): string {
  * A secret given inline or as a file path. A value holding a PEM header, or long base64, is inline;
  * otherwise it must name a readable file. The value itself never appears in a message.
  */
-function readSecret(env: Env, name: string, kind: "text" | "key", problems: string[]): string | undefined {
+function readSecret(env: Env, name: string, kind: "text" | "key", problems: string[], signType: string): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) {
-    problems.push(`${name}: missing (inline value or a file path) for ALIPAYHK_SIGN_TYPE=${env.ALIPAYHK_SIGN_TYPE?.trim().toUpperCase()}`);
+    problems.push(`${name}: missing (inline value or a file path) for sign type ${signType}`);
     return undefined;
   }
   if (raw.includes("-----BEGIN ")) return raw.replace(/\\n/g, "\n");

@@ -1,5 +1,12 @@
+export { createBridge } from "./bridge.js";
+export type { Bridge, BridgeOverrides } from "./bridge.js";
+export { main } from "./main.js";
 export { loadConfig, ConfigError, CONFIG_VARIABLES } from "./config.js";
 export type { BridgeConfig, AlipayEnvConfig, LatePaymentPolicy, AlipaySignType } from "./config.js";
+export { PaymentService, PAYMENT_METHOD, thankYouUrlOf } from "./payments.js";
+export type { PaymentView, BarcodeOutcome, PaidFacts } from "./payments.js";
+export { WooSync, WooSyncError, REFUND_MARKER, WEBHOOK_TOPICS } from "./sync.js";
+export type { PollReport } from "./sync.js";
 export { WooClient } from "./woo/client.js";
 export type { WooClientOptions, ListOrdersQuery, MarkPaidInput, RecordedRefundInput, CreateWebhookInput } from "./woo/client.js";
 export { WooError, toWooError, redactSecrets } from "./woo/errors.js";
@@ -11,3 +18,5 @@ export { verifyWooWebhook, signWooWebhookBody, WooWebhookRejected } from "./webh
 export type { WooWebhookEvent } from "./webhook.js";
 export { wooWebhookRoute } from "./http/webhook-route.js";
 export type { WooWebhookRouteOptions } from "./http/webhook-route.js";
+export { jsonLogger, memoryLogger } from "./log.js";
+export type { Logger } from "./log.js";

@@ -47,6 +47,8 @@ export interface OrderRecord {
   state: OrderState;
   /** The trade whose payment WooCommerce records. */
   paidTransId: string | null;
+  /** Where the customer goes once paid (WooCommerce's order-received page with the order key). */
+  thankYouUrl: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -79,6 +81,7 @@ const MIGRATIONS: string[] = [
     amount_cents  INTEGER NOT NULL,
     state         TEXT    NOT NULL DEFAULT 'awaiting',
     paid_trans_id TEXT,
+    thank_you_url TEXT,
     created_at    TEXT    NOT NULL,
     updated_at    TEXT    NOT NULL
   );
@@ -167,16 +170,17 @@ export class BridgeStore {
   // ---- orders -------------------------------------------------------------------------------
 
   /** Creates the order record if missing; keeps the existing one (and its state) otherwise. */
-  upsertOrder(input: { orderId: number; orderKey: string; amountCents: number }): OrderRecord {
+  upsertOrder(input: { orderId: number; orderKey: string; amountCents: number; thankYouUrl?: string | null }): OrderRecord {
     const ts = this.ts();
     this.db
       .prepare(
-        `INSERT INTO orders (order_id, order_key, amount_cents, state, created_at, updated_at)
-         VALUES (?, ?, ?, 'awaiting', ?, ?)
-         ON CONFLICT (order_id) DO UPDATE SET amount_cents = excluded.amount_cents, updated_at = excluded.updated_at
+        `INSERT INTO orders (order_id, order_key, amount_cents, state, thank_you_url, created_at, updated_at)
+         VALUES (?, ?, ?, 'awaiting', ?, ?, ?)
+         ON CONFLICT (order_id) DO UPDATE SET amount_cents = excluded.amount_cents,
+           thank_you_url = COALESCE(excluded.thank_you_url, orders.thank_you_url), updated_at = excluded.updated_at
          WHERE orders.state = 'awaiting'`,
       )
-      .run(input.orderId, input.orderKey, input.amountCents, ts, ts);
+      .run(input.orderId, input.orderKey, input.amountCents, input.thankYouUrl ?? null, ts, ts);
     return this.getOrder(input.orderId)!;
   }
 
@@ -309,6 +313,18 @@ export class BridgeStore {
     return row && refundFromRow(row);
   }
 
+  getRefundByPartnerRefundId(partnerRefundId: string): RefundRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM refunds WHERE partner_refund_id = ?`).get(partnerRefundId) as RefundRow | undefined;
+    return row && refundFromRow(row);
+  }
+
+  /** Sum of the refunds of a trade that went through (what is no longer refundable). */
+  refundedCents(partnerTransId: string): number {
+    return (
+      this.db.prepare(`SELECT COALESCE(SUM(amount_cents), 0) AS n FROM refunds WHERE partner_trans_id = ? AND status = 'succeeded'`).get(partnerTransId) as { n: number }
+    ).n;
+  }
+
   updateRefund(
     refundKey: string,
     patch: Partial<Pick<RefundRecord, "status" | "partnerRefundId" | "lastError" | "wcRefundId">> & { addTry?: boolean },
@@ -381,6 +397,7 @@ interface OrderRow {
   amount_cents: number;
   state: OrderState;
   paid_trans_id: string | null;
+  thank_you_url: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -418,6 +435,7 @@ const orderFromRow = (r: OrderRow): OrderRecord => ({
   amountCents: r.amount_cents,
   state: r.state,
   paidTransId: r.paid_trans_id,
+  thankYouUrl: r.thank_you_url,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

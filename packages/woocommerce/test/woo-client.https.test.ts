@@ -304,7 +304,7 @@ describe("the axiosConfig pitfall the wrapper avoids", () => {
 describe("shape checks", () => {
   it("accepts the docs' example order and rejects a response that is not an order, quoting it", () => {
     expect(asOrder(fixture("order.retrieve.response.json"), "GET orders/727").id).toBe(727);
-    expect(() => asOrder({ ...fixture("order.retrieve.response.json"), total: 29.35 }, "GET orders/727")).toThrow(
+    expect(() => asOrder({ ...fixture<Record<string, unknown>>("order.retrieve.response.json"), total: 29.35 }, "GET orders/727")).toThrow(
       /order\.total: expected a decimal string such as "29\.35", got 29\.35/,
     );
     expect(() => asOrder("<html>Cached page</html>", "GET orders/1")).toThrow(/order: expected an object, got "<html>Cached page<\/html>"/);

@@ -1,0 +1,50 @@
+import { createBridge, type Bridge } from "./bridge.js";
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from "./config.js";
+
+export interface MainIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const USAGE = `alipayhk-woo: the Alipay HK bridge for WooCommerce
+
+Usage: alipayhk-woo            start the bridge (configuration from the environment)
+       alipayhk-woo --check    validate the configuration and exit
+       alipayhk-woo --help
+
+Environment:
+${CONFIG_VARIABLES.map(([name, meaning]) => `  ${name.padEnd(28)} ${meaning}`).join("\n")}
+`;
+
+/**
+ * The `alipayhk-woo` command. Returns the exit code: 0, 2 for a usage or configuration error
+ * (one line per problem, naming the variable). When the bridge starts, `bridge` is set and the
+ * process keeps running until a signal.
+ */
+export async function main(argv: string[], env: Record<string, string | undefined>, io: MainIo): Promise<{ code: number; bridge?: Bridge }> {
+  const args = argv.filter(Boolean);
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out(USAGE);
+    return { code: 0 };
+  }
+  const unknown = args.find((a) => a !== "--check");
+  if (unknown) {
+    io.err(`alipayhk-woo: unknown argument ${JSON.stringify(unknown)} (try --help)`);
+    return { code: 2 };
+  }
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const problem of err.problems) io.err(`alipayhk-woo: ${problem}`);
+    return { code: 2 };
+  }
+  if (args.includes("--check")) {
+    io.out(`alipayhk-woo: configuration OK (shop ${config.woo.url}, public URL ${config.publicUrl}, sign type ${config.alipay.signType})`);
+    return { code: 0 };
+  }
+  const bridge = createBridge(config);
+  await bridge.start();
+  return { code: 0, bridge };
+}
