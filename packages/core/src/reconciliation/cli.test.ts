@@ -164,6 +164,7 @@ describe("recon: bad input exits 2 with one line on stderr", () => {
     ["an unknown option", ["parse", SAMPLE, "--jsn"], /^alipayhk recon parse: .*--jsn.*; see "alipayhk recon parse --help"/],
     ["no file", ["summary"], /^alipayhk recon summary: expected at least one FILE/],
     ["a missing file", ["summary", join(dir, "nope.txt")], /^alipayhk recon summary: cannot read .*nope\.txt: no such file; expected a readable file/],
+    ["a directory", ["summary", dir], /^alipayhk recon summary: cannot read .*recon-cli-.*: it is a directory; expected a file/],
     ["both --json and --csv", ["parse", SAMPLE, "--json", "--csv"], /--json and --csv: expected one output format, got both/],
     ["a bad --encoding", ["parse", SAMPLE, "--encoding", "latin1"], /--encoding "latin1": expected auto, utf8 or gbk/],
     ["an Alipay error body", ["summary", fixture("alipay-error.txt")], /alipay-error\.txt: Alipay sent an error instead of a reconciliation file: ILLEGAL_PARTNER/],

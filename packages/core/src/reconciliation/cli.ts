@@ -145,7 +145,12 @@ async function* openFiles(files: readonly string[], run: FileRun): AsyncGenerato
   for (const file of files) {
     const size = run.io.stderr.isTTY ? await stat(file).then((s) => s.size, () => 0) : 0;
     const bar = size >= PROGRESS_MIN_BYTES ? progressBar(run.io.stderr, file, size) : null;
-    const opened = await openReconciliationFile(file, { ...run.options, onProgress: bar ? (bytes) => bar.update(bytes) : undefined });
+    const opened = await openReconciliationFile(file, { ...run.options, onProgress: bar ? (bytes) => bar.update(bytes) : undefined }).catch((err: unknown) => {
+      // A read error on a directory carries no path: name the file.
+      const errno = err as NodeJS.ErrnoException;
+      if (typeof errno?.code === "string" && errno.path === undefined) errno.path = file;
+      throw err;
+    });
     if (opened.outcome === "alipay-error") {
       bar?.done();
       throw new UsageError(`${file}: Alipay sent an error instead of a reconciliation file: ${opened.message}`);

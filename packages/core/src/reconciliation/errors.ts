@@ -32,3 +32,18 @@ export class ReconParseError extends Error {
     super(`${file}:${line}${column === null ? "" : `: column ${column}${columnName ? ` (${columnName})` : ""}`}: ${reason}`);
   }
 }
+
+/** Throws or keeps errors, per the `onError` option. */
+export class ErrorSink {
+  readonly kept: ReconParseError[] = [];
+  count = 0;
+  constructor(
+    private readonly mode: "throw" | "collect",
+    private readonly max: number,
+  ) {}
+  add(error: ReconParseError): void {
+    if (this.mode === "throw") throw error;
+    this.count++;
+    if (this.kept.length < this.max) this.kept.push(error);
+  }
+}

@@ -126,12 +126,26 @@ describe("matchReconciliation", () => {
     expect(report.duplicates.map((d) => [d.id, d.where])).toEqual([["o-1", "t.txt:9"]]);
   });
 
-  it("attaches a settlement-file cancel written as R with the transaction id to its trade", async () => {
-    const payment = record("PAYMENT", "o-1", 1000);
-    const cancel = record("REFUND", "T-o-1", 1000, { transactionId: "T-o-1" });
-    const report = await matchReconciliation([payment, cancel], { orders: [order("o-1", 1000, "canceled")], refunds: [] });
-    expect(report.discrepancyCount).toBe(0);
-    expect(report.matched).toEqual([{ subject: "order", id: "o-1", amount: 1000, currency: "HKD", alipayState: "reversed", transactionId: "T-o-1" }]);
+  it("attaches a settlement-file cancel (R under the transaction id or the partner_trans_id) to its trade", async () => {
+    const settled = { kind: "settlement", settlement: 990, settlementTime: "2024-01-03 06:00:00", status: "L" } as Partial<ReconRecord>;
+    const payment = record("PAYMENT", "o-1", 1000, settled);
+    for (const cancel of [record("REFUND", "T-o-1", 1000, { ...settled, transactionId: "T-o-1" }), record("REFUND", "o-1", 1000, settled)]) {
+      const report = await matchReconciliation([payment, cancel], { orders: [order("o-1", 1000, "canceled")], refunds: [] });
+      expect(report.discrepancyCount).toBe(0);
+      expect(report.matched).toEqual([{ subject: "order", id: "o-1", amount: 1000, currency: "HKD", alipayState: "reversed", transactionId: "T-o-1" }]);
+    }
+  });
+
+  it("keeps an R of the settlement file that the store knows as a refund a refund", async () => {
+    const settled = { kind: "settlement", settlement: 990, settlementTime: "2024-01-03 06:00:00", status: "L" } as Partial<ReconRecord>;
+    const report = await matchReconciliation([record("PAYMENT", "o-1", 1000, settled), record("REFUND", "r-1", 400, { ...settled, transactionId: "T-o-1" })], {
+      orders: [order("o-1", 1000, "refunded")],
+      refunds: [refund("r-1", 400)],
+    });
+    expect(report.matched.map((m) => [m.id, m.alipayState])).toEqual([
+      ["o-1", "paid"],
+      ["r-1", "refunded"],
+    ]);
   });
 
   it("takes the store side from an adapter directly (no export file)", async () => {

@@ -175,12 +175,17 @@ export async function matchReconciliation(
   for (const day of options.extraDays ?? []) recordDays.add(day);
   const days = options.days ?? [...recordDays].sort();
   const inPeriod = (date: string | null): boolean => days === "all" || date === null || days.includes(date);
+  // A settlement file has only P and R: a cancelled trade comes as R under the trade's own id, the
+  // transaction id (spec §5.3) or the partner_trans_id (the sandbox). Such an R is a reversal.
   const storeRefundIds = new Set(ledger.refunds.map((refund) => refund.id));
-  // A settlement file writes a cancelled trade as R with its transaction id as the partner id (spec §5.3).
+  const storeOrderIds = new Set(ledger.orders.map((order) => order.id));
   for (const [id, entries] of [...refunds]) {
-    if (storeRefundIds.has(id) || !paymentIdByTransaction.has(id) || entries.some((e) => e.transactionId !== id)) continue;
+    if (storeRefundIds.has(id)) continue;
+    const isCancel = (entry: AlipayEntry) =>
+      entry.kind === "settlement" && (id === entry.transactionId || paymentIdByTransaction.get(entry.transactionId) === id || storeOrderIds.has(id));
+    if (!entries.every(isCancel)) continue;
     refunds.delete(id);
-    for (const entry of entries) push(reversals, id, entry);
+    for (const entry of entries) push(reversals, entry.transactionId, entry);
   }
 
   const matched: ReconMatch[] = [];
