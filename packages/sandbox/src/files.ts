@@ -137,7 +137,8 @@ export function settlementFile(partner: string, day: string, entries: LedgerEntr
         formatAmount(e.amount - e.fee),
         e.trade.currency,
         formatGmt8(e.at),
-        day,
+        // Settled `delayDays` after the transaction, at the same clock time: always on day S.
+        formatGmt8(new Date(e.at.getTime() + delayDays * 86_400_000)),
         e.type === "PAYMENT" ? "P" : "R",
         "L",
         cell(e.remark),

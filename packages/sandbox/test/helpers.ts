@@ -55,8 +55,12 @@ export function verifyKeyFor(sandbox: RunningSandbox, signType: SignType): Verif
   return signType === "MD5" ? { md5Key: sandbox.md5Key } : { publicKey: parsePublicKey(sandbox.alipayPublicKeyPem) };
 }
 
-/** Signs `params` (service, partner and charset added) and sends them to the sandbox. */
-export async function callGateway(sandbox: RunningSandbox, params: Record<string, string | undefined>, options: CallOptions = {}): Promise<CallResult> {
+/** Signs `params` (service, partner and charset added) and sends them; the reply is not parsed. */
+export async function sendGateway(
+  sandbox: RunningSandbox,
+  params: Record<string, string | undefined>,
+  options: CallOptions = {},
+): Promise<{ response: Response; body: Buffer; sent: Record<string, string> }> {
   const signType = options.signType ?? "MD5";
   const charset = options.charset ?? "UTF-8";
   const all: Record<string, string | undefined> = options.raw ? params : { partner: sandbox.partner, _input_charset: charset, ...params };
@@ -74,7 +78,12 @@ export async function callGateway(sandbox: RunningSandbox, params: Record<string
       signal: options.signal,
     });
   }
-  const body = Buffer.from(await response.arrayBuffer());
+  return { response, body: Buffer.from(await response.arrayBuffer()), sent };
+}
+
+/** Signs and sends `params`, parses the XML reply and checks its signature. */
+export async function callGateway(sandbox: RunningSandbox, params: Record<string, string | undefined>, options: CallOptions = {}): Promise<CallResult> {
+  const { response, body, sent } = await sendGateway(sandbox, params, options);
   const contentType = response.headers.get("content-type") ?? "";
   const reply = parseGatewayReply(body, contentType);
   let signatureValid: boolean | undefined;
