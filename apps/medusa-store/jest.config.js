@@ -1,9 +1,10 @@
 const { loadEnv } = require("@medusajs/framework/utils");
 loadEnv("test", process.cwd());
 
-// The database lives on PostgreSQL with trust auth. The runner forces SSL unless DB_HOST
-// contains "localhost", so never use 127.0.0.1 here.
-process.env.DB_HOST ??= "localhost";
+// PostgreSQL with trust auth. medusaIntegrationTestRunner turns SSL on for any database URL
+// without "localhost" in it (and a local server without SSL then hangs), so 127.0.0.1 becomes
+// localhost here. The runner creates and drops its own database.
+if (!process.env.DB_HOST || process.env.DB_HOST === "127.0.0.1") process.env.DB_HOST = "localhost";
 process.env.DB_USERNAME ??= "postgres";
 
 module.exports = {
