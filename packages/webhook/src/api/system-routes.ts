@@ -1,0 +1,100 @@
+import { AlipaySignatureError, type AlipayHkClient } from "@alipayhk/core";
+import type { Logger } from "../log";
+import type { Metrics } from "../metrics";
+import type { Payments } from "../payments";
+import type { Db } from "../store/db";
+import type { OutboxStore } from "../store/outbox-store";
+import type { Store } from "../store/store";
+import { json, type Route } from "../http/server";
+import { openApiDocument } from "./openapi";
+
+export interface SystemRoutesOptions {
+  client: AlipayHkClient;
+  payments: Payments;
+  store: Store;
+  outbox: OutboxStore;
+  db: Db;
+  logger: Logger;
+  metrics: Metrics;
+  baseUrl: () => string;
+  now: () => number;
+  onEvents: () => void;
+}
+
+function charsetOf(contentType: string | undefined): string | undefined {
+  return /charset=([^;\s]+)/i.exec(contentType ?? "")?.[1]?.replace(/"/g, "");
+}
+
+/** Alipay's notify route, health, metrics and the OpenAPI document. */
+export function systemRoutes(options: SystemRoutesOptions): Route[] {
+  const { client, payments, store, logger, metrics } = options;
+  const text = (status: number, body: string) => ({ status, body, contentType: "text/plain; charset=utf-8" });
+  return [
+    {
+      method: "POST",
+      pattern: /^\/alipay\/notify$/,
+      name: "/alipay/notify",
+      auth: false,
+      async handle({ req, body }) {
+        let notification;
+        try {
+          // The raw bytes are verified before any field is used.
+          notification = client.verifyNotification(body, { charset: charsetOf(req.headers["content-type"]) });
+        } catch (error) {
+          metrics.notifications.inc({ result: "bad_signature" });
+          logger.log("warn", "notification refused", { error: error instanceof AlipaySignatureError ? error.code : (error as Error).message });
+          return text(400, "fail");
+        }
+        try {
+          await store.recordNotification(notification.fields, options.now());
+          const result = await payments.applyNotification(notification);
+          options.onEvents();
+          metrics.notifications.inc({ result });
+          logger.log("info", "notification", { notify_id: notification.notifyId, partner_trans_id: notification.outTradeNo, trade_status: notification.tradeStatus, result });
+          // `success` only now that the notification and what it changed are stored.
+          return text(200, "success");
+        } catch (error) {
+          metrics.notifications.inc({ result: "store_error" });
+          logger.log("error", "notification not stored; Alipay will send it again", { notify_id: notification.notifyId, error: (error as Error).message });
+          return text(500, "fail");
+        }
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/healthz$/,
+      name: "/healthz",
+      auth: false,
+      async handle() {
+        try {
+          const counts = await options.outbox.counts();
+          return json(200, { status: "ok", store: options.db.dialect, outbox: { pending: counts.pending, dead: counts.dead } });
+        } catch (error) {
+          return json(503, { status: "unavailable", store: options.db.dialect, error: (error as Error).message.slice(0, 200) });
+        }
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/metrics$/,
+      name: "/metrics",
+      auth: false,
+      async handle() {
+        const counts = await options.outbox.counts().catch(() => undefined);
+        const gauges = counts
+          ? [{ name: "alipayhk_webhook_deliveries", help: "Outbound deliveries by status.", values: Object.entries(counts).map(([status, value]) => ({ labels: { status }, value })) }]
+          : [];
+        return { status: 200, body: metrics.render(gauges), contentType: "text/plain; version=0.0.4; charset=utf-8" };
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/openapi\.json$/,
+      name: "/openapi.json",
+      auth: false,
+      async handle() {
+        return json(200, openApiDocument(options.baseUrl()));
+      },
+    },
+  ];
+}

@@ -1,0 +1,179 @@
+import { existsSync, readFileSync } from "node:fs";
+import { AlipayConfigError, AlipayHkClient, isSignType, type AlipayHkClientOptions, type SignType } from "@alipayhk/core";
+import { Webhook } from "standardwebhooks";
+import { isHttpUrl } from "./api/validate";
+import type { LogLevel } from "./log";
+import type { WebhookServiceConfig } from "./service";
+
+/** A configuration problem, naming the environment variable. The bin prints it as one line and exits 2. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+/** Every variable the bin reads, with its one-line description (for `--help`). */
+export const ENV_VARIABLES: ReadonlyArray<[string, string]> = [
+  ["PORT", "HTTP port (default 8080)"],
+  ["HOST", "listen address (default 0.0.0.0)"],
+  ["DATA_DIR", "folder of the embedded SQLite store (default ./data)"],
+  ["DATABASE_URL", "postgres://... to use PostgreSQL instead (several instances may share it)"],
+  ["WEBHOOK_SECRET", "whsec_...: the platform signs inbound requests with it (Standard Webhooks)"],
+  ["API_TOKEN", "bearer token accepted instead of a signature (at least one of the two)"],
+  ["WEBHOOK_ENDPOINTS", "comma-separated URLs that receive the events"],
+  ["WEBHOOK_ENDPOINT_SECRET", "whsec_...: signs the outbound events (required with WEBHOOK_ENDPOINTS)"],
+  ["PUBLIC_URL", "public base URL of this service: notify URL for Alipay, QR image URLs (default http://127.0.0.1:$PORT)"],
+  ["ALIPAYHK_GATEWAY", "production | production-global | alipay-sandbox | a gateway URL (default production)"],
+  ["ALIPAYHK_PARTNER", "16-digit partner id starting with 2088"],
+  ["ALIPAYHK_SIGN_TYPE", "MD5 | RSA | RSA2 (default: MD5 with an MD5 key, else RSA2)"],
+  ["ALIPAYHK_MD5_KEY", "MD5 key, inline or a file path"],
+  ["ALIPAYHK_PRIVATE_KEY", "merchant RSA private key (PEM or base64), inline or a file path"],
+  ["ALIPAYHK_ALIPAY_PUBLIC_KEY", "Alipay's RSA public key (PEM or base64), inline or a file path"],
+  ["QR_EXPIRES_MINUTES", "minutes a QR code stays payable (default 15)"],
+  ["SWEEP_INTERVAL_MS", "background sweep period in ms (default 60000; 0 = off)"],
+  ["WEBHOOK_RETRY_TIME_SCALE", "multiplies the retry ladder's waits, for tests (default 1)"],
+  ["WEBHOOK_TIMEOUT_MS", "per-delivery timeout in ms (default 10000)"],
+  ["LOG_LEVEL", "debug | info | warn | error (default info)"],
+];
+
+/** What the bin needs besides the service config. */
+export interface EnvConfig {
+  service: WebhookServiceConfig;
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Inline text, or the contents of the file it names. */
+function inlineOrFile(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (value.includes("-----BEGIN") || !/[/\\.]/.test(value)) return value;
+  if (existsSync(value)) {
+    try {
+      return readFileSync(value, "utf8").trim();
+    } catch (error) {
+      throw new ConfigError(name, `could not read the file ${JSON.stringify(value)} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  }
+  if (/^[A-Za-z0-9+/=\s]+$/.test(value)) return value;
+  throw new ConfigError(name, `expected the key inline or a readable file path, got ${JSON.stringify(value.slice(0, 40))} (no such file)`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function secret(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(value)) throw new ConfigError(name, "expected whsec_ followed by base64 (a Standard Webhooks secret), got a value of another form");
+  try {
+    new Webhook(value);
+  } catch {
+    throw new ConfigError(name, "expected whsec_ followed by base64 of at least one byte");
+  }
+  if (Buffer.from(value.slice(6), "base64").length < 24) throw new ConfigError(name, "expected a secret of at least 24 random bytes (base64 after whsec_)");
+  return value;
+}
+
+/** Maps core's option names back to the variables they came from. */
+const CLIENT_FIELDS: Record<string, string> = {
+  partner: "ALIPAYHK_PARTNER",
+  signType: "ALIPAYHK_SIGN_TYPE",
+  md5Key: "ALIPAYHK_MD5_KEY",
+  privateKey: "ALIPAYHK_PRIVATE_KEY",
+  alipayPublicKey: "ALIPAYHK_ALIPAY_PUBLIC_KEY",
+  gateway: "ALIPAYHK_GATEWAY",
+};
+
+/**
+ * Reads and checks the service's configuration from environment variables. Throws
+ * {@link ConfigError} naming the first wrong variable; never echoes a secret.
+ */
+export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
+  const port = integer(env, "PORT", 8080, 0, 65535);
+  const host = env.HOST?.trim() || "0.0.0.0";
+  const logLevel = (env.LOG_LEVEL?.trim() || "info") as LogLevel;
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError("LOG_LEVEL", `expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL", "expected a postgres:// or postgresql:// URL");
+
+  const webhookSecret = secret(env, "WEBHOOK_SECRET");
+  const apiToken = env.API_TOKEN?.trim() || undefined;
+  if (apiToken !== undefined && apiToken.length < 16) throw new ConfigError("API_TOKEN", "expected at least 16 characters");
+  if (!webhookSecret && !apiToken) throw new ConfigError("WEBHOOK_SECRET", "required (whsec_...), or set API_TOKEN for bearer authentication");
+
+  const endpoints = (env.WEBHOOK_ENDPOINTS ?? "")
+    .split(",")
+    .map((url) => url.trim())
+    .filter(Boolean);
+  endpoints.forEach((url, index) => {
+    if (!isHttpUrl(url)) throw new ConfigError("WEBHOOK_ENDPOINTS", `expected comma-separated http(s) URLs; entry ${index + 1} is not one`);
+  });
+  const endpointSecret = secret(env, "WEBHOOK_ENDPOINT_SECRET");
+  if (endpoints.length > 0 && !endpointSecret) throw new ConfigError("WEBHOOK_ENDPOINT_SECRET", "required with WEBHOOK_ENDPOINTS (whsec_...; the receivers verify events with it)");
+
+  const publicUrl = env.PUBLIC_URL?.trim().replace(/\/$/, "") || `http://127.0.0.1:${port}`;
+  if (!isHttpUrl(publicUrl)) throw new ConfigError("PUBLIC_URL", `expected an http(s) URL, got ${JSON.stringify(publicUrl.slice(0, 60))}`);
+
+  const md5Key = inlineOrFile(env, "ALIPAYHK_MD5_KEY");
+  const privateKey = inlineOrFile(env, "ALIPAYHK_PRIVATE_KEY");
+  const alipayPublicKey = inlineOrFile(env, "ALIPAYHK_ALIPAY_PUBLIC_KEY");
+  const signTypeText = env.ALIPAYHK_SIGN_TYPE?.trim() || (md5Key && !privateKey ? "MD5" : "RSA2");
+  if (!isSignType(signTypeText)) throw new ConfigError("ALIPAYHK_SIGN_TYPE", `expected MD5, RSA or RSA2, got ${JSON.stringify(signTypeText)}`);
+  if (!env.ALIPAYHK_PARTNER?.trim()) throw new ConfigError("ALIPAYHK_PARTNER", "required (16 digits starting with 2088)");
+  const alipay: AlipayHkClientOptions = {
+    partner: env.ALIPAYHK_PARTNER.trim(),
+    signType: signTypeText as SignType,
+    md5Key,
+    privateKey,
+    alipayPublicKey,
+    gateway: env.ALIPAYHK_GATEWAY?.trim() || undefined,
+  };
+  try {
+    new AlipayHkClient(alipay);
+  } catch (error) {
+    if (error instanceof AlipayConfigError) {
+      const field = /^(\w+):/.exec(error.message)?.[1] ?? "";
+      const variable = CLIENT_FIELDS[field] ?? "ALIPAYHK_PARTNER";
+      throw new ConfigError(variable, error.message.replace(/^\w+:\s*/, ""));
+    }
+    throw error;
+  }
+
+  const timeScaleText = env.WEBHOOK_RETRY_TIME_SCALE?.trim();
+  const timeScale = timeScaleText ? Number(timeScaleText) : 1;
+  if (!Number.isFinite(timeScale) || timeScale < 0 || timeScale > 100) throw new ConfigError("WEBHOOK_RETRY_TIME_SCALE", `expected a number from 0 to 100, got ${JSON.stringify(timeScaleText)}`);
+
+  return {
+    port,
+    host,
+    logLevel,
+    service: {
+      alipay,
+      storage: { databaseUrl, dataDir: env.DATA_DIR?.trim() || "data" },
+      auth: { webhookSecret, apiToken },
+      // Without endpoints, events are still recorded and listed by the API.
+      webhooks: {
+        endpoints,
+        secret: endpointSecret,
+        timeScale,
+        timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
+      },
+      publicUrl,
+      qrExpiresInMinutes: integer(env, "QR_EXPIRES_MINUTES", 15, 1, 21_600),
+      sweepIntervalMs: integer(env, "SWEEP_INTERVAL_MS", 60_000, 0, 86_400_000),
+    },
+  };
+}

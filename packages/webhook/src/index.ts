@@ -1,0 +1,18 @@
+/**
+ * @alipayhk/webhook: Alipay HK for any store or POS through one small HTTP API. Orders, returns
+ * and cancels come in (signed per Standard Webhooks or with a bearer token); `payment.*` and
+ * `refund.*` events go out, signed, from a durable outbox. State lives in SQLite (embedded) or
+ * PostgreSQL. Every Alipay rule comes from `@alipayhk/core`'s flows.
+ */
+export { createWebhookService, type WebhookService, type WebhookServiceConfig } from "./service";
+export { loadConfigFromEnv, ConfigError, ENV_VARIABLES, type EnvConfig } from "./config";
+export { DEFAULT_RETRY_LADDER_MS, type OutboxOptions } from "./outbox";
+export { jsonLogger, silentLogger, type Logger, type LogLevel, type LogFields } from "./log";
+export { ApiError } from "./http/errors";
+export { eventId } from "./events";
+export { CANCEL_RETURN_ID } from "./payments";
+export { openApiDocument } from "./api/openapi";
+export { main, USAGE } from "./main";
+export type { EventType, OrderMode, OrderStatus, RefundStatus, OrderRecord, RefundRecord, EventRecord, DeliveryRecord, DeliveryStatus } from "./store/records";
+export type { Store } from "./store/store";
+export type { OutboxStore } from "./store/outbox-store";

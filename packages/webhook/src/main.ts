@@ -1,0 +1,58 @@
+import { ConfigError, ENV_VARIABLES, loadConfigFromEnv } from "./config";
+import { jsonLogger } from "./log";
+import { createWebhookService } from "./service";
+
+export const USAGE = `alipayhk-webhook: Alipay HK for any store or POS through one small HTTP API
+
+Usage: alipayhk-webhook            start the service (configured by environment variables)
+       alipayhk-webhook --help     this text
+
+Environment:
+${ENV_VARIABLES.map(([name, text]) => `  ${name.padEnd(27)} ${text}`).join("\n")}
+
+API: GET /openapi.json on the running service. Exit codes: 0 stopped, 1 failed, 2 configuration.
+`;
+
+/**
+ * The bin: reads the environment, starts the service, stops cleanly on SIGINT/SIGTERM. Resolves
+ * with an exit code when it ends at once (help, configuration error), else undefined.
+ */
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number | undefined> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`alipayhk-webhook: ${argv[0]}: unknown argument; configuration comes from the environment (see --help)\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfigFromEnv(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`alipayhk-webhook: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = jsonLogger(config.logLevel);
+  const service = await createWebhookService({ ...config.service, logger });
+  await service.listen(config.port, config.host);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log("info", "stopping", { signal });
+    service.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.log("error", "stop failed", { error: error.message });
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  return undefined;
+}

@@ -1,0 +1,226 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import {
+  AlipayHkClient,
+  systemClock,
+  type AlipayHkClientOptions,
+  type BarcodeRecovery,
+  type CancelRetry,
+  type Clock,
+  type RefundRetry,
+  type SweepDecision,
+} from "@alipayhk/core";
+import { apiRoutes } from "./api/routes";
+import { systemRoutes } from "./api/system-routes";
+import { InboundAuth } from "./http/auth";
+import { createRequestListener } from "./http/server";
+import { jsonLogger, silentLogger, type Logger } from "./log";
+import { Metrics } from "./metrics";
+import { OutboxWorker, type OutboxOptions } from "./outbox";
+import { Payments } from "./payments";
+import type { Db } from "./store/db";
+import { OutboxStore } from "./store/outbox-store";
+import { openPostgres } from "./store/postgres";
+import { migrate } from "./store/schema";
+import { openSqlite } from "./store/sqlite";
+import { Store } from "./store/store";
+
+export interface WebhookServiceConfig {
+  /** The Alipay client, or its options (partner, sign type, keys, gateway). */
+  alipay: AlipayHkClient | AlipayHkClientOptions;
+  /** Where state lives: PostgreSQL when `databaseUrl` is set, else SQLite at `sqliteFile` (default `<dataDir>/alipayhk-webhook.sqlite`). */
+  storage?: { databaseUrl?: string; dataDir?: string; sqliteFile?: string; poolSize?: number };
+  /** Inbound authentication: at least one of them. */
+  auth: { webhookSecret?: string; apiToken?: string };
+  /** Outbound events: endpoints, the signing secret (`whsec_...`) and the retry ladder. */
+  webhooks?: { endpoints?: string[] } & OutboxOptions;
+  /** The service's public base URL: the notify URL sent to Alipay and the QR image URLs derive from it. Default: the listening address. */
+  publicUrl?: string;
+  /** Overrides `<publicUrl>/alipay/notify`. */
+  notifyUrl?: string;
+  /** Minutes a QR code stays payable. Default 15. */
+  qrExpiresInMinutes?: number;
+  /** Background sweep period (open trades, expired QR codes, open refunds). Default 60 s; 0 turns it off. */
+  sweepIntervalMs?: number;
+  /** Barcode recovery timing (core's defaults: poll every 5 s for 30 s, then cancel). */
+  barcodeRecovery?: BarcodeRecovery;
+  /** Refund and cancel retry timing in a request (core's defaults). */
+  refundRetry?: RefundRetry & CancelRetry;
+  /** Prefix of every Alipay trade id (to share a partner id between shops). Default none. */
+  partnerTransIdPrefix?: string;
+  /** An idempotency key left in progress this long (its instance died mid-request) may be taken over. Default 60 s. */
+  idempotencyStaleMs?: number;
+  /** Idempotency keys are kept this long. Default 24 h. */
+  idempotencyRetentionMs?: number;
+  clock?: Clock;
+  /** A logger, or false for none. Default JSON lines on stdout at `info`. */
+  logger?: Logger | false;
+}
+
+export interface WebhookService {
+  /** Starts the HTTP server and the background work; resolves with the base URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops taking requests, finishes the ones in flight, stops the workers and closes the store. */
+  close(): Promise<void>;
+  /** The base URL once listening (or `publicUrl`). */
+  readonly url: string;
+  /** The request listener, to mount the API in another node:http server. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Runs one sweep pass now. */
+  sweep(): Promise<SweepDecision[]>;
+  /** Starts the outbox and sweep without listening (when mounted via `handler`). */
+  startWorkers(): void;
+  readonly client: AlipayHkClient;
+  readonly store: Store;
+  readonly outbox: OutboxStore;
+  readonly metrics: Metrics;
+}
+
+async function openStore(config: WebhookServiceConfig): Promise<Db> {
+  const storage = config.storage ?? {};
+  if (storage.databaseUrl) return openPostgres(storage.databaseUrl, { max: storage.poolSize });
+  return openSqlite(storage.sqliteFile ?? join(storage.dataDir ?? "data", "alipayhk-webhook.sqlite"));
+}
+
+/**
+ * Creates the webhook adapter: the JSON API, Alipay's notify route, the durable outbox and the
+ * background sweep, on SQLite (default) or PostgreSQL. Migrations run before it resolves.
+ *
+ * @example
+ * const service = await createWebhookService({
+ *   alipay: { partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: sandbox.gatewayUrl },
+ *   auth: { apiToken: "secret-token" },
+ *   webhooks: { endpoints: ["http://127.0.0.1:4000/hooks"], secret: "whsec_..." },
+ *   storage: { dataDir: "./data" },
+ * });
+ * const url = await service.listen(8080);
+ */
+export async function createWebhookService(config: WebhookServiceConfig): Promise<WebhookService> {
+  if (!config.auth?.webhookSecret && !config.auth?.apiToken) throw new TypeError("auth: expected webhookSecret or apiToken (or both)");
+  const client = config.alipay instanceof AlipayHkClient ? config.alipay : new AlipayHkClient(config.alipay);
+  const auth = new InboundAuth(config.auth);
+  const clock = config.clock ?? systemClock;
+  const logger = config.logger === false ? silentLogger : (config.logger ?? jsonLogger("info"));
+  const metrics = new Metrics();
+  const db = await openStore(config);
+  try {
+    await migrate(db, clock.now().getTime());
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+  const endpoints = config.webhooks?.endpoints ?? [];
+  if (endpoints.length > 0 && !config.webhooks?.secret) {
+    await db.close();
+    throw new TypeError("webhooks.secret: required with endpoints (whsec_...)");
+  }
+  const store = new Store(db, { endpoints, partnerTransIdPrefix: config.partnerTransIdPrefix ?? "" });
+  const outboxStore = new OutboxStore(db);
+  const worker = new OutboxWorker(outboxStore, config.webhooks ?? {}, clock, logger, metrics);
+  const now = () => clock.now().getTime();
+  const onEvents = () => worker.kick();
+
+  let baseUrl = config.publicUrl?.replace(/\/$/, "") ?? "";
+  let notifyUrl = config.notifyUrl ?? (baseUrl ? `${baseUrl}/alipay/notify` : "");
+  const sweepIntervalMs = config.sweepIntervalMs ?? 60_000;
+  const payments = new Payments({
+    client,
+    store,
+    clock,
+    logger,
+    metrics,
+    get notifyUrl() {
+      return notifyUrl;
+    },
+    qrExpiresInMinutes: config.qrExpiresInMinutes ?? 15,
+    barcodeRecovery: config.barcodeRecovery ?? {},
+    refundRetry: config.refundRetry ?? {},
+    sweepIntervalMs: sweepIntervalMs > 0 ? sweepIntervalMs : 60_000,
+    onEvents,
+  });
+  const routeOptions = { payments, store, outbox: outboxStore, baseUrl: () => baseUrl, now, onEvents, canSignEvents: Boolean(config.webhooks?.secret) };
+  const handler = createRequestListener({
+    routes: [...systemRoutes({ ...routeOptions, client, db, logger, metrics }), ...apiRoutes(routeOptions)],
+    auth,
+    store,
+    logger,
+    metrics,
+    idempotencyStaleMs: config.idempotencyStaleMs ?? 60_000,
+    now,
+  });
+
+  let server: Server | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  let workersStarted = false;
+  let closed = false;
+
+  const runSweep = async (): Promise<SweepDecision[]> => {
+    const pass = (async () => {
+      const decisions = await payments.sweep();
+      await store.purgeIdempotency(now() - (config.idempotencyRetentionMs ?? 86_400_000));
+      return decisions;
+    })();
+    sweeping = pass.catch(() => undefined);
+    return pass;
+  };
+  const scheduleSweep = () => {
+    if (closed || sweepIntervalMs <= 0) return;
+    sweepTimer = setTimeout(() => {
+      runSweep()
+        .then((decisions) => {
+          if (decisions.length) logger.log("info", "sweep", { decisions: decisions.length });
+        })
+        .catch((error: Error) => logger.log("error", "sweep failed", { error: error.message }))
+        .finally(scheduleSweep);
+    }, sweepIntervalMs);
+    sweepTimer.unref();
+  };
+  const startWorkers = () => {
+    if (workersStarted) return;
+    workersStarted = true;
+    worker.start();
+    scheduleSweep();
+  };
+
+  return {
+    get url() {
+      return baseUrl;
+    },
+    handler,
+    client,
+    store,
+    outbox: outboxStore,
+    metrics,
+    sweep: runSweep,
+    startWorkers,
+    async listen(port = 0, host = "127.0.0.1") {
+      server = createServer({ keepAliveTimeout: 65_000 }, handler);
+      await new Promise<void>((resolve, reject) => {
+        server!.once("error", reject);
+        server!.listen(port, host, () => resolve());
+      });
+      const address = server.address() as AddressInfo;
+      const listening = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+      if (!baseUrl) baseUrl = listening;
+      if (!notifyUrl) notifyUrl = `${baseUrl}/alipay/notify`;
+      startWorkers();
+      logger.log("info", "listening", { url: listening, public_url: baseUrl, store: db.dialect, endpoints: endpoints.length });
+      return baseUrl;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (sweepTimer) clearTimeout(sweepTimer);
+      if (server) {
+        const stopped = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeIdleConnections();
+        await stopped;
+      }
+      await worker.stop();
+      await sweeping;
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,386 @@
+import { createHash } from "node:crypto";
+import { derivePartnerRefundId, type MinorUnits } from "@alipayhk/core";
+import { eventId, eventPayload, paymentEventData, refundEventData } from "../events";
+import type { Db, Param, Queryable } from "./db";
+import { toOrder, toRefund, type EventType, type OrderMode, type OrderRecord, type OrderStatus, type RefundRecord, type RefundStatus } from "./records";
+
+export interface NewOrder {
+  orderId: string;
+  mode: OrderMode;
+  amount: MinorUnits;
+  currency: string;
+  description: string;
+  notifyUrl?: string;
+}
+
+export type ReserveOrderResult =
+  /** A new order (or a new barcode attempt after a failed one): go and charge it. */
+  | { kind: "created"; order: OrderRecord }
+  /** The same order again: answer with what it is now. */
+  | { kind: "existing"; order: OrderRecord }
+  /** The same id with other terms (mode, amount, currency). */
+  | { kind: "conflict"; order: OrderRecord; field: string };
+
+export type ReserveRefundResult =
+  | { kind: "created"; order: OrderRecord; refund: RefundRecord }
+  | { kind: "existing"; order: OrderRecord; refund: RefundRecord }
+  | { kind: "conflict"; order: OrderRecord; refund: RefundRecord }
+  | { kind: "unknown_order" }
+  | { kind: "not_paid"; order: OrderRecord }
+  | { kind: "exceeds"; order: OrderRecord; refundable: MinorUnits };
+
+export type IdempotencyBegin =
+  | { kind: "new" }
+  | { kind: "replay"; statusCode: number; body: string }
+  | { kind: "in_progress" }
+  | { kind: "mismatch" };
+
+export interface PaidDetails {
+  alipayTransId?: string;
+  paymentInst?: string;
+  buyerLoginId?: string;
+  amount?: MinorUnits;
+  paidAt?: Date;
+}
+
+export interface StoreOptions {
+  /** Configured outbound endpoints; every event gets one delivery per endpoint (plus the order's own). */
+  endpoints: readonly string[];
+  /** Prefix of every Alipay trade id, to share one partner between shops. */
+  partnerTransIdPrefix: string;
+}
+
+/** The id of an order's Alipay trade: the order id (attempt 1), then `<order_id>:<n>` for later barcode attempts. */
+export function partnerTransIdFor(prefix: string, orderId: string, attempt: number): string {
+  return attempt === 1 ? `${prefix}${orderId}` : `${prefix}${orderId}:${attempt}`;
+}
+
+const ORDER_COLUMNS = "*";
+
+/**
+ * Every read and write of the service's state. Each state change and the events it causes are
+ * written in one transaction (the outbox), and changes are conditional on the state they leave,
+ * so a notification, the sweep and a second instance learning the same fact make one event.
+ */
+export class Store {
+  constructor(
+    readonly db: Db,
+    private readonly options: StoreOptions,
+  ) {}
+
+  // ---- orders --------------------------------------------------------------------------------
+
+  async reserveOrder(input: NewOrder, now: number, firstSweepAt: number, expiresAt: number | undefined): Promise<ReserveOrderResult> {
+    return this.db.tx(async (q) => {
+      const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?${this.db.forUpdate}`, [input.orderId]);
+      if (!row) {
+        const partnerTransId = partnerTransIdFor(this.options.partnerTransIdPrefix, input.orderId, 1);
+        await q.run(
+          `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?)`,
+          [input.orderId, input.mode, input.amount, input.currency, input.description, input.notifyUrl ?? null, partnerTransId, expiresAt ?? null, firstSweepAt, now, now],
+        );
+        return { kind: "created", order: await this.orderIn(q, input.orderId) };
+      }
+      const order = toOrder(row);
+      if (order.mode !== input.mode) return { kind: "conflict", order, field: "mode" };
+      if (order.amount !== input.amount) return { kind: "conflict", order, field: "amount" };
+      if (order.currency !== input.currency) return { kind: "conflict", order, field: "currency" };
+      if (order.mode === "barcode" && order.status === "failed") {
+        // A new charge after one that took no money: a fresh trade id, never the old one.
+        const attempt = order.attempt + 1;
+        await q.run(
+          `UPDATE orders SET attempt = ?, partner_trans_id = ?, status = 'pending', failure_code = NULL, reversed = 0, next_sweep_at = ?, updated_at = ?
+           WHERE order_id = ? AND status = 'failed'`,
+          [attempt, partnerTransIdFor(this.options.partnerTransIdPrefix, input.orderId, attempt), firstSweepAt, now, input.orderId],
+        );
+        return { kind: "created", order: await this.orderIn(q, input.orderId) };
+      }
+      return { kind: "existing", order };
+    });
+  }
+
+  async saveQr(orderId: string, qrCode: string, expiresAt: number, now: number): Promise<OrderRecord> {
+    await this.db.run("UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ?", [qrCode, expiresAt, now, orderId]);
+    return (await this.getOrder(orderId))!;
+  }
+
+  async getOrder(orderId: string): Promise<OrderRecord | undefined> {
+    const [row] = await this.db.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?`, [orderId]);
+    return row ? toOrder(row) : undefined;
+  }
+
+  async getOrderByTrade(partnerTransId: string): Promise<OrderRecord | undefined> {
+    const [row] = await this.db.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE partner_trans_id = ?`, [partnerTransId]);
+    return row ? toOrder(row) : undefined;
+  }
+
+  /** Newest first; `before` is the cursor (`created_at` and `order_id` of the last row seen). */
+  async listOrders(filter: { status?: OrderStatus; limit: number; before?: { createdAt: number; orderId: string } }): Promise<OrderRecord[]> {
+    const where: string[] = [];
+    const params: Param[] = [];
+    if (filter.status) {
+      where.push("status = ?");
+      params.push(filter.status);
+    }
+    if (filter.before) {
+      where.push("(created_at < ? OR (created_at = ? AND order_id < ?))");
+      params.push(filter.before.createdAt, filter.before.createdAt, filter.before.orderId);
+    }
+    const rows = await this.db.all(
+      `SELECT ${ORDER_COLUMNS} FROM orders${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, order_id DESC LIMIT ?`,
+      [...params, filter.limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  async refundsOf(orderId: string): Promise<RefundRecord[]> {
+    const rows = await this.db.all("SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, return_id", [orderId]);
+    return rows.map(toRefund);
+  }
+
+  /** pending → paid, with a `payment.succeeded` event. Null when the trade is not ours or not pending. */
+  async markPaid(partnerTransId: string, details: PaidDetails, now: number): Promise<OrderRecord | undefined> {
+    return this.db.tx(async (q) => {
+      const changed = await q.run(
+        `UPDATE orders SET status = 'paid', alipay_trans_id = COALESCE(?, alipay_trans_id), payment_inst = COALESCE(?, payment_inst),
+           buyer_login_id = COALESCE(?, buyer_login_id), paid_amount = amount, paid_at = ?, next_sweep_at = NULL, updated_at = ?
+         WHERE partner_trans_id = ? AND status = 'pending'`,
+        [details.alipayTransId ?? null, details.paymentInst ?? null, details.buyerLoginId ?? null, details.paidAt?.getTime() ?? now, now, partnerTransId],
+      );
+      if (changed === 0) return undefined;
+      const order = await this.orderByTradeIn(q, partnerTransId);
+      await this.addEvent(q, "payment.succeeded", order.partnerTransId, order, paymentEventData(order), now);
+      return order;
+    });
+  }
+
+  /** pending → failed (a barcode charge that took no money), with a `payment.failed` event. */
+  async markFailed(partnerTransId: string, code: string, reason: string, now: number): Promise<OrderRecord | undefined> {
+    return this.db.tx(async (q) => {
+      const changed = await q.run(
+        "UPDATE orders SET status = 'failed', failure_code = ?, next_sweep_at = NULL, updated_at = ? WHERE partner_trans_id = ? AND status = 'pending'",
+        [code, now, partnerTransId],
+      );
+      if (changed === 0) return undefined;
+      const order = await this.orderByTradeIn(q, partnerTransId);
+      await this.addEvent(q, "payment.failed", order.partnerTransId, order, paymentEventData(order, { code, reason }), now);
+      return order;
+    });
+  }
+
+  /**
+   * → canceled, with a `payment.canceled` event; `from` limits which states may be left (the
+   * platform's cancel leaves any; an expiry only `pending`). A fallback refund is recorded with it.
+   */
+  async markCanceled(
+    partnerTransId: string,
+    change: { reason: string; reversed: boolean; from: OrderStatus[]; fallbackRefund?: { returnId: string; partnerRefundId: string; amount: MinorUnits; status: RefundStatus; code?: string } },
+    now: number,
+  ): Promise<OrderRecord | undefined> {
+    return this.db.tx(async (q) => {
+      const states = change.from.map(() => "?").join(", ");
+      const changed = await q.run(
+        `UPDATE orders SET status = 'canceled', reversed = ?, next_sweep_at = NULL, updated_at = ? WHERE partner_trans_id = ? AND status IN (${states})`,
+        [change.reversed ? 1 : 0, now, partnerTransId, ...change.from],
+      );
+      if (changed === 0) return undefined;
+      const order = await this.orderByTradeIn(q, partnerTransId);
+      const refund = change.fallbackRefund;
+      if (refund) {
+        await q.run(
+          `INSERT INTO refunds (order_id, return_id, partner_refund_id, amount, status, code, next_sweep_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, return_id) DO NOTHING`,
+          [order.orderId, refund.returnId, refund.partnerRefundId, refund.amount, refund.status, refund.code ?? null, refund.status === "pending" ? now : null, now, now],
+        );
+        if (refund.status !== "pending") {
+          const record = toRefund((await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [order.orderId, refund.returnId]))[0]!);
+          await this.addEvent(q, refund.status === "succeeded" ? "refund.succeeded" : "refund.failed", `${order.orderId}\u0000${refund.returnId}`, order, refundEventData(order, record), now);
+        }
+      }
+      await this.addEvent(q, "payment.canceled", order.partnerTransId, order, paymentEventData(order, { reason: change.reason }), now);
+      return order;
+    });
+  }
+
+  /** Moves a pending trade's next sweep (after a request that left its outcome open, sooner). */
+  async scheduleSweep(partnerTransId: string, at: number): Promise<void> {
+    await this.db.run("UPDATE orders SET next_sweep_at = ? WHERE partner_trans_id = ? AND status = 'pending'", [at, partnerTransId]);
+  }
+
+  // ---- refunds -------------------------------------------------------------------------------
+
+  /**
+   * Reserves a refund against the paid amount before Alipay is asked, so two concurrent returns
+   * can never together refund more than was paid.
+   */
+  async reserveRefund(orderId: string, returnId: string, amount: MinorUnits, now: number, firstSweepAt: number): Promise<ReserveRefundResult> {
+    return this.db.tx(async (q) => {
+      const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?${this.db.forUpdate}`, [orderId]);
+      if (!row) return { kind: "unknown_order" };
+      const order = toOrder(row);
+      const [existing] = await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]);
+      if (existing) {
+        const refund = toRefund(existing);
+        return refund.amount === amount ? { kind: "existing", order, refund } : { kind: "conflict", order, refund };
+      }
+      if (order.status !== "paid") return { kind: "not_paid", order };
+      const [sum] = await q.all<{ committed: number }>(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS committed FROM refunds WHERE order_id = ? AND status IN ('pending', 'succeeded')",
+        [orderId],
+      );
+      const refundable = (order.paidAmount ?? order.amount) - Number(sum?.committed ?? 0);
+      if (amount > refundable) return { kind: "exceeds", order, refundable };
+      const partnerRefundId = derivePartnerRefundId(order.partnerTransId, returnId);
+      await q.run(
+        `INSERT INTO refunds (order_id, return_id, partner_refund_id, amount, status, next_sweep_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+        [orderId, returnId, partnerRefundId, amount, firstSweepAt, now, now],
+      );
+      const refund = toRefund((await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]))[0]!);
+      return { kind: "created", order, refund };
+    });
+  }
+
+  /** pending → succeeded/failed with its event; `pending` again only re-schedules the sweep. */
+  async settleRefund(orderId: string, returnId: string, outcome: { status: RefundStatus; code?: string; nextSweepAt?: number }, now: number): Promise<RefundRecord | undefined> {
+    return this.db.tx(async (q) => {
+      if (outcome.status === "pending") {
+        await q.run("UPDATE refunds SET next_sweep_at = ?, code = ?, updated_at = ? WHERE order_id = ? AND return_id = ? AND status = 'pending'", [
+          outcome.nextSweepAt ?? now,
+          outcome.code ?? null,
+          now,
+          orderId,
+          returnId,
+        ]);
+      } else {
+        const changed = await q.run(
+          "UPDATE refunds SET status = ?, code = ?, next_sweep_at = NULL, updated_at = ? WHERE order_id = ? AND return_id = ? AND status = 'pending'",
+          [outcome.status, outcome.code ?? null, now, orderId, returnId],
+        );
+        if (changed > 0) {
+          const order = await this.orderIn(q, orderId);
+          const refund = toRefund((await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]))[0]!);
+          await this.addEvent(q, outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed", `${orderId}\u0000${returnId}`, order, refundEventData(order, refund), now);
+        }
+      }
+      const [row] = await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]);
+      return row ? toRefund(row) : undefined;
+    });
+  }
+
+  async refundByPartnerRefundId(partnerRefundId: string): Promise<RefundRecord | undefined> {
+    const [row] = await this.db.all("SELECT * FROM refunds WHERE partner_refund_id = ?", [partnerRefundId]);
+    return row ? toRefund(row) : undefined;
+  }
+
+  // ---- sweep ---------------------------------------------------------------------------------
+
+  /**
+   * Claims the open trades and refunds due for a sweep (instances skip each other's rows) and
+   * pushes their next sweep back by `leaseMs`, so a pass never runs the same row twice at once.
+   */
+  async claimSweep(now: number, limit: number, leaseMs: number): Promise<{ orders: OrderRecord[]; refunds: RefundRecord[] }> {
+    return this.db.tx(async (q) => {
+      const orders = (await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(toOrder);
+      const refunds = (await q.all(`SELECT * FROM refunds WHERE status = 'pending' AND next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(toRefund);
+      for (const order of orders) await q.run("UPDATE orders SET next_sweep_at = ? WHERE order_id = ?", [now + leaseMs, order.orderId]);
+      for (const refund of refunds) await q.run("UPDATE refunds SET next_sweep_at = ? WHERE order_id = ? AND return_id = ?", [now + leaseMs, refund.orderId, refund.returnId]);
+      return { orders, refunds };
+    });
+  }
+
+  // ---- notifications -------------------------------------------------------------------------
+
+  /** Stores a verified notification; false when this notify_id was stored before. */
+  async recordNotification(fields: Record<string, string>, now: number): Promise<boolean> {
+    const changed = await this.db.run(
+      "INSERT INTO notifications (notify_id, partner_trans_id, notify_type, trade_status, fields, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (notify_id) DO NOTHING",
+      [fields.notify_id ?? "", fields.out_trade_no ?? fields.partner_trans_id ?? null, fields.notify_type ?? null, fields.trade_status ?? null, JSON.stringify(fields), now],
+    );
+    return changed > 0;
+  }
+
+  // ---- idempotency ---------------------------------------------------------------------------
+
+  /**
+   * Takes an idempotency key for one request. A key still in progress after `staleMs` (its
+   * instance died) is taken over; a finished one replays its response.
+   */
+  async beginIdempotent(key: string, fingerprint: string, now: number, staleMs: number): Promise<IdempotencyBegin> {
+    const inserted = await this.db.run(
+      "INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at) VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+      [key, fingerprint, now],
+    );
+    if (inserted > 0) return { kind: "new" };
+    return this.db.tx(async (q) => {
+      const [row] = await q.all<{ fingerprint: string; status_code: number | null; response: string | null; created_at: number }>(
+        `SELECT fingerprint, status_code, response, created_at FROM idempotency_keys WHERE idempotency_key = ?${this.db.forUpdate}`,
+        [key],
+      );
+      if (!row) {
+        await q.run("INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at) VALUES (?, ?, ?)", [key, fingerprint, now]);
+        return { kind: "new" } as const;
+      }
+      if (row.fingerprint !== fingerprint) return { kind: "mismatch" } as const;
+      if (row.status_code !== null && row.status_code !== undefined) return { kind: "replay", statusCode: Number(row.status_code), body: row.response ?? "" } as const;
+      if (Number(row.created_at) <= now - staleMs) {
+        await q.run("UPDATE idempotency_keys SET created_at = ? WHERE idempotency_key = ?", [now, key]);
+        return { kind: "new" } as const;
+      }
+      return { kind: "in_progress" } as const;
+    });
+  }
+
+  async finishIdempotent(key: string, statusCode: number, body: string): Promise<void> {
+    await this.db.run("UPDATE idempotency_keys SET status_code = ?, response = ? WHERE idempotency_key = ?", [statusCode, body, key]);
+  }
+
+  /** Forgets a key whose request changed nothing (refused), so it can be sent again corrected. */
+  async releaseIdempotent(key: string): Promise<void> {
+    await this.db.run("DELETE FROM idempotency_keys WHERE idempotency_key = ? AND status_code IS NULL", [key]);
+  }
+
+  async purgeIdempotency(olderThan: number): Promise<number> {
+    return this.db.run("DELETE FROM idempotency_keys WHERE created_at < ? AND status_code IS NOT NULL", [olderThan]);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async orderIn(q: Queryable, orderId: string): Promise<OrderRecord> {
+    const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?`, [orderId]);
+    return toOrder(row!);
+  }
+
+  private async orderByTradeIn(q: Queryable, partnerTransId: string): Promise<OrderRecord> {
+    const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE partner_trans_id = ?`, [partnerTransId]);
+    return toOrder(row!);
+  }
+
+  /** The outbox: the event and one delivery per endpoint, in the transaction of the change. */
+  private async addEvent(q: Queryable, type: EventType, subject: string, order: OrderRecord, data: Record<string, unknown>, now: number): Promise<void> {
+    const id = eventId(type, subject);
+    const inserted = await q.run("INSERT INTO events (id, type, order_id, payload, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", [
+      id,
+      type,
+      order.orderId,
+      eventPayload(type, now, data),
+      now,
+    ]);
+    if (inserted === 0) return;
+    const endpoints = new Set(this.options.endpoints);
+    if (order.notifyUrl) endpoints.add(order.notifyUrl);
+    for (const endpoint of endpoints) {
+      await q.run("INSERT INTO deliveries (id, event_id, endpoint, status, attempts, next_attempt_at) VALUES (?, ?, ?, 'pending', 0, ?)", [
+        deliveryId(id, endpoint),
+        id,
+        endpoint,
+        now,
+      ]);
+    }
+  }
+}
+
+export function deliveryId(eventId: string, endpoint: string): string {
+  return `${eventId}.${createHash("sha256").update(endpoint).digest("hex").slice(0, 12)}`;
+}
