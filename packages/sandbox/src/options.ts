@@ -132,6 +132,13 @@ export interface GeneratedKeys {
 }
 
 const PARTNER = /^2088[0-9]{12}$/;
+
+/** One generated "Alipay" key pair per process: like the real Alipay, every sandbox has the same one. */
+let processAlipayKeyPem: string | undefined;
+function generatedAlipayKeyPem(): string {
+  processAlipayKeyPem ??= generateRsaKeyPair().privateKeyPem;
+  return processAlipayKeyPem;
+}
 const MD5_KEY = /^[A-Za-z0-9]{16,64}$/;
 export const IT_B_PAY = /^(?:([1-9][0-9]*)([mhd])|1c)$/;
 
@@ -205,7 +212,7 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
   });
 
   const alipayPem = options.alipayPrivateKey ?? keys.alipayPrivateKeyPem;
-  const alipayKey = parsePrivateKey(alipayPem ?? generateRsaKeyPair().privateKeyPem, "alipayPrivateKey");
+  const alipayKey = parsePrivateKey(alipayPem ?? generatedAlipayKeyPem(), "alipayPrivateKey");
   const alipayPublicKey = parsePublicKey(alipayKey.publicPem, "alipayPrivateKey");
   for (const partner of partners.values()) {
     if (partner.merchantPublicKey?.pem === alipayPublicKey.pem) fail(`alipayPrivateKey: is the merchant key of ${partner.partner}; the sandbox needs its own key pair`);
