@@ -109,8 +109,20 @@ export const SANDBOX_DEFAULTS: SandboxOptions = {
 
 export { startSandbox, type RunningSandbox };
 
+/** The service's clock, movable so expiry and sweep schedules pass without waiting. */
+export class MovableClock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
 export interface Harness {
   sandbox: RunningSandbox;
+  clock: MovableClock;
   receiver: Receiver;
   service: WebhookService;
   url: string;
@@ -130,7 +142,9 @@ export async function startHarness(
   const webhookSecret = newSecret();
   const receiver = await startReceiver(endpointSecret);
   const dataDir = mkdtempSync(join(tmpdir(), "alipayhk-webhook-"));
+  const clock = new MovableClock();
   const service = await createWebhookService({
+    clock,
     alipay: { partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: sandbox.gatewayUrl, timeoutMs: 5_000 },
     auth: { webhookSecret, apiToken: API_TOKEN },
     webhooks: { endpoints: [receiver.url], secret: endpointSecret, timeScale: 0.001, timeoutMs: 2_000, pollIntervalMs: 50 },
@@ -145,6 +159,7 @@ export async function startHarness(
   const api = new ApiClient(url, webhookSecret);
   return {
     sandbox,
+    clock,
     receiver,
     service,
     url,
