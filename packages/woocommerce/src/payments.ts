@@ -242,12 +242,10 @@ export class PaymentService {
     let order = await this.o.woo.getOrder(orderId);
     const transactionId = trade.alipayTransId ?? partnerTransId;
     if (!(isPaidInWoo(order) && order.transaction_id === transactionId)) {
-      if (order.status === "pending" || order.status === "failed") {
-        order = await this.o.woo.markPaid(orderId, {
-          transactionId,
-          meta: { alipayhk_trade_no: transactionId, alipayhk_out_trade_no: partnerTransId },
-        });
-      }
+      order = await this.o.woo.markPaid(orderId, {
+        transactionId,
+        meta: { alipayhk_trade_no: transactionId, alipayhk_out_trade_no: partnerTransId },
+      });
     }
     // Read back: WooCommerce answers 200 even when it ignored set_paid.
     if (isPaidInWoo(order) && order.transaction_id === transactionId) {
