@@ -184,7 +184,7 @@ describe("requests", () => {
   it("accepts an RSA signature whose + signs arrived as spaces", async () => {
     const id = uid();
     let sent: Record<string, string> | undefined;
-    for (let i = 0; i < 20 && !sent?.sign.includes("+"); i++) {
+    for (let i = 0; i < 20 && !sent?.sign?.includes("+"); i++) {
       sent = (await callGateway(rsa, { ...query(`${id}-${i}`) }, { signType: "RSA2" })).sent;
     }
     expect(sent!.sign).toContain("+");
