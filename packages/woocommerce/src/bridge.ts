@@ -10,7 +10,7 @@ import { KeyedMutex } from "./keyed-mutex.js";
 import { jsonLogger, type Logger } from "./log.js";
 import { PaymentService, sameKey } from "./payments.js";
 import { BridgeStore } from "./store.js";
-import { WooSync, WooSyncError } from "./sync.js";
+import { WooSync, WooSyncError, type PollReport } from "./sync.js";
 import { WooClient } from "./woo/client.js";
 import { WooError } from "./woo/errors.js";
 
@@ -198,9 +198,9 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
 
   const server: Server = createServer((req, res) => void routes(req, res));
   let timer: NodeJS.Timeout | undefined;
-  let polling: Promise<unknown> | undefined;
+  let polling: Promise<PollReport> | undefined;
 
-  const poll = async () => {
+  const poll = async (): Promise<PollReport> => {
     if (polling) return polling;
     polling = sync.poll().finally(() => (polling = undefined));
     return polling;
