@@ -116,8 +116,10 @@ medusaIntegrationTestRunner({
       expect(early.data.type).not.toBe("order");
       expect(await orderOfCart(cartId)).toBeUndefined();
 
-      // Alipay delivers every notification twice more after the first `success` (retries happen).
+      // Alipay delivers every notification twice more after the first `success` (retries happen),
+      // then a stale "still waiting" one arrives out of order.
       sandbox.addFault({ notifyDuplicate: 2, partnerTransId: session.id });
+      sandbox.addFault({ notifyOutOfOrder: true, partnerTransId: session.id });
       // The buyer scans and pays, and closes the page: the notification alone must place the order.
       const paid = await fetch(`${sandbox.url}/sandbox/trades/${session.id}/pay`, { method: "POST" });
       expect(paid.status).toBe(200);
@@ -128,6 +130,10 @@ medusaIntegrationTestRunner({
         return mine.length === 3 && mine.every((n) => n.status === "delivered") ? mine : undefined;
       });
       expect(notifications.flatMap((n) => n.attempts).filter((a) => a.ok).map((a) => a.body)).toEqual(["success", "success", "success"]);
+      const stale = await eventually("the stale notification answered", () =>
+        sandbox.notifications().find((n) => n.outTradeNo === session.id && n.kind === "stale" && n.status === "delivered")
+      );
+      expect(stale.fields.trade_status).toBe("WAIT_BUYER_PAY");
 
       const [payment] = await orderPayments(orderId);
       expect(payment).toMatchObject({ partner_trans_id: session.id, trade_status: "paid", wallet: "ALIPAYHK", alipay_trans_id: trade(session.id).trade_no });

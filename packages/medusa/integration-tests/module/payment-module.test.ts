@@ -82,7 +82,7 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
       expect((await service.retrievePaymentSession(session.id)).status).toBe("pending");
 
       sandbox.payTrade(session.id, { wallet: "ALIPAYCN" });
-      const payment = await service.authorizePaymentSession(session.id, {});
+      const payment = (await service.authorizePaymentSession(session.id, {}))!;
       const paid = await paymentOf(session.id);
       expect(paid?.id).toBe(payment.id);
       expect(paid?.captured_at).toBeTruthy();
@@ -145,14 +145,14 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
     it("cancelPayment reverses a paid trade on its day, and refunds what is left after it", async () => {
       const today = await qrSession(80);
       sandbox.payTrade(today.id);
-      const todayPayment = await service.authorizePaymentSession(today.id, {});
+      const todayPayment = (await service.authorizePaymentSession(today.id, {}))!;
       await service.cancelPayment(todayPayment.id);
       expect(trade(today.id)).toMatchObject({ status: "TRADE_CLOSED", close_reason: "reversed" });
       expect((await paymentOf(today.id))?.data).toMatchObject({ cancel_status: "reversed" });
 
       const earlier = await qrSession(80);
       sandbox.payTrade(earlier.id);
-      const earlierPayment = await service.authorizePaymentSession(earlier.id, {});
+      const earlierPayment = (await service.authorizePaymentSession(earlier.id, {}))!;
       await service.refundPayment({ payment_id: earlierPayment.id, amount: 30 });
       sandbox.advanceClock("25h");
       await service.cancelPayment(earlierPayment.id);

@@ -71,7 +71,8 @@ export class AlipayHkQrService extends AlipayHkBase {
     }
     if (current.trade_status !== "closed") {
       const closed = await asMedusa("cancel", () => cancelOrder(this.client, { partnerTransId: data.partner_trans_id }, this.recovery));
-      if (closed.status !== "closed") {
+      // `reversed`: the buyer paid in the meantime and the cancel gave the money back.
+      if (closed.status !== "closed" && closed.status !== "reversed") {
         throw new MedusaError(
           MedusaError.Types.UNEXPECTED_STATE,
           `could not close ${data.partner_trans_id} before re-creating it for the new amount (${closed.status}); try again`
