@@ -35,6 +35,9 @@ export const ENV_VARIABLES: ReadonlyArray<[string, string]> = [
   ["ALIPAYHK_ALIPAY_PUBLIC_KEY", "Alipay's RSA public key (PEM or base64), inline or a file path"],
   ["QR_EXPIRES_MINUTES", "minutes a QR code stays payable (default 15)"],
   ["SWEEP_INTERVAL_MS", "background sweep period in ms (default 60000; 0 = off)"],
+  ["ALIPAYHK_TIMEOUT_MS", "per-request gateway timeout in ms (default 15000)"],
+  ["BARCODE_MAX_POLL_MS", "how long a barcode charge waits for the buyer before cancelling, ms (default 30000)"],
+  ["IDEMPOTENCY_STALE_MS", "a request key left in progress this long (its instance died) is taken over, ms (default 60000)"],
   ["WEBHOOK_RETRY_TIME_SCALE", "multiplies the retry ladder's waits, for tests (default 1)"],
   ["WEBHOOK_TIMEOUT_MS", "per-delivery timeout in ms (default 10000)"],
   ["LOG_LEVEL", "debug | info | warn | error (default info)"],
@@ -140,6 +143,7 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
     privateKey,
     alipayPublicKey,
     gateway: env.ALIPAYHK_GATEWAY?.trim() || undefined,
+    timeoutMs: integer(env, "ALIPAYHK_TIMEOUT_MS", 15_000, 100, 120_000),
   };
   try {
     new AlipayHkClient(alipay);
@@ -174,6 +178,8 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
       publicUrl,
       qrExpiresInMinutes: integer(env, "QR_EXPIRES_MINUTES", 15, 1, 21_600),
       sweepIntervalMs: integer(env, "SWEEP_INTERVAL_MS", 60_000, 0, 86_400_000),
+      barcodeRecovery: { maxPollMs: integer(env, "BARCODE_MAX_POLL_MS", 30_000, 0, 600_000) },
+      idempotencyStaleMs: integer(env, "IDEMPOTENCY_STALE_MS", 60_000, 100, 86_400_000),
     },
   };
 }

@@ -61,10 +61,9 @@ export class Payments {
   // ---- orders --------------------------------------------------------------------------------
 
   async createOrder(input: CreateOrderBody): Promise<Outcome<OrderRecord>> {
-    const { store, qrExpiresInMinutes, barcodeRecovery, sweepIntervalMs } = this.options;
+    const { store, qrExpiresInMinutes, sweepIntervalMs } = this.options;
     const now = this.now();
-    // A barcode request polls for up to maxPoll then cancels: the sweep waits until it is surely done.
-    const firstSweepAt = input.mode === "qr" ? now + sweepIntervalMs : now + (barcodeRecovery.maxPollMs ?? 30_000) + 60_000;
+    const firstSweepAt = now + (input.mode === "qr" ? sweepIntervalMs : this.barcodeRequestMs());
     const expiresAt = input.mode === "qr" ? now + qrExpiresInMinutes * 60_000 : undefined;
     const reserved = await store.reserveOrder(
       { orderId: input.orderId, mode: input.mode, amount: input.amount, currency: input.currency, description: input.description, notifyUrl: input.notify },
@@ -85,7 +84,18 @@ export class Payments {
       return { status: 200, value: order };
     }
     if (order.mode === "qr") return { status: 201, value: await this.precreate(order) };
-    return { status: 201, value: await this.chargeBarcode(order, input.buyerCode!) };
+    const charged = await this.chargeBarcode(order, input.buyerCode!);
+    // 202: the outcome is still open; it comes as an event once the sweep settles it.
+    return { status: charged.status === "pending" ? 202 : 201, value: charged };
+  }
+
+  /**
+   * The longest a live barcode request can take (pay, poll, cancel with retries): the sweep leaves
+   * the charge to the request until then, and takes it over only when its instance died.
+   */
+  private barcodeRequestMs(): number {
+    const { barcodeRecovery: r, client } = this.options;
+    return (r.maxPollMs ?? 30_000) + client.timeoutMs + (r.cancelAttempts ?? 5) * ((r.cancelRetryMs ?? 2_000) + client.timeoutMs) + 5_000;
   }
 
   private async precreate(order: OrderRecord): Promise<OrderRecord> {

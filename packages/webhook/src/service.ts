@@ -53,6 +53,7 @@ export interface WebhookServiceConfig {
   idempotencyStaleMs?: number;
   /** Idempotency keys are kept this long. Default 24 h. */
   idempotencyRetentionMs?: number;
+  /** The service's time (expiry, sweep and retry schedules). Default: the Alipay client's clock, else the system clock. */
   clock?: Clock;
   /** A logger, or false for none. Default JSON lines on stdout at `info`. */
   logger?: Logger | false;
@@ -98,9 +99,10 @@ async function openStore(config: WebhookServiceConfig): Promise<Db> {
  */
 export async function createWebhookService(config: WebhookServiceConfig): Promise<WebhookService> {
   if (!config.auth?.webhookSecret && !config.auth?.apiToken) throw new TypeError("auth: expected webhookSecret or apiToken (or both)");
-  const client = config.alipay instanceof AlipayHkClient ? config.alipay : new AlipayHkClient(config.alipay);
+  const clock = config.clock ?? (config.alipay instanceof AlipayHkClient ? config.alipay.clock : (config.alipay.clock ?? systemClock));
+  // One clock for the service and the flows: the sweep compares QR expiry times with the client's clock.
+  const client = config.alipay instanceof AlipayHkClient ? config.alipay : new AlipayHkClient({ ...config.alipay, clock: config.alipay.clock ?? clock });
   const auth = new InboundAuth(config.auth);
-  const clock = config.clock ?? systemClock;
   const logger = config.logger === false ? silentLogger : (config.logger ?? jsonLogger("info"));
   const metrics = new Metrics();
   const db = await openStore(config);

@@ -135,7 +135,13 @@ export interface Harness {
 
 /** The sandbox, a receiver and the service on a fresh SQLite file (or `storage`). */
 export async function startHarness(
-  options: { sandbox?: SandboxOptions; service?: Partial<WebhookServiceConfig>; sandboxInstance?: RunningSandbox } = {},
+  options: {
+    sandbox?: SandboxOptions;
+    service?: Partial<WebhookServiceConfig>;
+    /** Merged into the default outbox settings (the harness's receiver, a fast ladder). */
+    webhooks?: Partial<NonNullable<WebhookServiceConfig["webhooks"]>>;
+    sandboxInstance?: RunningSandbox;
+  } = {},
 ): Promise<Harness> {
   const sandbox = options.sandboxInstance ?? (await startSandbox({ ...SANDBOX_DEFAULTS, ...options.sandbox }));
   const endpointSecret = newSecret();
@@ -147,7 +153,7 @@ export async function startHarness(
     clock,
     alipay: { partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: sandbox.gatewayUrl, timeoutMs: 5_000 },
     auth: { webhookSecret, apiToken: API_TOKEN },
-    webhooks: { endpoints: [receiver.url], secret: endpointSecret, timeScale: 0.001, timeoutMs: 2_000, pollIntervalMs: 50 },
+    webhooks: { endpoints: [receiver.url], secret: endpointSecret, timeScale: 0.001, timeoutMs: 2_000, pollIntervalMs: 50, ...options.webhooks },
     storage: { dataDir },
     sweepIntervalMs: 0,
     barcodeRecovery: { pollIntervalMs: 100, maxPollMs: 1_000, cancelRetryMs: 50 },

@@ -75,7 +75,7 @@ describe("QR orders end to end (sandbox over HTTP, SQLite)", () => {
     const metrics = await (await fetch(`${h.url}/metrics`)).text();
     expect(metrics).toContain('alipayhk_webhook_http_requests_total{route="/v1/orders",method="POST",status="201"}');
     expect(metrics).toContain("alipayhk_webhook_deliveries{status=");
-    const openapi = await (await fetch(`${h.url}/openapi.json`)).json();
+    const openapi = (await (await fetch(`${h.url}/openapi.json`)).json()) as any;
     expect(openapi.openapi).toBe("3.1.0");
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(["/v1/orders", "/v1/orders/{order_id}/cancel", "/v1/returns", "/v1/events/{event_id}/redeliver", "/alipay/notify"]));
     expect(Object.keys(openapi.webhooks)).toEqual(["payment.succeeded", "payment.failed", "payment.canceled", "refund.succeeded", "refund.failed"]);

@@ -72,17 +72,27 @@ export class Store {
 
   async reserveOrder(input: NewOrder, now: number, firstSweepAt: number, expiresAt: number | undefined): Promise<ReserveOrderResult> {
     return this.db.tx(async (q) => {
+      // Insert first: two instances taking the same new order id meet at the primary key, not in a race.
+      const inserted = await q.run(
+        `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
+        [
+          input.orderId,
+          input.mode,
+          input.amount,
+          input.currency,
+          input.description,
+          input.notifyUrl ?? null,
+          partnerTransIdFor(this.options.partnerTransIdPrefix, input.orderId, 1),
+          expiresAt ?? null,
+          firstSweepAt,
+          now,
+          now,
+        ],
+      );
+      if (inserted > 0) return { kind: "created", order: await this.orderIn(q, input.orderId) };
       const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?${this.db.forUpdate}`, [input.orderId]);
-      if (!row) {
-        const partnerTransId = partnerTransIdFor(this.options.partnerTransIdPrefix, input.orderId, 1);
-        await q.run(
-          `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?)`,
-          [input.orderId, input.mode, input.amount, input.currency, input.description, input.notifyUrl ?? null, partnerTransId, expiresAt ?? null, firstSweepAt, now, now],
-        );
-        return { kind: "created", order: await this.orderIn(q, input.orderId) };
-      }
-      const order = toOrder(row);
+      const order = toOrder(row!);
       if (order.mode !== input.mode) return { kind: "conflict", order, field: "mode" };
       if (order.amount !== input.amount) return { kind: "conflict", order, field: "amount" };
       if (order.currency !== input.currency) return { kind: "conflict", order, field: "currency" };
