@@ -166,6 +166,10 @@ export function sandboxBanner(sandbox: RunningSandbox): string {
  * Runs the `sandbox` command: `--help` prints usage (0); a bad flag prints one line naming it
  * (2); otherwise it starts the sandbox and resolves with 0 once SIGINT/SIGTERM (or `signal`)
  * stopped it.
+ *
+ * @example
+ * // in a CLI's dispatcher
+ * process.exitCode = await runSandboxCommand(["--port", "4010", "--sign-type", "RSA2"], { stdout: process.stdout, stderr: process.stderr });
  */
 export async function runSandboxCommand(argv: string[], io: CommandIo, control: { signal?: AbortSignal } = {}): Promise<number> {
   let parsed: ReturnType<typeof parseSandboxArgs>;

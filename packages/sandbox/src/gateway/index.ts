@@ -83,8 +83,8 @@ export async function handleGateway(engine: SandboxEngine, req: IncomingMessage,
   } catch (err) {
     if (!(err instanceof TransportError)) throw err;
     engine.config.log(`gateway → is_success=F ${err.code} (${err.detail})`);
-    const xml = renderGatewayReply({ isSuccess: false, error: err.code });
-    res.writeHead(200, { "content-type": "text/xml; charset=UTF-8", "x-sandbox-detail": asciiHeader(err.detail) });
+    const xml = renderGatewayReply({ isSuccess: false, error: err.code }, { encoding: err.charset });
+    res.writeHead(200, { "content-type": `text/xml; charset=${err.charset}`, "x-sandbox-detail": asciiHeader(err.detail) });
     res.end(xml);
     return;
   }

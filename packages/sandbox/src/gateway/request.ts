@@ -18,6 +18,8 @@ export class TransportError extends Error {
   constructor(
     readonly code: string,
     readonly detail: string,
+    /** The request's charset when it was known, for the reply. */
+    readonly charset = "UTF-8",
   ) {
     super(`${code}: ${detail}`);
   }
@@ -56,14 +58,14 @@ export function readGatewayRequest(method: string, rawQuery: string, body: Buffe
   const params: Record<string, string> = { ...query };
   for (const [name, value] of Object.entries(form)) {
     if (name in params && params[name] !== value) {
-      throw new TransportError("ILLEGAL_ARGUMENT", `${name}: given in the query string and the body with different values`);
+      throw new TransportError("ILLEGAL_ARGUMENT", `${name}: given in the query string and the body with different values`, charset);
     }
     params[name] = value;
   }
   for (const [name, value] of Object.entries(params)) {
     // U+FFFD: bytes that are not valid in the declared charset.
     if (value.includes("\uFFFD") || name.includes("\uFFFD")) {
-      throw new TransportError("ILLEGAL_ENCODING", `${name}: not valid ${charset}`);
+      throw new TransportError("ILLEGAL_ENCODING", `${name}: not valid ${charset}`, charset);
     }
   }
   return { method, params, charset };

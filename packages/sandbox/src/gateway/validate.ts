@@ -105,7 +105,6 @@ function checkValue(rule: Rule, value: string, partner: string): string | undefi
   const { name } = rule;
   if (rule.max !== undefined && [...value].length > rule.max) return `${name}: at most ${rule.max} characters, got ${[...value].length}`;
   if (rule.values && !rule.values.includes(value)) return `${name}: expected one of ${rule.values.join(", ")}, got ${quote(value)}`;
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value) && rule.kind !== "json") return `${name}: control characters are not allowed`;
   switch (rule.kind) {
     case "id":
