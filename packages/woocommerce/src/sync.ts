@@ -220,7 +220,8 @@ export class WooSync {
       const orders = await this.o.woo.listAllOrders({ modifiedAfter: since, orderby: "modified", order: "asc" });
       let newest = cursor;
       for (const order of orders) {
-        if (order.date_modified_gmt && `${order.date_modified_gmt}Z` > newest) newest = new Date(`${order.date_modified_gmt}Z`).toISOString();
+        const modified = order.date_modified_gmt ? Date.parse(`${order.date_modified_gmt}Z`) : NaN;
+        if (modified > Date.parse(newest)) newest = new Date(modified).toISOString();
         if (order.payment_method !== PAYMENT_METHOD && !store.getOrder(order.id)) continue;
         report.ordersChecked++;
         await guard("order sync", { orderId: order.id }, () => this.syncOrder(order.id));
