@@ -1,6 +1,7 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils";
 import { Modules } from "@medusajs/framework/utils";
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types";
+import { buildSignedNotification } from "@alipayhk/core/testing";
 import { startSandbox, type RunningSandbox } from "@alipayhk/sandbox";
 import sweepJob from "@alipayhk/medusa/jobs/alipayhk-sweep-open-sessions";
 import { seedAlipayHkStore, type SeededStore } from "../../src/scripts/seed-store";
@@ -100,6 +101,19 @@ medusaIntegrationTestRunner({
         validateStatus: () => true,
       });
       expect(unknown.status).toBe(404);
+
+      const signed = (fields: Record<string, string>) =>
+        api.post(
+          "/hooks/alipayhk/pp_alipayhk-qr_alipayhk",
+          buildSignedNotification({ notify_id: "n-test", notify_type: "trade_status_sync", notify_time: "2026-11-21 10:00:00", ...fields }, { signType: "MD5", md5Key: sandbox.md5Key }),
+          { headers: { "content-type": "application/x-www-form-urlencoded" }, validateStatus: () => true }
+        );
+      // Genuine, but about a trade that is not waiting for anything here: acknowledged.
+      const closedTrade = await signed({ out_trade_no: "payses_01UNKNOWN", trade_status: "TRADE_CLOSED" });
+      expect([closedTrade.status, closedTrade.data]).toEqual([200, "success"]);
+      // Genuine and paid, but there is no such session: not recorded, so not `success` (Alipay retries).
+      const orphan = await signed({ out_trade_no: "payses_01UNKNOWN", trade_status: "TRADE_SUCCESS", total_fee: "10.00" });
+      expect([orphan.status, orphan.data]).toEqual([500, "fail"]);
     });
 
     it("QR checkout: the buyer pays, the notification places the order; two partial refunds and a cancel reach Alipay", async () => {

@@ -56,7 +56,16 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
   const settles =
     result.action === PaymentActions.SUCCESSFUL || result.action === PaymentActions.AUTHORIZED;
   if (settles && result.data?.session_id) {
-    await processPaymentWorkflow(req.scope).run({ input: result });
+    try {
+      await processPaymentWorkflow(req.scope).run({ input: result });
+    } catch (error) {
+      // Not recorded: no `success`, so Alipay sends the notification again later.
+      logger.error(
+        `alipayhk notify (${providerId}): payment session ${result.data.session_id} is paid at Alipay but could not be recorded: ${(error as Error).message}`
+      );
+      answer(res, 500, "fail");
+      return;
+    }
   }
   answer(res, 200, "success");
 }
