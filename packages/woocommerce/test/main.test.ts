@@ -43,3 +43,46 @@ describe("alipayhk-woo (main)", () => {
     expect(check.out[0]).toBe("alipayhk-woo: configuration OK (shop https://shop.example.com, public URL https://pay.example.com, sign type MD5)");
   });
 });
+
+describe("alipayhk-woo started from the environment", () => {
+  it("wires config → WooCommerce client → SQLite → server, and its first poll registers the webhooks", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { startSandbox } = await import("@alipayhk/sandbox");
+    const { FakeWooCommerce } = await import("./fake-woocommerce/index.js");
+    const { eventually } = await import("./helpers.js");
+    const woo = await FakeWooCommerce.start({ protocol: "http" });
+    const sandbox = await startSandbox();
+    const c = capture();
+    const started = await main(
+      [],
+      {
+        ...env,
+        WOO_URL: woo.url,
+        WOO_CONSUMER_KEY: woo.key.consumerKey,
+        WOO_CONSUMER_SECRET: woo.key.consumerSecret,
+        PUBLIC_URL: "http://127.0.0.1:9",
+        PORT: "0",
+        DB_PATH: join(mkdtempSync(join(tmpdir(), "alipayhk-woo-main-")), "bridge.sqlite"),
+        ALIPAYHK_GATEWAY: sandbox.gatewayUrl,
+        ALIPAYHK_PARTNER: sandbox.partner,
+        ALIPAYHK_MD5_KEY: sandbox.md5Key,
+      },
+      c.io,
+    );
+    try {
+      expect(started.code).toBe(0);
+      const bridge = started.bridge!;
+      const port = (bridge.server.address() as { port: number }).port;
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
+      await eventually(() => woo.webhooks.webhooks.size === 3, "webhooks registered by the first poll");
+      expect([...woo.webhooks.webhooks.values()].map((w) => w.deliveryUrl)).toEqual(Array(3).fill("http://127.0.0.1:9/woocommerce/webhook"));
+      expect(woo.requests.every((r) => r.auth === "oauth" && r.status < 400)).toBe(true);
+    } finally {
+      await started.bridge?.stop();
+      await sandbox.close();
+      await woo.close();
+    }
+  });
+});
