@@ -111,7 +111,12 @@ export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: 
   const path = url.pathname.replace(/\/+$/, "") || "/";
   const method = req.method ?? "GET";
   const q = url.searchParams;
-  const segments = path.split("/").slice(2).map((s) => decodeURIComponent(s));
+  let segments: string[];
+  try {
+    segments = path.split("/").slice(2).map((s) => decodeURIComponent(s));
+  } catch {
+    throw new AdminError(400, "BAD_PATH", `${path.slice(0, 80)}: malformed percent-encoding`);
+  }
   const [section, id, action] = segments;
 
   const allow = (...methods: string[]) => {

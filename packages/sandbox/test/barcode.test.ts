@@ -6,7 +6,7 @@ import { admin, callGateway, uid, waitFor } from "./helpers";
 let sandbox: RunningSandbox;
 beforeAll(async () => {
   // The "wait" code confirms after one sandbox minute: the tests move the clock instead of waiting.
-  sandbox = await startSandbox({ barcodeWaitMs: 60_000 });
+  sandbox = await startSandbox({ barcodeWaitMs: 60_000, startTime: "2024-01-01T09:00:00+08:00" });
 });
 afterAll(() => sandbox.close());
 

@@ -29,6 +29,7 @@ let sandbox: RunningSandbox;
 beforeAll(async () => {
   // The captures' partners, each with the spec's test key.
   sandbox = await startSandbox({
+    startTime: "2024-01-01T09:00:00+08:00",
     partners: ["2088421920790891", "2088331370005945", "2088201565141845", "2088021966388155"].map((partner) => ({ partner, md5Key: TEST_MD5_KEY })),
   });
 });

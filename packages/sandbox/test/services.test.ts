@@ -10,7 +10,8 @@ import { admin, callGateway, sendGateway, uid } from "./helpers";
 describe.each<SignType>(["MD5", "RSA", "RSA2"])("services signed with %s", (signType) => {
   let sandbox: RunningSandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({ signType });
+    // A fixed morning (GMT+8), so the same-day cancel never straddles midnight.
+    sandbox = await startSandbox({ signType, startTime: "2024-01-01T09:00:00+08:00" });
   });
   afterAll(() => sandbox.close());
 
