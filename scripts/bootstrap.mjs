@@ -77,7 +77,7 @@ if (task === "test") {
   log("building");
   p("exec", "turbo", "run", "build");
   log("running every test");
-  p("exec", "turbo", "run", "test", "--concurrency=1", ...extra);
+  p("exec", "turbo", "run", "test", "--concurrency=1", "--continue", ...extra);
 } else if (task === "start") {
   log("building");
   p("exec", "turbo", "run", "build");
