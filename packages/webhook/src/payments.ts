@@ -1,6 +1,5 @@
 import {
   AlipayError,
-  AlipayBusinessError,
   cancelOrder,
   createQrPayment,
   derivePartnerRefundId,
@@ -111,13 +110,9 @@ export class Payments {
       metrics.gatewayCalls.inc({ flow: "qr", result: "created" });
       return await store.saveQr(order.orderId, qr.qrCode, qr.expiresAt.getTime(), this.now());
     } catch (error) {
+      // Even a refusal leaves the order pending: TRADE_HAS_SUCCESS or CONTEXT_INCONSISTENT mean a
+      // trade with this id exists, so only a query (the sweep) may say what became of it.
       metrics.gatewayCalls.inc({ flow: "qr", result: "error" });
-      if (error instanceof AlipayBusinessError) {
-        // Refused for good (the same request would be refused again): the order cannot be paid.
-        const failed = await store.markFailed(order.partnerTransId, error.code ?? "PRECREATE_FAILED", "precreate refused", this.now());
-        this.options.onEvents();
-        return failed ?? order;
-      }
       throw gatewayError(error, "precreate");
     }
   }

@@ -64,8 +64,10 @@ export interface WebhookService {
   listen(port?: number, host?: string): Promise<string>;
   /** Stops taking requests, finishes the ones in flight, stops the workers and closes the store. */
   close(): Promise<void>;
-  /** The base URL once listening (or `publicUrl`). */
+  /** The public base URL (`publicUrl`, else the listening address). */
   readonly url: string;
+  /** The address the server listens on, once listening. */
+  readonly listenUrl: string;
   /** The request listener, to mount the API in another node:http server. */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** Runs one sweep pass now. */
@@ -153,6 +155,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
   });
 
   let server: Server | undefined;
+  let listenUrl = "";
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<unknown> = Promise.resolve();
   let workersStarted = false;
@@ -190,6 +193,9 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
     get url() {
       return baseUrl;
     },
+    get listenUrl() {
+      return listenUrl;
+    },
     handler,
     client,
     store,
@@ -204,7 +210,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
         server!.listen(port, host, () => resolve());
       });
       const address = server.address() as AddressInfo;
-      const listening = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+      const listening = (listenUrl = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`);
       if (!baseUrl) baseUrl = listening;
       if (!notifyUrl) notifyUrl = `${baseUrl}/alipay/notify`;
       startWorkers();
