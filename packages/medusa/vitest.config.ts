@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 import { workspaceAliases } from "../../vitest.shared";
 
 /**
- * Two projects: `unit` (no database) and `module` (Medusa's payment module against PostgreSQL via
+ * Two projects: `unit` (no database, no network) and `integration` (the providers against the
+ * sandbox gateway over HTTP, and Medusa's payment module against PostgreSQL via
  * `moduleIntegrationTestRunner`, which calls the jest-style globals and needs a forked process).
  */
 export default defineConfig({
@@ -18,12 +19,12 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: "module",
-          include: ["integration-tests/module/**/*.test.ts"],
+          name: "integration",
+          include: ["integration-tests/**/*.test.ts"],
           globals: true,
           pool: "forks",
           fileParallelism: false,
-          globalSetup: ["integration-tests/module/global-setup.ts"],
+          globalSetup: ["integration-tests/global-setup.ts"],
           env: {
             DB_HOST: process.env.DB_HOST ?? "127.0.0.1",
             DB_USERNAME: process.env.DB_USERNAME ?? "postgres",

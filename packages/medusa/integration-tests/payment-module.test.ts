@@ -4,8 +4,8 @@ import { Modules } from "@medusajs/framework/utils";
 import type { IPaymentModuleService, PaymentCollectionDTO } from "@medusajs/framework/types";
 import { moduleIntegrationTestRunner } from "@medusajs/test-utils";
 import { startSandbox } from "@alipayhk/sandbox";
-import alipayhk from "../../src/providers/alipayhk";
-import type { AlipayHkPaymentData } from "../../src/providers/alipayhk/types";
+import alipayhk from "../src/providers/alipayhk";
+import type { AlipayHkPaymentData } from "../src/providers/alipayhk/types";
 import { MODULE_TEST_DB } from "./db";
 
 const require = createRequire(import.meta.url);
