@@ -1,0 +1,8 @@
+import { packageBuild } from "../../tsup.shared";
+
+// An app, not a library: one ESM entry to run, no type declarations.
+export default packageBuild({
+  entry: { main: "src/main.ts" },
+  format: ["esm"],
+  dts: false,
+});
