@@ -174,3 +174,15 @@ describe("notifications", () => {
     throw new Error("no signature with a '+' in 100 tries");
   });
 });
+
+describe("GBK notifications", () => {
+  it("verifies a GBK-encoded body when told its charset", async () => {
+    const { encodeForm } = await import("./form");
+    const { signParams } = await import("./signing/params");
+    const fields = { notify_id: "g1", notify_type: "trade_status_sync", out_trade_no: "o-g", subject: "測試商品", _input_charset: "GBK" };
+    const body = encodeForm(signParams(fields, "MD5", { md5Key: MD5_KEY }), "GBK");
+    const gbkClient = new AlipayHkClient({ partner: PARTNER, signType: "MD5", md5Key: MD5_KEY });
+    expect(gbkClient.verifyNotification(body, { charset: "GBK" }).fields.subject).toBe("測試商品");
+    expect(() => gbkClient.verifyNotification(body)).toThrow(AlipaySignatureError);
+  });
+});

@@ -278,7 +278,8 @@ export class AlipayHkClient {
    */
   verifyNotification(body: string | Uint8Array | Record<string, string>, options: { charset?: string } = {}): AlipayNotification {
     const fields = typeof body === "string" || body instanceof Uint8Array ? parseForm(body, options.charset) : { ...body };
-    const verdict = verifyParams(fields, this.verifyKey, { signer: this.signer, expectedSignType: this.signType, charset: "UTF-8" });
+    // The signature covers the bytes in the charset the body was sent in (GBK for a GBK-created trade).
+    const verdict = verifyParams(fields, this.verifyKey, { signer: this.signer, expectedSignType: this.signType, charset: options.charset ?? "UTF-8" });
     if (!verdict.ok) {
       throw new AlipaySignatureError(`notification: signature check failed (${verdict.reason})`, {
         code: verdict.reason,
