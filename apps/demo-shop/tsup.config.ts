@@ -1,4 +1,4 @@
-import { packageBuild } from "../../tsup.shared";
+import { packageBuild } from "../../tsup.shared.ts";
 
 // An app, not a library: one ESM entry to run, no type declarations.
 export default packageBuild({

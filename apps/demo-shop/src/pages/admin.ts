@@ -60,11 +60,15 @@ ${rows || `<tr><td colspan="7">No orders yet. <a href="/">Go shopping.</a></td><
 <h2>Events received</h2>
 <p class="small">Verified Standard Webhooks deliveries from the adapter's outbox, newest first.</p>
 <table id="events"><tr><th>Received (HKT)</th><th>Type</th><th>Order</th><th>webhook-id</th></tr>${eventRows || `<tr><td colspan="4">None yet.</td></tr>`}</table>`,
-    // Another tab, the wallet or the adapter changed an order: show it, unless the user is typing.
-    `new EventSource("/admin/events").addEventListener("change", () => {
+    // Another tab, the wallet or the adapter changed an order: swap in the fresh tables, unless
+    // the user is typing a refund amount (the forms would lose it).
+    `const refresh = async () => {
   const typing = [...document.querySelectorAll("input[name=amount]")].some((input) => input.value !== "" || input === document.activeElement);
-  if (!typing) location.reload();
-});`,
+  if (typing) return;
+  const fresh = new DOMParser().parseFromString(await (await fetch(location.pathname)).text(), "text/html");
+  for (const id of ["orders", "events"]) document.getElementById(id).replaceWith(fresh.getElementById(id));
+};
+new EventSource("/admin/events").addEventListener("change", () => refresh().catch(() => {}));`,
   );
 }
 
