@@ -53,7 +53,8 @@ export function parseDemoArgs(argv: string[], env: Record<string, string | undef
   let values;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      // `pnpm start -- --port 8080` hands the script a leading "--": take it as npm would.
+      args: argv[0] === "--" ? argv.slice(1) : argv,
       options: {
         port: { type: "string" },
         "sandbox-port": { type: "string" },

@@ -61,6 +61,7 @@ describe("options", () => {
     expect(parseDemoArgs([], env)).toMatchObject({ port: 8000, sandboxPort: 8001, adapterPort: 8002, dataDir: "/tmp/x" });
     expect(parseDemoArgs(["--port", "0", "--data-dir", "/tmp/y"], env)).toMatchObject({ port: 0, sandboxPort: 8001, dataDir: "/tmp/y" });
     expect(parseDemoArgs(["--help"], {})).toBe("help");
+    expect(parseDemoArgs(["--", "--port", "8080"], {})).toMatchObject({ port: 8080 });
   });
 
   it("names the flag or variable that is wrong", () => {
