@@ -180,6 +180,28 @@ medusaIntegrationTestRunner({
       expect(canceled.order.status).toBe("canceled");
     });
 
+    it("a refund whose reply is lost is recorded pending, then settled by the job with the same id: refunded once", async () => {
+      const container = getContainer() as MedusaContainer;
+      const { cartId, session } = await checkout(QR);
+      sandbox.payTrade(session.id);
+      const orderId = await eventually("the order placed by the notification", () => orderOfCart(cartId));
+      const [payment] = await orderPayments(orderId);
+
+      // Alipay executes the refund but every reply is lost: the outcome stays open.
+      const fault = sandbox.addFault({ service: "alipay.acquire.overseas.spot.refund", dropReplyAfterCommit: true });
+      await api.post(`/admin/payments/${payment!.id}/refund`, { amount: 25 }, admin);
+      expect(fault.hits).toBeGreaterThan(1);
+      const [open] = await orderPayments(orderId);
+      expect(open!.refunds).toEqual([expect.objectContaining({ amount: "25.00", status: "pending" })]);
+
+      sandbox.clearFaults();
+      await sweepJob(container);
+      const [settled] = await orderPayments(orderId);
+      expect(settled!.refunds).toEqual([expect.objectContaining({ amount: "25.00", status: "succeeded" })]);
+      expect(trade(session.id).refunded).toBe("25.00");
+      expect(trade(session.id).refunds).toHaveLength(1);
+    });
+
     it("barcode at the till: no reply while charged is resolved, charged once, and the order placed", async () => {
       const { cartId, session } = await checkout(BARCODE, { buyer_code: "280000000000000008" });
       const completed = await completeCart(cartId);
