@@ -3,6 +3,7 @@ import { Webhook } from "standardwebhooks";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { ClaimedDelivery, OutboxStore } from "./store/outbox-store";
+import type { KeepAliveClient } from "./transport";
 
 /**
  * The default retry ladder: the wait before each attempt (immediately, 5 s, 5 min, 30 min, 2 h,
@@ -52,6 +53,7 @@ export class OutboxWorker {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly http: KeepAliveClient,
   ) {
     this.webhook = options.secret ? new Webhook(options.secret) : undefined;
     this.ladder = options.ladderMs ?? DEFAULT_RETRY_LADDER_MS;
@@ -139,18 +141,12 @@ export class OutboxWorker {
     };
     let result: { ok: boolean; httpStatus?: number; error?: string };
     try {
-      const response = await fetch(delivery.endpoint, {
-        method: "POST",
-        headers,
-        body: delivery.payload,
-        redirect: "manual",
-        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.abort.signal]),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      result = { ok: response.status >= 200 && response.status < 300, httpStatus: response.status, error: response.ok ? undefined : `HTTP ${response.status}` };
+      const response = await this.http.request(delivery.endpoint, { method: "POST", headers, body: delivery.payload, timeoutMs: this.timeoutMs, signal: this.abort.signal });
+      const ok = response.status >= 200 && response.status < 300;
+      result = { ok, httpStatus: response.status, error: ok ? undefined : `HTTP ${response.status}` };
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause;
-      result = { ok: false, error: cause?.code ?? (error as Error).name ?? "error" };
+      const e = error as NodeJS.ErrnoException & { timedOut?: boolean };
+      result = { ok: false, error: e.timedOut ? "timeout" : (e.code ?? e.message) };
     }
     this.metrics.eventsDelivered.inc({ result: result.ok ? "delivered" : "failed" });
     try {

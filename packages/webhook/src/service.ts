@@ -25,6 +25,7 @@ import { openPostgres } from "./store/postgres";
 import { migrate } from "./store/schema";
 import { openSqlite } from "./store/sqlite";
 import { Store } from "./store/store";
+import { KeepAliveClient, keepAliveTransport } from "./transport";
 
 export interface WebhookServiceConfig {
   /** The Alipay client, or its options (partner, sign type, keys, gateway). */
@@ -103,7 +104,11 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
   if (!config.auth?.webhookSecret && !config.auth?.apiToken) throw new TypeError("auth: expected webhookSecret or apiToken (or both)");
   const clock = config.clock ?? (config.alipay instanceof AlipayHkClient ? config.alipay.clock : (config.alipay.clock ?? systemClock));
   // One clock for the service and the flows: the sweep compares QR expiry times with the client's clock.
-  const client = config.alipay instanceof AlipayHkClient ? config.alipay : new AlipayHkClient({ ...config.alipay, clock: config.alipay.clock ?? clock });
+  const http = new KeepAliveClient();
+  const client =
+    config.alipay instanceof AlipayHkClient
+      ? config.alipay
+      : new AlipayHkClient({ ...config.alipay, clock: config.alipay.clock ?? clock, transport: config.alipay.transport ?? keepAliveTransport(http) });
   const auth = new InboundAuth(config.auth);
   const logger = config.logger === false ? silentLogger : (config.logger ?? jsonLogger("info"));
   const metrics = new Metrics();
@@ -121,7 +126,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
   }
   const store = new Store(db, { endpoints, partnerTransIdPrefix: config.partnerTransIdPrefix ?? "" });
   const outboxStore = new OutboxStore(db);
-  const worker = new OutboxWorker(outboxStore, config.webhooks ?? {}, clock, logger, metrics);
+  const worker = new OutboxWorker(outboxStore, config.webhooks ?? {}, clock, logger, metrics, http);
   const now = () => clock.now().getTime();
   const onEvents = () => worker.kick();
 
@@ -229,6 +234,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
       await worker.stop();
       await sweeping;
       await db.close();
+      http.close();
     },
   };
 }

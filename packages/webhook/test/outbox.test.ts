@@ -32,7 +32,10 @@ describe("outbound events: signed, retried with the same id, dead-lettered, rede
     const event = await eventually("delivered on the third attempt", () => endpoint.byType("payment.succeeded").find((e) => e.data.order_id === "ob-1"));
     expect(attempts.get(event.id)).toBe(3);
     expect(endpoint.badSignatures).toBe(0);
-    const view = (await h.api.get(`/v1/events/${event.id}`)).body;
+    const view = await eventually("recorded as delivered", async () => {
+      const body = (await h.api.get(`/v1/events/${event.id}`)).body;
+      return body.deliveries[0].status === "delivered" ? body : undefined;
+    });
     expect(view.deliveries).toEqual([expect.objectContaining({ endpoint: endpoint.url, status: "delivered", attempts: 3, last_status: 200 })]);
   });
 

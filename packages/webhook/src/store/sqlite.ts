@@ -4,9 +4,13 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { Db, Param, Queryable, Row } from "./db";
 
 /**
- * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous and the service
- * shares one connection, so transactions take turns through a promise queue: a transaction's
- * statements never interleave with another's.
+ * The embedded store: one SQLite file in WAL mode, one connection.
+ *
+ * Group commit: units of work (a statement, or a `tx`) run one at a time, each inside a savepoint
+ * of a shared transaction, and the transaction commits once the units queued so far are done.
+ * A unit's promise settles only after that commit, so nothing is reported (or answered to a
+ * client) before it is on disk, yet concurrent requests share one commit instead of writing the
+ * same index pages once each. A unit that throws is rolled back to its savepoint alone.
  */
 export async function openSqlite(file: string): Promise<Db> {
   const { default: Database } = await import("better-sqlite3");
@@ -41,34 +45,71 @@ export async function openSqlite(file: string): Promise<Db> {
     },
   };
 
+  /** Units run strictly one after another (their statements never interleave). */
   let tail: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
     const result = tail.then(work, work);
     tail = result.catch(() => undefined);
     return result;
   };
 
+  /** The open group: settled when its transaction commits (or fails to). */
+  let group: { waiters: Array<() => void>; failures: Array<(error: unknown) => void> } | undefined;
+  const commitGroup = () =>
+    serial(async () => {
+      const current = group;
+      group = undefined;
+      if (!current) return;
+      try {
+        db.exec("COMMIT");
+      } catch (error) {
+        if (db.inTransaction) db.exec("ROLLBACK");
+        for (const fail of current.failures) fail(error);
+        return;
+      }
+      for (const done of current.waiters) done();
+    });
+
+  let savepoint = 0;
+  const unit = <T>(work: (q: Queryable) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      void serial(async () => {
+        try {
+          if (!group) {
+            db.exec("BEGIN IMMEDIATE");
+            group = { waiters: [], failures: [] };
+            // After everything already queued: later units start the next group.
+            setImmediate(() => void commitGroup());
+          }
+          const name = `u${++savepoint}`;
+          db.exec(`SAVEPOINT ${name}`);
+          let value: T;
+          try {
+            value = await work(direct);
+          } catch (error) {
+            db.exec(`ROLLBACK TO ${name}`);
+            db.exec(`RELEASE ${name}`);
+            throw error;
+          }
+          db.exec(`RELEASE ${name}`);
+          group.waiters.push(() => resolve(value));
+          group.failures.push(reject);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+
   return {
     dialect: "sqlite",
     forUpdate: "",
     skipLocked: "",
-    all: (sql, params) => exclusive(() => direct.all(sql, params)),
-    run: (sql, params) => exclusive(() => direct.run(sql, params)),
-    tx: (work) =>
-      exclusive(async () => {
-        db.exec("BEGIN IMMEDIATE");
-        try {
-          const result = await work(direct);
-          db.exec("COMMIT");
-          return result;
-        } catch (error) {
-          if (db.inTransaction) db.exec("ROLLBACK");
-          throw error;
-        }
-      }),
-    close: () =>
-      exclusive(async () => {
-        db.close();
-      }),
+    all: (sql, params) => unit((q) => q.all(sql, params)),
+    run: (sql, params) => unit((q) => q.run(sql, params)),
+    tx: (work) => unit(work),
+    close: async () => {
+      await commitGroup();
+      await serial(async () => db.close());
+    },
   };
 }

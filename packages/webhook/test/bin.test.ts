@@ -1,0 +1,129 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfigFromEnv } from "../src/index";
+import { API_TOKEN, ApiClient, eventually, newSecret, SANDBOX_DEFAULTS, startSandbox, type RunningSandbox } from "./helpers";
+import { BIN, freePort, spawnService } from "./load";
+
+const MD5_KEY = "0123456789abcdefghijklmnopqrstuv";
+const base = { WEBHOOK_SECRET: newSecret(), ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_MD5_KEY: MD5_KEY };
+
+function run(args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 20_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("configuration from the environment", () => {
+  const wrong: Array<[string, Record<string, string>, RegExp]> = [
+    ["no inbound secret or token", { ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_MD5_KEY: MD5_KEY }, /^WEBHOOK_SECRET: required/],
+    ["a secret that is not whsec_", { ...base, WEBHOOK_SECRET: "hunter2hunter2hunter2" }, /^WEBHOOK_SECRET: expected whsec_/],
+    ["a short API token", { ...base, API_TOKEN: "short" }, /^API_TOKEN: expected at least 16 characters$/],
+    ["endpoints without their secret", { ...base, WEBHOOK_ENDPOINTS: "https://shop.example/hooks" }, /^WEBHOOK_ENDPOINT_SECRET: required with WEBHOOK_ENDPOINTS/],
+    ["a bad endpoint", { ...base, WEBHOOK_ENDPOINTS: "https://ok.example/h, ftp://no", WEBHOOK_ENDPOINT_SECRET: newSecret() }, /^WEBHOOK_ENDPOINTS: .*entry 2/],
+    ["a bad port", { ...base, PORT: "http" }, /^PORT: expected an integer from 0 to 65535/],
+    ["no partner", { WEBHOOK_SECRET: base.WEBHOOK_SECRET, ALIPAYHK_MD5_KEY: MD5_KEY }, /^ALIPAYHK_PARTNER: required/],
+    ["a bad partner", { ...base, ALIPAYHK_PARTNER: "12345" }, /^ALIPAYHK_PARTNER: expected 16 digits starting with 2088/],
+    ["a bad MD5 key", { ...base, ALIPAYHK_MD5_KEY: "short" }, /^ALIPAYHK_MD5_KEY: expected the 32-character/],
+    ["RSA2 without keys", { ...base, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_MD5_KEY: "" }, /^ALIPAYHK_PRIVATE_KEY: required for sign type RSA2/],
+    ["a bad sign type", { ...base, ALIPAYHK_SIGN_TYPE: "SHA1" }, /^ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2/],
+    ["a key file that does not exist", { ...base, ALIPAYHK_PRIVATE_KEY: "/nonexistent/merchant.pem", ALIPAYHK_SIGN_TYPE: "RSA2" }, /^ALIPAYHK_PRIVATE_KEY: expected the key inline or a readable file path/],
+    ["a bad gateway", { ...base, ALIPAYHK_GATEWAY: "gopher://x" }, /^ALIPAYHK_GATEWAY: expected an http\(s\) URL/],
+    ["a bad DATABASE_URL", { ...base, DATABASE_URL: "mysql://x" }, /^DATABASE_URL: expected a postgres:\/\//],
+    ["a bad time scale", { ...base, WEBHOOK_RETRY_TIME_SCALE: "fast" }, /^WEBHOOK_RETRY_TIME_SCALE: expected a number/],
+  ];
+
+  it.each(wrong)("%s: the error names the variable", (_name, env, message) => {
+    let error: unknown;
+    try {
+      loadConfigFromEnv(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it("reads keys inline or from a file, and defaults PUBLIC_URL to the port", () => {
+    const dir = mkdtempSync(join(tmpdir(), "alipayhk-webhook-keys-"));
+    try {
+      writeFileSync(join(dir, "md5.key"), `${MD5_KEY}\n`);
+      const config = loadConfigFromEnv({ ...base, ALIPAYHK_MD5_KEY: join(dir, "md5.key"), PORT: "9090" });
+      expect(config.service.alipay).toMatchObject({ partner: "2088101122136241", signType: "MD5", md5Key: MD5_KEY });
+      expect(config.service.publicUrl).toBe("http://127.0.0.1:9090");
+      expect(config.port).toBe(9090);
+      expect(config.service.storage).toEqual({ databaseUrl: undefined, dataDir: "data" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the alipayhk-webhook bin", () => {
+  it("--help lists every variable", () => {
+    const { code, stdout } = run(["--help"], {});
+    expect(code).toBe(0);
+    for (const name of ["PORT", "DATA_DIR", "DATABASE_URL", "WEBHOOK_SECRET", "API_TOKEN", "WEBHOOK_ENDPOINTS", "WEBHOOK_ENDPOINT_SECRET", "PUBLIC_URL", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER", "ALIPAYHK_SIGN_TYPE", "ALIPAYHK_MD5_KEY", "ALIPAYHK_PRIVATE_KEY", "ALIPAYHK_ALIPAY_PUBLIC_KEY"]) {
+      expect(stdout).toContain(`  ${name} `);
+    }
+  });
+
+  it("a configuration error is one line naming the variable, exit 2, and never echoes a secret", () => {
+    const secret = newSecret();
+    const { code, stderr, stdout } = run([], { WEBHOOK_SECRET: secret, ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_MD5_KEY: "bad!" });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^alipayhk-webhook: ALIPAYHK_MD5_KEY: expected .*\n$/);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).not.toContain(secret);
+    expect(stderr).not.toContain("bad!");
+  });
+
+  it("an unknown argument is refused with exit 2", () => {
+    const { code, stderr } = run(["--port", "80"], base);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^alipayhk-webhook: --port: unknown argument/);
+  });
+
+  describe("running", () => {
+    let sandbox: RunningSandbox;
+    let dataDir: string;
+    beforeAll(async () => {
+      sandbox = await startSandbox({ ...SANDBOX_DEFAULTS });
+      dataDir = mkdtempSync(join(tmpdir(), "alipayhk-webhook-bin-"));
+    });
+    afterAll(async () => {
+      await sandbox?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it("serves the API, logs JSON lines without secrets, and stops cleanly on SIGTERM", async () => {
+      const port = await freePort();
+      const webhookSecret = newSecret();
+      const endpointSecret = newSecret();
+      const service = spawnService({
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+        WEBHOOK_SECRET: webhookSecret,
+        API_TOKEN,
+        WEBHOOK_ENDPOINTS: "http://127.0.0.1:9/hooks",
+        WEBHOOK_ENDPOINT_SECRET: endpointSecret,
+        ALIPAYHK_GATEWAY: sandbox.gatewayUrl,
+        ALIPAYHK_PARTNER: sandbox.partner,
+        ALIPAYHK_MD5_KEY: sandbox.md5Key,
+      });
+      const api = new ApiClient(`http://127.0.0.1:${port}`, webhookSecret);
+      await eventually("up", async () => (await fetch(`${api.baseUrl}/healthz`)).ok);
+      const created = await api.signed("POST", "/v1/orders", { order_id: "bin-1", amount: "1.00", mode: "barcode", buyer_code: "280000000000000001" });
+      expect(created.body.status).toBe("paid");
+      service.child.kill("SIGTERM");
+      expect(await service.exited).toBe(0);
+      const lines = service.output().trim().split("\n");
+      for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+      expect(lines.map((line) => JSON.parse(line).msg)).toEqual(expect.arrayContaining(["listening", "barcode charge", "stopping"]));
+      for (const secret of [webhookSecret, endpointSecret, API_TOKEN, sandbox.md5Key, "280000000000000001"]) expect(service.output()).not.toContain(secret);
+    });
+  });
+});
