@@ -156,3 +156,33 @@ describe("alipayhk-barcode authorizePayment", () => {
     await expect(provider.initiatePayment({ amount: 5, currency_code: "hkd", data: { session_id: "payses_b2" } })).rejects.toThrow(/data\.buyer_code is missing/);
   });
 });
+
+describe("retrievePayment and getPaymentStatus", () => {
+  it("query the trade and merge what Alipay reports", async () => {
+    const gw = gateway((params) => ({
+      response: {
+        result_code: "SUCCESS",
+        partner_trans_id: params.partner_trans_id!,
+        alipay_trans_id: "2026112122001004",
+        alipay_trans_status: "TRADE_SUCCESS",
+        trans_amount: "100.00",
+        payment_inst: "ALIPAYHK",
+        alipay_buyer_login_id: "852-****0654",
+      },
+    }));
+    const provider = new AlipayHkQrService({ logger: quietLogger }, gw.options);
+    const pending = { ...paidData, trade_status: "pending" as const };
+    const retrieved = await provider.retrievePayment({ data: pending });
+    expect(retrieved.data).toMatchObject({ trade_status: "paid", alipay_trans_id: "2026112122001004", payment_inst: "ALIPAYHK", buyer_login_id: "852-****0654" });
+    const status = await provider.getPaymentStatus({ data: pending });
+    expect(status.status).toBe(PaymentSessionStatus.CAPTURED);
+    expect(gw.requests.map((r) => r.service)).toEqual(["alipay.acquire.overseas.query", "alipay.acquire.overseas.query"]);
+  });
+
+  it("report an unanswered query as still pending, never as failed", async () => {
+    const gw = gateway(() => ({ fault: "timeout" }));
+    const provider = new AlipayHkQrService({ logger: quietLogger }, gw.options);
+    const status = await provider.getPaymentStatus({ data: { ...paidData, trade_status: "pending" } });
+    expect(status.status).toBe(PaymentSessionStatus.PENDING);
+  });
+});
