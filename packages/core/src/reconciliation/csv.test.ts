@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { csvLine, CsvSyntaxError, readCsv } from "./csv";
 
@@ -27,5 +28,18 @@ describe("csvLine", () => {
     const line = csvLine(values);
     expect(line).toBe('plain,"a,b","say ""hi"""," padded","line\nbreak",\n');
     expect(readCsv(line)[0]!.fields).toEqual(values);
+  });
+});
+
+describe("csvLine and readCsv", () => {
+  it("round-trip any rows of text", () => {
+    const value = fc.array(fc.constantFrom("a", "1", " ", ",", '"', "\n", "\r", "é", "|"), { maxLength: 8 }).map((c) => c.join(""));
+    const row = fc.array(value, { minLength: 1, maxLength: 5 }).filter((r) => !(r.length === 1 && r[0] === ""));
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 6 }), (rows) => {
+        expect(readCsv(rows.map(csvLine).join("")).map((r) => r.fields)).toEqual(rows);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -25,9 +25,19 @@ export interface HeaderProblem {
   readonly reason: string;
 }
 
-/** Whether a line is a header line: its first field is `Partner:<value>`. */
+/** Whether a line is a header line: every field is `name:value`, and one of them is Partner or Total_count. */
 export function isHeaderLine(fieldsText: readonly string[]): boolean {
-  return /^\s*partner\s*:/i.test(fieldsText[0] ?? "");
+  let named = false;
+  for (const field of fieldsText) {
+    const colon = field.indexOf(":");
+    if (colon < 0) {
+      if (field.trim() === "") continue;
+      return false;
+    }
+    const name = field.slice(0, colon).trim().toLowerCase();
+    if (name === "partner" || name === "total_count") named = true;
+  }
+  return named;
 }
 
 const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;

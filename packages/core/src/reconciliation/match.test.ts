@@ -121,9 +121,15 @@ describe("matchReconciliation", () => {
   it("counts a record seen in both a transaction and a settlement file once, and flags a true duplicate", async () => {
     const inTransaction = record("PAYMENT", "o-1", 1000);
     const inSettlement = record("PAYMENT", "o-1", 1000, { kind: "settlement", file: "s.txt", settlement: 990, settlementTime: "2024-01-03 06:00:00", status: "L" } as Partial<ReconRecord>);
-    const report = await matchReconciliation([inTransaction, inSettlement, { ...inTransaction, line: 9 } as ReconRecord], { orders: [order("o-1", 1000)], refunds: [] });
+    const report = await matchReconciliation(
+      [inTransaction, inSettlement, { ...inTransaction, line: 9 } as ReconRecord, { ...inSettlement, line: 7 } as ReconRecord],
+      { orders: [order("o-1", 1000)], refunds: [] },
+    );
     expect(report.matched.map((m) => m.id)).toEqual(["o-1"]);
-    expect(report.duplicates.map((d) => [d.id, d.where])).toEqual([["o-1", "t.txt:9"]]);
+    expect(report.duplicates.map((d) => [d.id, d.where])).toEqual([
+      ["o-1", "t.txt:9"],
+      ["o-1", "s.txt:7"],
+    ]);
   });
 
   it("attaches a settlement-file cancel (R under the transaction id or the partner_trans_id) to its trade", async () => {

@@ -38,6 +38,12 @@ describe("parseStoreLedger: CSV", () => {
     expect((err as Error).message).toBe('orders.csv:3: column 2 (amount): amount: expected a decimal amount with at most 2 decimals, got "12.345"');
   });
 
+  it("names the line of an unclosed quote", () => {
+    expect(() => parseStoreLedger('id,amount,currency,status\no-1,1.00,HKD,paid\n"o-2,1.00,HKD,paid\n', "o.csv")).toThrow(
+      'o.csv:3: column 1: a quoted field is never closed; expected a closing "',
+    );
+  });
+
   it("refuses an unknown status and a missing column", () => {
     expect(() => parseStoreLedger("id,amount,currency,status\no-1,1.00,HKD,shipped?\n", "o.csv")).toThrow(
       'o.csv:2: column 4 (status): expected an order status (paid, completed, processing, refunded, pending, canceled, failed…), got "shipped?"',

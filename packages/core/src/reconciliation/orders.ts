@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { AmountError, parseAmountLenient, toMinorUnits, type MinorUnits } from "../amount";
-import { CsvSyntaxError, readCsv } from "./csv";
+import { csvRows, CsvSyntaxError, type CsvRow } from "./csv";
 import { quoteInput, ReconParseError } from "./errors";
 
 /** Where a store order stands, in the store's own words reduced to what reconciliation needs. */
@@ -112,14 +112,16 @@ function gmt8Day(ms: number): string {
   return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
-/** A row of an export, whatever its format: column name → value. */
-interface ExportRow {
-  readonly line: number;
-  readonly get: (field: string) => unknown;
-  /** 1-based CSV column of a field, `null` for JSON. */
-  readonly columnOf: (field: string) => number | null;
-  /** How messages name the field: the CSV column name, or `row N, name` for JSON. */
-  readonly label: (field: string) => string;
+/**
+ * Reads the rows of an export, whatever its format: a value per field, the CSV column of a field
+ * (`null` for JSON) and how messages name the field. One reader per export, not per row: an
+ * export can hold a million orders.
+ */
+interface ExportReader<Row> {
+  get(row: Row, field: string): unknown;
+  line(row: Row, index: number): number;
+  columnOf(field: string): number | null;
+  label(row: Row, index: number, field: string): string;
 }
 
 const COLUMN_ALIASES: Readonly<Record<string, readonly string[]>> = {
@@ -153,47 +155,55 @@ export async function loadStoreLedger(path: string): Promise<StoreLedger> {
 }
 
 function ledgerFromCsv(text: string, file: string): StoreLedger {
-  let rows;
+  const rows = csvRows(text);
+  let head: CsvRow | undefined;
   try {
-    rows = readCsv(text);
+    head = rows.next().value ?? undefined;
   } catch (err) {
-    if (err instanceof CsvSyntaxError) throw new ReconParseError(file, err.line, err.column, null, err.message);
-    throw err;
+    throw csvError(err, file);
   }
-  const [head, ...records] = rows;
   if (head === undefined) return { orders: [], refunds: [] };
   const names = head.fields.map((name) => name.trim());
-  const index = (field: string): number | null => {
-    for (const alias of COLUMN_ALIASES[field] ?? [field]) {
-      const at = names.findIndex((name) => name.toLowerCase() === alias.toLowerCase());
-      if (at >= 0) return at;
-    }
-    return null;
-  };
-  for (const field of ["id", "currency", "status"]) {
-    if (index(field) === null) throw new ReconParseError(file, head.line, null, null, `the column-name row lacks "${field}"; expected id, amount, currency, status, date`);
+  const indexes = new Map<string, number>();
+  for (const [field, aliases] of Object.entries(COLUMN_ALIASES)) {
+    const at = aliases.map((alias) => names.findIndex((name) => name.toLowerCase() === alias.toLowerCase())).find((i) => i >= 0);
+    if (at !== undefined) indexes.set(field, at);
   }
-  if (index("amount") === null && index("amountMinor") === null) {
+  for (const field of ["id", "currency", "status"]) {
+    if (!indexes.has(field)) throw new ReconParseError(file, head.line, null, null, `the column-name row lacks "${field}"; expected id, amount, currency, status, date`);
+  }
+  if (!indexes.has("amount") && !indexes.has("amountMinor")) {
     throw new ReconParseError(file, head.line, null, null, `the column-name row lacks "amount"; expected id, amount, currency, status, date`);
   }
-  return collect(
-    records.map((row) => ({
-      line: row.line,
-      get: (field: string) => {
-        const at = index(field);
-        return at === null ? undefined : row.fields[at];
-      },
-      columnOf: (field: string) => {
-        const at = index(field);
-        return at === null ? null : at + 1;
-      },
-      label: (field: string) => {
-        const at = index(field);
-        return at === null ? field : names[at]!;
-      },
-    })),
-    file,
-  );
+  const reader: ExportReader<CsvRow> = {
+    get: (row, field) => {
+      const at = indexes.get(field);
+      return at === undefined ? undefined : row.fields[at];
+    },
+    line: (row) => row.line,
+    columnOf: (field) => {
+      const at = indexes.get(field);
+      return at === undefined ? null : at + 1;
+    },
+    label: (_row, _index, field) => {
+      const at = indexes.get(field);
+      return at === undefined ? field : names[at]!;
+    },
+  };
+  try {
+    return collect(rows, reader, file);
+  } catch (err) {
+    throw csvError(err, file);
+  }
+}
+
+function csvError(err: unknown, file: string): unknown {
+  return err instanceof CsvSyntaxError ? new ReconParseError(file, err.line, err.column, null, err.message) : err;
+}
+
+interface JsonRow {
+  readonly row: Record<string, unknown>;
+  readonly kind?: "order" | "refund";
 }
 
 function ledgerFromJson(text: string, file: string): StoreLedger {
@@ -203,92 +213,91 @@ function ledgerFromJson(text: string, file: string): StoreLedger {
   } catch (err) {
     throw new ReconParseError(file, 1, null, null, `expected JSON: ${(err as Error).message}`);
   }
-  const rows: { row: Record<string, unknown>; kind?: "order" | "refund" }[] = [];
+  const rows: JsonRow[] = [];
+  const grouped = value as { orders?: unknown; refunds?: unknown } | null;
   if (Array.isArray(value)) {
     for (const row of value) rows.push({ row: row as Record<string, unknown> });
-  } else if (value !== null && typeof value === "object" && (Array.isArray((value as { orders?: unknown }).orders) || Array.isArray((value as { refunds?: unknown }).refunds))) {
-    const { orders = [], refunds = [] } = value as { orders?: unknown[]; refunds?: unknown[] };
-    for (const row of orders) rows.push({ row: row as Record<string, unknown>, kind: "order" });
-    for (const row of refunds) rows.push({ row: row as Record<string, unknown>, kind: "refund" });
+  } else if (grouped !== null && typeof grouped === "object" && (Array.isArray(grouped.orders) || Array.isArray(grouped.refunds))) {
+    for (const row of (grouped.orders as unknown[] | undefined) ?? []) rows.push({ row: row as Record<string, unknown>, kind: "order" });
+    for (const row of (grouped.refunds as unknown[] | undefined) ?? []) rows.push({ row: row as Record<string, unknown>, kind: "refund" });
   } else {
     throw new ReconParseError(file, 1, null, null, "expected a JSON array of rows or { orders: [...], refunds: [...] }");
   }
-  return collect(
-    rows.map(({ row, kind }, i) => {
-      if (row === null || typeof row !== "object" || Array.isArray(row)) {
-        throw new ReconParseError(file, i + 1, null, null, `row ${i + 1}: expected an object with id, amount, currency, status, date`);
-      }
-      return {
-        line: i + 1,
-        get: (field: string) => {
-          if (field === "type" && kind !== undefined) return kind;
-          for (const alias of COLUMN_ALIASES[field] ?? [field]) if (alias in row) return row[alias];
-          return undefined;
-        },
-        columnOf: () => null,
-        label: (field: string) => `row ${i + 1}, ${field}`,
-      };
-    }),
-    file,
-  );
+  rows.forEach(({ row }, i) => {
+    if (row === null || typeof row !== "object" || Array.isArray(row)) {
+      throw new ReconParseError(file, i + 1, null, null, `row ${i + 1}: expected an object with id, amount, currency, status, date`);
+    }
+  });
+  const reader: ExportReader<JsonRow> = {
+    get: ({ row, kind }, field) => {
+      if (field === "type" && kind !== undefined) return kind;
+      for (const alias of COLUMN_ALIASES[field] ?? [field]) if (alias in row) return row[alias];
+      return undefined;
+    },
+    // JSON has no useful line numbers: rows are numbered from 1.
+    line: (_row, index) => index + 1,
+    columnOf: () => null,
+    label: (_row, index, field) => `row ${index + 1}, ${field}`,
+  };
+  return collect(rows, reader, file);
 }
 
-function collect(rows: readonly ExportRow[], file: string): StoreLedger {
+function collect<Row>(rows: Iterable<Row>, reader: ExportReader<Row>, file: string): StoreLedger {
   const orders: StoreOrder[] = [];
   const refunds: StoreRefund[] = [];
-  const fail = (row: ExportRow, field: string, reason: string): never => {
-    throw new ReconParseError(file, row.line, row.columnOf(field), row.label(field), reason);
-  };
-  const text = (row: ExportRow, field: string, required: boolean): string => {
-    const value = row.get(field);
-    if (value === undefined || value === null || value === "") {
-      if (required) fail(row, field, `expected a value for ${field}, got nothing`);
-      return "";
-    }
-    if (typeof value !== "string" && typeof value !== "number") fail(row, field, `expected text, got ${quoteInput(JSON.stringify(value))}`);
-    return String(value).trim();
-  };
+  let index = -1;
   for (const row of rows) {
-    const kind = text(row, "type", false).toLowerCase() || "order";
-    if (kind !== "order" && kind !== "refund") fail(row, "type", `expected "order" or "refund", got ${quoteInput(kind)}`);
-    const id = text(row, "id", true);
-    const amount = readAmount(row, fail);
-    const currency = text(row, "currency", true).toUpperCase();
-    if (!/^[A-Z]{3}$/.test(currency)) fail(row, "currency", `expected a currency code like HKD, got ${quoteInput(currency)}`);
-    const statusText = text(row, "status", true);
-    const rawDate = row.get("date");
+    index++;
+    const fail = (field: string, reason: string): never => {
+      throw new ReconParseError(file, reader.line(row, index), reader.columnOf(field), reader.label(row, index, field), reason);
+    };
+    const text = (field: string, required: boolean): string => {
+      const value = reader.get(row, field);
+      if (value === undefined || value === null || value === "") {
+        if (required) fail(field, `expected a value for ${field}, got nothing`);
+        return "";
+      }
+      if (typeof value !== "string" && typeof value !== "number") fail(field, `expected text, got ${quoteInput(JSON.stringify(value))}`);
+      return String(value).trim();
+    };
+    const kind = text("type", false).toLowerCase() || "order";
+    if (kind !== "order" && kind !== "refund") fail("type", `expected "order" or "refund", got ${quoteInput(kind)}`);
+    const id = text("id", true);
+    const amount = readAmount(reader.get(row, "amountMinor"), reader.get(row, "amount"), fail);
+    const currency = text("currency", true).toUpperCase();
+    if (!/^[A-Z]{3}$/.test(currency)) fail("currency", `expected a currency code like HKD, got ${quoteInput(currency)}`);
+    const statusText = text("status", true);
+    const rawDate = reader.get(row, "date");
     let date: string | null = null;
     if (rawDate !== undefined && rawDate !== null && rawDate !== "") {
       date = typeof rawDate === "string" || typeof rawDate === "number" ? toAlipayDay(rawDate) : null;
-      if (date === null) fail(row, "date", `expected a date like 2024-01-02 or an ISO time, got ${quoteInput(String(rawDate))}`);
+      if (date === null) fail("date", `expected a date like 2024-01-02 or an ISO time, got ${quoteInput(String(rawDate))}`);
     }
     if (kind === "order") {
       const status = toStoreOrderStatus(statusText);
-      if (status === null) fail(row, "status", `expected an order status (paid, completed, processing, refunded, pending, canceled, failed…), got ${quoteInput(statusText)}`);
+      if (status === null) fail("status", `expected an order status (paid, completed, processing, refunded, pending, canceled, failed…), got ${quoteInput(statusText)}`);
       orders.push({ id, amount, currency, status: status!, date });
     } else {
       const status = toStoreRefundStatus(statusText);
-      if (status === null) fail(row, "status", `expected a refund status (succeeded, pending, failed…), got ${quoteInput(statusText)}`);
-      refunds.push({ id, orderId: text(row, "orderId", false) || null, amount, currency, status: status!, date });
+      if (status === null) fail("status", `expected a refund status (succeeded, pending, failed…), got ${quoteInput(statusText)}`);
+      refunds.push({ id, orderId: text("orderId", false) || null, amount, currency, status: status!, date });
     }
   }
   return { orders, refunds };
 }
 
-function readAmount(row: ExportRow, fail: (row: ExportRow, field: string, reason: string) => never): MinorUnits {
-  const minor = row.get("amountMinor");
+function readAmount(minor: unknown, value: unknown, fail: (field: string, reason: string) => never): MinorUnits {
   try {
     if (minor !== undefined && minor !== null && minor !== "") {
       if (typeof minor === "string" && !/^-?\d+$/.test(minor.trim())) {
-        return fail(row, "amountMinor", `expected integer cents like 1230, got ${quoteInput(minor)}`);
+        return fail("amountMinor", `expected integer cents like 1230, got ${quoteInput(minor)}`);
       }
       return toMinorUnits(typeof minor === "string" ? Number(minor.trim()) : minor, "amount_minor", "minor");
     }
-    const value = row.get("amount");
     if (typeof value === "string") return parseAmountLenient(value, "amount");
     return toMinorUnits(value, "amount");
   } catch (err) {
-    if (err instanceof AmountError) return fail(row, err.field === "amount_minor" ? "amountMinor" : "amount", err.message);
+    if (err instanceof AmountError) return fail(err.field === "amount_minor" ? "amountMinor" : "amount", err.message);
     throw err;
   }
 }

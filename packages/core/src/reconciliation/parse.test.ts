@@ -267,6 +267,11 @@ describe("openReconciliationFile: the header against the records", () => {
     expect(file.errorCount).toBe(0);
   });
 
+  it("reads a header whose fields come in another order", async () => {
+    const { file } = await readAll(Buffer.from(hkFile([ROW], "Total_count:1|Payment_time:2024-01-02|Partner:2088000000000001")));
+    expect(file.header).toMatchObject({ partner: "2088000000000001", date: "2024-01-02", totalCount: 1 });
+  });
+
   it("reports a bad Total_count in the header", async () => {
     await expect(openReconciliationFile(Buffer.from(hkFile([ROW], "Partner:1|Payment_time:2024-01-02|Total_count:four")), { fileName: "t.txt" })).rejects.toThrow(
       't.txt:1: column 3 (Total_count): expected a whole number of records, got "four"',
