@@ -29,3 +29,13 @@ export const silentLogger: Logger = { log() {} };
 export function maskBuyerCode(code: string): string {
   return code.length <= 8 ? "****" : `${code.slice(0, 4)}${"*".repeat(code.length - 8)}${code.slice(-4)}`;
 }
+
+/** An endpoint as shown by the API and in logs: no user, password, query or fragment. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return "(invalid url)";
+  }
+}

@@ -1,6 +1,6 @@
 import type { Clock } from "@alipayhk/core";
 import { Webhook } from "standardwebhooks";
-import type { Logger } from "./log";
+import { safeUrl, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { ClaimedDelivery, OutboxStore } from "./store/outbox-store";
 import type { KeepAliveClient } from "./transport";
@@ -154,7 +154,7 @@ export class OutboxWorker {
       const level = result.ok ? "debug" : status === "dead" ? "error" : "warn";
       this.logger.log(level, result.ok ? "event delivered" : status === "dead" ? "event dead-lettered" : "event delivery failed", {
         event_id: delivery.eventId,
-        endpoint: delivery.endpoint,
+        endpoint: safeUrl(delivery.endpoint),
         attempt: delivery.attempts + 1,
         http_status: result.httpStatus,
         error: result.error,

@@ -82,7 +82,7 @@ export function systemRoutes(options: SystemRoutesOptions): Route[] {
       async handle() {
         const counts = await options.outbox.counts().catch(() => undefined);
         const gauges = counts
-          ? [{ name: "alipayhk_webhook_deliveries", help: "Outbound deliveries by status.", values: Object.entries(counts).map(([status, value]) => ({ labels: { status }, value })) }]
+          ? [{ name: "alipayhk_webhook_deliveries", help: "Outbound deliveries waiting (pending) or dead-lettered (dead).", values: Object.entries(counts).map(([status, value]) => ({ labels: { status }, value })) }]
           : [];
         return { status: 200, body: metrics.render(gauges), contentType: "text/plain; version=0.0.4; charset=utf-8" };
       },

@@ -1,17 +1,8 @@
 import { formatAmount } from "@alipayhk/core";
+import { safeUrl } from "../log";
 import type { DeliveryRecord, EventRecord, OrderRecord, RefundRecord } from "../store/records";
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-/** An endpoint as shown by the API and in logs: no user, password, query or fragment. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return "(invalid url)";
-  }
-}
 
 export function refundView(refund: RefundRecord): Record<string, unknown> {
   return {

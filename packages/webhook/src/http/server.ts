@@ -84,6 +84,13 @@ export function createRequestListener(options: HttpOptions): (req: IncomingMessa
   const { routes, metrics, logger } = options;
 
   async function run(req: IncomingMessage, url: URL, route: Route, params: string[]): Promise<RouteResult> {
+    params = params.map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        throw new ApiError(400, "invalid_request", `path: malformed percent-encoding in ${JSON.stringify(part.slice(0, 60))}`);
+      }
+    });
     const body = await readBody(req, limit);
     const auth = route.auth ? options.auth.check(req.headers, body) : undefined;
     const context: RouteContext = { req, url, params, body, auth };
@@ -120,7 +127,7 @@ export function createRequestListener(options: HttpOptions): (req: IncomingMessa
       pathMatched = true;
       if (candidate.method !== req.method) continue;
       route = candidate;
-      params = match.slice(1).map((part) => decodeURIComponent(part));
+      params = match.slice(1);
       break;
     }
     const finish = (result: RouteResult) => {
