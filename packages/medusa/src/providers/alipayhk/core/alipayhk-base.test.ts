@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AlipayHkBarcodeService } from "../services/alipayhk-barcode";
 import { AlipayHkQrService } from "../services/alipayhk-qr";
 import type { AlipayHkPaymentData } from "../types";
-import { sessionIdOf, sessionStatusOf } from "./alipayhk-base";
+import { sessionIdOf, sessionStatusOf } from "../trade-data";
 
 const md5Key = "0123456789abcdefghijklmnopqrstuv";
 const key = { signType: "MD5" as const, md5Key };

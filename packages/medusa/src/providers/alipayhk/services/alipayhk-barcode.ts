@@ -14,7 +14,8 @@ import {
   type BarcodePaymentResult,
   type MinorUnits,
 } from "@alipayhk/core";
-import { AlipayHkBase, sessionStatusOf, tradeFields } from "../core/alipayhk-base";
+import { AlipayHkBase } from "../core/alipayhk-base";
+import { sessionStatusOf, tradeFields } from "../trade-data";
 import { asMedusa } from "../errors";
 import type { AlipayHkPaymentData } from "../types";
 

@@ -7,7 +7,8 @@ import type {
   UpdatePaymentOutput,
 } from "@medusajs/framework/types";
 import { cancelOrder, createQrPayment, formatAmount, type MinorUnits } from "@alipayhk/core";
-import { AlipayHkBase, sessionStatusOf } from "../core/alipayhk-base";
+import { AlipayHkBase } from "../core/alipayhk-base";
+import { sessionStatusOf } from "../trade-data";
 import { asMedusa } from "../errors";
 import { qrImageDataUrl } from "../qr-image";
 import type { AlipayHkPaymentData } from "../types";
