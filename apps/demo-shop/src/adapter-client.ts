@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Agent, request } from "node:http";
 import { Webhook } from "standardwebhooks";
 
 /** A refund as `@alipayhk/webhook` returns it (amounts are decimal strings). */
@@ -109,23 +110,42 @@ export class AdapterClient {
       "webhook-signature": this.webhook.sign(id, at, payload),
     };
     if (body !== undefined) headers["content-type"] = "application/json";
-    let response: Response;
+    let response: { status: number; text: string };
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: method === "GET" ? undefined : payload });
+      response = await send(new URL(`${this.baseUrl}${path}`), method, headers, payload);
     } catch (error) {
       throw new AdapterError(502, "adapter_unreachable", `the adapter at ${this.baseUrl} did not answer (${(error as Error).message})`);
     }
-    const text = await response.text();
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(response.text);
     } catch {
       throw new AdapterError(502, "adapter_bad_reply", `${method} ${path}: HTTP ${response.status} with a body that is not JSON`);
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       const error = (json as { error?: { code?: string; message?: string } }).error;
       throw new AdapterError(response.status, error?.code ?? "unknown", error?.message ?? `${method} ${path}: HTTP ${response.status}`);
     }
     return json as T;
   }
+}
+
+/**
+ * One connection per request. The adapter is local, so a new connection costs nothing. A pooled
+ * keep-alive connection that goes idle after the adapter began to close would hold its server
+ * open until its keep-alive timeout (65 s): Ctrl+C during a barcode charge would hang that long.
+ */
+const agent = new Agent({ keepAlive: false });
+
+function send(url: URL, method: string, headers: Record<string, string>, payload: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: method === "GET" ? headers : { ...headers, "content-length": String(Buffer.byteLength(payload)) }, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(method === "GET" ? undefined : payload);
+  });
 }

@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   process.stdout.write(banner(demo));
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      process.stdout.write(`\n${signal}: stopping the shop, the adapter and the sandbox…\n`);
+      process.stdout.write(`\n${signal}: stopping the shop, the adapter and the sandbox (an open barcode charge is settled first)…\n`);
       resolve();
     };
     process.once("SIGINT", stop);

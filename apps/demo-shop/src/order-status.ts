@@ -14,7 +14,9 @@ export function orderStatusView(order: ShopOrder): OrderStatusView {
   const payment = order.payment;
   if (!payment) {
     if (order.error) return { status: "error", label: "The payment could not be started", detail: order.error };
-    return { status: "creating", label: order.mode === "barcode" ? "Charging the buyer's payment code…" : "Creating the QR code…", detail: "" };
+    return order.mode === "barcode"
+      ? { status: "creating", label: "Charging the buyer's payment code…", detail: "If the wallet asks the buyer to confirm, press Pay on the sandbox wallet page." }
+      : { status: "creating", label: "Creating the QR code…", detail: "" };
   }
   const refunded = payment.refunded_amount && payment.refunded_amount !== "0.00" ? `HKD ${payment.refunded_amount} refunded` : "";
   switch (payment.status) {

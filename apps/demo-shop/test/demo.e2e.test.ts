@@ -30,10 +30,17 @@ let browser: Browser;
 let context: BrowserContext;
 let dataDir: string;
 
+/** Without Chromium every test fails with this (a failure, not a skip: the suite must not pass without it). */
+const chromiumMissing = existsSync(CHROMIUM)
+  ? undefined
+  : new Error(`Chromium is required for the demo's e2e test and was not found at ${CHROMIUM} (Debian: apt-get install -y chromium; "npm test" installs it when run as root; or set CHROMIUM_PATH)`);
+
+function needChromium(): void {
+  if (chromiumMissing) throw chromiumMissing;
+}
+
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is required for the demo's e2e test and was not found at ${CHROMIUM} (Debian: apt-get install -y chromium; "npm test" installs it when run as root; or set CHROMIUM_PATH)`);
-  }
+  if (chromiumMissing) return;
   dataDir = mkdtempSync(join(tmpdir(), "alipayhk-demo-shop-"));
   job = await startMainJob(["--port", "0", "--sandbox-port", "0", "--adapter-port", "0", "--data-dir", dataDir], START_TIMEOUT_MS);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
@@ -72,6 +79,7 @@ async function adminRow(page: Page, orderId: string) {
 
 describe("the demo shop (npm start) in Chromium", () => {
   it("QR checkout → pay in the sandbox wallet → paid live → partial refund → reconciliation lists the payment and the refund", async () => {
+    needChromium();
     const page = await context.newPage();
     await page.goto(job.shopUrl);
     expect(await page.locator(".product").count()).toBeGreaterThanOrEqual(3);
@@ -144,6 +152,7 @@ describe("the demo shop (npm start) in Chromium", () => {
   }, 180_000);
 
   it("barcode checkout → paid → cancel from the admin page reverses it; the order page follows live; reconciliation agrees", async () => {
+    needChromium();
     const page = await context.newPage();
     await page.goto(job.shopUrl);
     await addToCart(page, "tote");

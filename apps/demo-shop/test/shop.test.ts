@@ -48,7 +48,9 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined | 
   }
 }
 
-const statusOf = (page: string) => /<span id="status" class="status [a-z]+" data-status="([a-z]+)">([^<]*)<\/span>/.exec(page)?.slice(1);
+const unescape = (html: string) => html.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+/** The order page's live status: `[status, label]`. */
+const statusOf = (page: string) => /<span id="status" class="status [a-z]+" data-status="([a-z]+)">([^<]*)<\/span>/.exec(page)?.slice(1).map(unescape);
 
 describe("options", () => {
   it("defaults to 3000 / 4010 / 3001 on 127.0.0.1 and apps/demo-shop/.data", () => {
@@ -92,7 +94,10 @@ describe("the shop on the sandbox and the adapter", () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "alipayhk-demo-shop-test-"));
-    demo = await startDemo({ ...FREE, dataDir }, { log: (line) => logs.push(line), sandbox: { notifyTimeScale: 0.001, asyncRefundDelayMs: 50 } });
+    demo = await startDemo(
+      { ...FREE, dataDir },
+      { log: (line) => logs.push(line), sandbox: { notifyTimeScale: 0.001, asyncRefundDelayMs: 50 }, service: { barcodeRecovery: { pollIntervalMs: 100, maxPollMs: 15_000 } } },
+    );
   });
   afterAll(async () => {
     await demo?.close();
@@ -139,6 +144,20 @@ describe("the shop on the sandbox and the adapter", () => {
     });
     expect(status).toEqual(["failed", "The payment failed"]);
     expect((await customer.get(`/orders/${orderId}`)).text).toContain("Alipay said BUYER_BALANCE_NOT_ENOUGH; nothing was charged.");
+  });
+
+  it("a barcode charge that waits for the buyer: the order page says so at once and turns paid when the buyer presses Pay", async () => {
+    const customer = new Customer(demo.shopUrl);
+    const orderId = await customer.checkout(["pineapple-bun"], "barcode", "280000000000000010");
+    const page = (await customer.get(`/orders/${orderId}`)).text;
+    expect(statusOf(page)).toEqual(["creating", "Charging the buyer's payment code…"]);
+    expect(page).toContain("press Pay on the sandbox wallet page");
+    // The buyer confirms in the wallet while the adapter's charge request is still polling.
+    await eventually("the charge waiting in the sandbox", async () => {
+      const response = await fetch(`${demo.sandboxUrl}/sandbox/trades/${orderId}/pay`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      return response.status === 200;
+    });
+    await eventually("paid", async () => statusOf((await customer.get(`/orders/${orderId}`)).text)?.[0] === "paid");
   });
 
   it("the admin page shows the adapter's refusal of a refund above what is left", async () => {

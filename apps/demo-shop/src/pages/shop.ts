@@ -70,7 +70,6 @@ source.addEventListener("order", (message) => {
   document.getElementById("status-detail").textContent = view.detail;
   const qr = document.getElementById("qr-box");
   if (qr && view.status !== "pending") qr.hidden = true;
-  if (view.status === "pending" && !qr) location.reload();
 });`;
 }
 
