@@ -222,6 +222,12 @@ describe("openReconciliationFile: bad lines", () => {
     await expect(openReconciliationFile(Buffer.from(text), { fileName: "t.txt" })).rejects.toThrow(/^t\.txt:2: expected the column-name line/);
   });
 
+  it("rejects markup that is not Alipay's error envelope, naming its first line", async () => {
+    await expect(openReconciliationFile(Buffer.from("\n<html>\n<body>502 Bad Gateway</body>\n</html>\n"), { fileName: "t.txt" })).rejects.toThrow(
+      /^t\.txt:2: expected a header line/,
+    );
+  });
+
   it("rejects an unknown |-separated layout on line 1", async () => {
     await expect(openReconciliationFile(Buffer.from("a|b|c\n"), { fileName: "t.txt" })).rejects.toThrow(/^t\.txt:1: expected a header line/);
   });

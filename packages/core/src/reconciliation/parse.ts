@@ -159,6 +159,7 @@ async function readPreamble(file: string, cursor: LineCursor, state: LineDecoder
       layout = acquirerLayout();
       cursor.pushBack();
     } else {
+      const firstLine = cursor.lineNo;
       const body = await readErrorBody(first, cursor);
       if (body !== null) {
         await cursor.close();
@@ -167,7 +168,7 @@ async function readPreamble(file: string, cursor: LineCursor, state: LineDecoder
           : { outcome: "alipay-error", file, code: body.code, message: body.message };
       }
       throw structural(
-        cursor.lineNo,
+        firstLine,
         `expected a header line Partner:…|…|Total_count:N, a column-name line or a 17-column acquirer record, got ${quoteInput(first)}`,
       );
     }
