@@ -42,6 +42,7 @@ code{font-size:.85em;background:#f0f2f7;padding:.05rem .3rem;border-radius:4px}
 .status.paid{background:#e3f8ec;color:#146c43}.status.pending{background:#fff6dd;color:#8a5a00}
 .status.failed,.status.canceled{background:#fdecec;color:#9b1c1c}
 .inline{display:inline-flex;gap:.3rem;align-items:center;margin:0}
+.order-row td:first-child{white-space:nowrap}
 input[type=text]{font:inherit;padding:.35rem .5rem;border:1px solid #cfd5e2;border-radius:6px}
 `;
 
