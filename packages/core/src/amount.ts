@@ -23,7 +23,6 @@ export class AmountError extends Error {
 }
 
 const STRICT_2DP = /^(0|[1-9][0-9]{0,8})\.[0-9]{2}$/;
-const LENIENT = /^-?(0|[1-9][0-9]*)(\.[0-9]{1,2})?$/;
 
 function quote(value: unknown): string {
   const text = typeof value === "string" ? value : String(value);
@@ -40,28 +39,49 @@ export function parseHkdAmount(value: string, field = "amount"): MinorUnits {
   if (typeof value !== "string" || !STRICT_2DP.test(value)) {
     throw new AmountError(field, `${field}: expected a decimal string with exactly 2 decimals like "12.30", got ${quote(value)}`);
   }
-  const cents = decimalToCents(value);
-  return checkHkdRange(cents, field);
+  return checkHkdRange(scanLenient(value), field);
 }
 
 /**
  * Parses an amount as replies and files carry it: "100", "100.5" and "100.00" are all accepted,
  * a leading minus too (refund direction in files). More than two decimals is an error.
+ *
+ * Read character by character without allocating: reconciliation files hold millions of these,
+ * and this is the one definition of a lenient amount (the reconciliation parser uses it as is).
  */
 export function parseAmountLenient(value: string, field = "amount"): MinorUnits {
-  const text = typeof value === "string" ? value.trim() : "";
-  if (!LENIENT.test(text)) {
+  const cents = typeof value === "string" ? scanLenient(value.trim()) : Number.NaN;
+  if (Number.isNaN(cents)) {
     throw new AmountError(field, `${field}: expected a decimal amount with at most 2 decimals, got ${quote(value)}`);
   }
-  return decimalToCents(text);
+  return cents;
 }
 
-function decimalToCents(text: string): MinorUnits {
-  const negative = text.startsWith("-");
-  const body = negative ? text.slice(1) : text;
-  const [whole = "0", frac = ""] = body.split(".");
-  const cents = Number(whole) * 100 + Number((frac + "00").slice(0, 2));
-  if (!Number.isSafeInteger(cents)) throw new AmountError("amount", `amount: ${quote(text)} is too large`);
+/** `-?(0|[1-9][0-9]*)(\.[0-9]{1,2})?` → cents, or NaN; too many digits to stay exact → NaN. */
+function scanLenient(text: string): MinorUnits {
+  const n = text.length;
+  let i = 0;
+  const negative = n > 0 && text.charCodeAt(0) === 45;
+  if (negative) i = 1;
+  const digitsStart = i;
+  let whole = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) break;
+    if (c < 48 || c > 57) return Number.NaN;
+    whole = whole * 10 + (c - 48);
+  }
+  const digits = i - digitsStart;
+  if (digits === 0 || digits > 13 || (digits > 1 && text.charCodeAt(digitsStart) === 48)) return Number.NaN;
+  let cents = whole * 100;
+  if (i < n) {
+    const decimals = n - i - 1;
+    if (decimals < 1 || decimals > 2) return Number.NaN;
+    const tenths = text.charCodeAt(i + 1) - 48;
+    const hundredths = decimals === 2 ? text.charCodeAt(i + 2) - 48 : 0;
+    if (tenths < 0 || tenths > 9 || hundredths < 0 || hundredths > 9) return Number.NaN;
+    cents += tenths * 10 + hundredths;
+  }
   return negative ? -cents : cents;
 }
 
@@ -96,11 +116,11 @@ export function toMinorUnits(value: unknown, field = "amount", unit: "major" | "
     return value * 100;
   }
   if (typeof value === "string") {
-    const text = value.trim();
-    if (!/^-?(0|[1-9][0-9]*)(\.[0-9]{1,2})?$/.test(text)) {
+    const cents = scanLenient(value.trim());
+    if (Number.isNaN(cents)) {
       throw new AmountError(field, `${field}: expected a decimal amount with at most 2 decimals like "12.30", got ${quote(value)}`);
     }
-    return decimalToCents(text);
+    return cents;
   }
   throw new AmountError(field, `${field}: expected a decimal string like "12.30", got ${quote(value)}`);
 }

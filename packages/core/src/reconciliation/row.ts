@@ -67,8 +67,6 @@ export function rowReader(layout: ReconLayout): RowReader {
     return value;
   };
   const amount = (fields: readonly string[], i: number): MinorUnits => {
-    const cents = plainCents(fields[i]!);
-    if (cents >= 0) return cents;
     try {
       return parseAmountLenient(fields[i]!, layout.columns[i]);
     } catch (err) {
@@ -156,33 +154,6 @@ export function rowReader(layout: ReconLayout): RowReader {
       status: text(fields, iStatus),
     };
   };
-}
-
-/**
- * `parseAmountLenient` for the plain forms files use (`100`, `100.5`, `100.00`), read digit by
- * digit without allocating: amounts are most of the work of parsing a file. Returns −1 for
- * anything else (signs, spaces, leading zeros, errors), which then goes to `parseAmountLenient`,
- * the one definition of what an amount is; a property test holds the two equal.
- */
-export function plainCents(text: string): MinorUnits {
-  const n = text.length;
-  let whole = 0;
-  let i = 0;
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) break;
-    if (c < 48 || c > 57) return -1;
-    whole = whole * 10 + (c - 48);
-  }
-  // No digits, a leading zero ("007"), or more digits than stay exact in cents.
-  if (i === 0 || i > 13 || (i > 1 && text.charCodeAt(0) === 48)) return -1;
-  if (i === n) return whole * 100;
-  const decimals = n - i - 1;
-  if (decimals < 1 || decimals > 2) return -1;
-  const tenths = text.charCodeAt(i + 1) - 48;
-  const hundredths = decimals === 2 ? text.charCodeAt(i + 2) - 48 : 0;
-  if (tenths < 0 || tenths > 9 || hundredths < 0 || hundredths > 9) return -1;
-  return whole * 100 + tenths * 10 + hundredths;
 }
 
 function checkWidth(fields: readonly string[], width: number): void {
