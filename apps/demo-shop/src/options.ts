@@ -33,7 +33,7 @@ Options (each also read from the environment variable shown):
                       default apps/demo-shop/.data; delete it to start afresh)
   -h, --help          this help
 
-Nothing here moves real money: the sandbox uses Alipay's published test partner and keys.
+Nothing here moves real money: the sandbox is local and uses test keys.
 `;
 
 /** A wrong flag or variable: the bin prints the message as one line and exits 2. */
