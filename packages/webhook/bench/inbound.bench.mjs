@@ -9,9 +9,9 @@
  * BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres; "off" to skip).
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
@@ -114,6 +114,16 @@ function figures(result, acknowledged) {
   };
 }
 
+/** CPU seconds (user + system) a child process has used so far, from /proc (Linux). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function missing(acknowledged, stored) {
   const have = new Set(stored);
   return acknowledged.filter((id) => !have.has(id)).length;
@@ -147,10 +157,18 @@ async function serviceRun(name, mode, storage) {
     ...storage.env,
   });
   const prefix = `${mode}${Date.now().toString(36)}`;
+  const before = { service: cpuSeconds(service.child.pid), sandbox: cpuSeconds(sandbox.child.pid) };
   const orders = await load(service.url, whsec, prefix, mode);
+  const n = orders.acknowledged.length || 1;
+  orders.cpu = {
+    service: ((cpuSeconds(service.child.pid) - before.service) * 1000) / n,
+    sandbox: ((cpuSeconds(sandbox.child.pid) - before.sandbox) * 1000) / n,
+  };
   let delivered;
   if (receiver) delivered = await waitForDeliveries(receiver.info.url, orders.acknowledged.length);
+  const readsBefore = cpuSeconds(service.child.pid);
   const reads = mode === "qr" && orders.acknowledged.length > 0 ? await loadReads(service.url, whsec, orders.acknowledged) : undefined;
+  if (reads) reads.cpu = { service: ((cpuSeconds(service.child.pid) - readsBefore) * 1000) / (reads.reads || 1) };
   await stop(service.child);
   const stored = await storage.orderIds();
   await stop(sandbox.child);
@@ -161,10 +179,14 @@ async function serviceRun(name, mode, storage) {
 }
 
 async function main() {
+  const loadBefore = os.loadavg().map((v) => v.toFixed(2)).join(" ");
   const rows = [];
   const bare = await startProcess("bare");
   const whsec = secret();
-  rows.push({ name: "bare node:http route (same requests, no work)", ...(await load(bare.info.url, whsec, "bare", "qr")), lost: 0 });
+  const bareBefore = cpuSeconds(bare.child.pid);
+  const bareRun = await load(bare.info.url, whsec, "bare", "qr");
+  bareRun.cpu = { service: ((cpuSeconds(bare.child.pid) - bareBefore) * 1000) / (bareRun.acknowledged.length || 1) };
+  rows.push({ name: "bare node:http route (same requests, no work)", ...bareRun, lost: 0 });
   await stop(bare.child);
 
   const dataDir = mkdtempSync(join(tmpdir(), "alipayhk-webhook-bench-"));
@@ -209,12 +231,12 @@ async function main() {
     await admin.end();
   }
 
-  console.log(`\n${DURATION} s per run, ${CONNECTIONS} connections, Node ${process.version}, loopback\n`);
-  console.log("| run | 2xx req/s | p50 ms | p99 ms | non-2xx | orders acknowledged | lost | events delivered |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log(`\n${DURATION} s per run, ${CONNECTIONS} connections, Node ${process.version}, loopback, ${os.cpus().length} cores, load average before: ${loadBefore}\n`);
+  console.log("| run | 2xx req/s | p50 ms | p99 ms | non-2xx | orders acknowledged | lost | events delivered | CPU ms/request: service, sandbox |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const row of rows) {
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.reads === undefined ? row.acknowledged.length : "-"} | ${row.lost} | ${row.delivered ?? "-"} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.reads === undefined ? row.acknowledged.length : "-"} | ${row.lost} | ${row.delivered ?? "-"} | ${row.cpu ? [row.cpu.service, row.cpu.sandbox].filter((v) => v !== undefined).map((v) => v.toFixed(2)).join(", ") : "-"} |`,
     );
   }
   const failures = rows.filter((row) => row.lost > 0 || (row.delivered !== undefined && row.delivered < row.acknowledged.length));
@@ -224,4 +246,11 @@ async function main() {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+}
+// Children are killed on exit (processes.mjs).
+process.exit();

@@ -9,6 +9,17 @@ import { fileURLToPath } from "node:url";
 
 const role = process.argv[2];
 
+/** Children are stopped with the benchmark, even when it fails. */
+const children = new Set();
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+});
+function track(child) {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
 if (role === "sandbox") {
   const { startSandbox } = await import("@alipayhk/sandbox");
   const sandbox = await startSandbox({ notifyTimeScale: 0.001 });
@@ -46,7 +57,7 @@ if (role === "sandbox") {
 /** Starts `role` in a child process; resolves with the JSON line it prints, and the child. */
 export function startProcess(role, env = {}) {
   const script = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [script, role], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = track(spawn(process.execPath, [script, role], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] }));
   return new Promise((resolve, reject) => {
     let buffer = "";
     child.stdout.on("data", (chunk) => {
@@ -63,9 +74,10 @@ export async function startService(env) {
   const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
   // BENCH_SERVICE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the service.
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, bin], { env: { PATH: process.env.PATH, LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "inherit", "inherit"] });
+  const child = track(spawn(process.execPath, [...nodeArgs, bin], { env: { PATH: process.env.PATH, LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "inherit", "inherit"] }));
   const url = `http://127.0.0.1:${env.PORT}`;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { child, url };
     } catch {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Clock } from "@alipayhk/core";
 import { Webhook } from "standardwebhooks";
 import { safeUrl, type Logger } from "./log";
@@ -56,6 +57,8 @@ export class OutboxWorker {
     private readonly http: KeepAliveClient,
   ) {
     this.webhook = options.secret ? new Webhook(options.secret) : undefined;
+    // One listener per delivery in flight; more than the default 10 is expected.
+    setMaxListeners(0, this.abort.signal);
     this.ladder = options.ladderMs ?? DEFAULT_RETRY_LADDER_MS;
     this.scale = options.timeScale ?? 1;
     this.timeoutMs = options.timeoutMs ?? 10_000;

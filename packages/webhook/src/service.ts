@@ -231,6 +231,8 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
         server.closeIdleConnections();
         await stopped;
       }
+      // A client that went away leaves its request running: let it finish before the store closes.
+      await handler.drain();
       await worker.stop();
       await sweeping;
       await db.close();

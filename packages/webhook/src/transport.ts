@@ -42,6 +42,7 @@ export class KeepAliveClient {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
+            init.signal?.removeEventListener("abort", onAbort);
             const flat: Record<string, string> = {};
             for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
             resolve({ status: response.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });

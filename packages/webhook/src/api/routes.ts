@@ -62,7 +62,9 @@ export function apiRoutes(options: ApiRoutesOptions): Route[] {
         const input = parseCreateOrder(parseJsonObject(body));
         if (input.notify && !options.canSignEvents) throw badRequest("invalid_request", "notify: not available: no WEBHOOK_ENDPOINT_SECRET is configured to sign the events");
         const { status, value } = await payments.createOrder(input);
-        return json(status, orderView(value, options.baseUrl(), await store.refundsOf(value.orderId)));
+        // A new order (or attempt) has no refunds yet; an existing one may.
+        const refunds = status === 200 ? await store.refundsOf(value.orderId) : [];
+        return json(status, orderView(value, options.baseUrl(), refunds));
       },
     },
     {

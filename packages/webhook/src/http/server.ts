@@ -79,7 +79,13 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * The request pipeline on plain node:http: route, read the raw body, authenticate it, take the
  * idempotency key, run the route, keep its response for replays, and answer JSON errors.
  */
-export function createRequestListener(options: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export interface RequestListener {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Resolves when every request being handled has finished (for a clean shutdown). */
+  drain(): Promise<void>;
+}
+
+export function createRequestListener(options: HttpOptions): RequestListener {
   const limit = options.maxBodyBytes ?? 64 * 1024;
   const { routes, metrics, logger } = options;
 
@@ -115,7 +121,8 @@ export function createRequestListener(options: HttpOptions): (req: IncomingMessa
     return result;
   }
 
-  return (req, res) => {
+  const inFlight = new Set<Promise<unknown>>();
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? "/", "http://localhost");
     let route: Route | undefined;
@@ -147,7 +154,7 @@ export function createRequestListener(options: HttpOptions): (req: IncomingMessa
       );
       return;
     }
-    run(req, url, route, params).then(finish, (error: unknown) => {
+    const handled = run(req, url, route, params).then(finish, (error: unknown) => {
       if (error instanceof ApiError) {
         if (error.status === 413) res.setHeader("connection", "close");
         finish(errorResult(error));
@@ -156,5 +163,12 @@ export function createRequestListener(options: HttpOptions): (req: IncomingMessa
       logger.log("error", "request failed", { route: route!.name, method: req.method, error: (error as Error).message });
       finish(errorResult(new ApiError(500, "internal", "server: the request failed unexpectedly; it is safe to retry with the same idempotency key")));
     });
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   };
+  return Object.assign(listener, {
+    async drain() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  });
 }

@@ -111,8 +111,10 @@ export class Store {
   }
 
   async saveQr(orderId: string, qrCode: string, expiresAt: number, now: number): Promise<OrderRecord> {
-    await this.db.run("UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ?", [qrCode, expiresAt, now, orderId]);
-    return (await this.getOrder(orderId))!;
+    return this.db.tx(async (q) => {
+      await q.run("UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ?", [qrCode, expiresAt, now, orderId]);
+      return this.orderIn(q, orderId);
+    });
   }
 
   async getOrder(orderId: string): Promise<OrderRecord | undefined> {
