@@ -69,7 +69,10 @@ export interface WebhookService {
   readonly url: string;
   /** The address the server listens on, once listening. */
   readonly listenUrl: string;
-  /** The request listener, to mount the API in another node:http server. */
+  /**
+   * The request listener, to mount the API in another node:http server (then call `startWorkers()`
+   * and set `publicUrl`: Alipay's notify URL and the QR image URLs are built from it).
+   */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** Runs one sweep pass now. */
   sweep(): Promise<SweepDecision[]>;

@@ -45,7 +45,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           parameters: [idempotencyKey],
           requestBody: { required: true, ...jsonBody(ref("CreateOrder")) },
           responses: {
-            "201": { description: "Created (QR code, or the barcode outcome)", ...jsonBody(ref("Order")) },
+            "201": { description: "Created (QR code, or the barcode outcome: paid or failed)", ...jsonBody(ref("Order")) },
+            "202": { description: "Barcode charge whose outcome is still open (status pending): the sweep settles it and the event follows", ...jsonBody(ref("Order")) },
             "200": { description: "The same order again: as it is now", ...jsonBody(ref("Order")) },
             "400": error("Malformed JSON or an invalid field"),
             ...authErrors,
