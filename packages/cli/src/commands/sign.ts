@@ -1,4 +1,16 @@
-import { AlipayError, canonicalize, encodeForCharset, nodeCryptoSigner, parseForm, parsePrivateKey, parsePublicKey, verifyParams } from "@alipayhk/core";
+import {
+  AlipayError,
+  canonicalize,
+  encodeForCharset,
+  nodeCryptoSigner,
+  parseForm,
+  parsePrivateKey,
+  parsePublicKey,
+  verifyParams,
+  type SignKey,
+  type SignType,
+  type VerifyKey,
+} from "@alipayhk/core";
 import { parseFlags, parsePairs } from "../args";
 import { cliName, pick, readKeyText, resolveSignType } from "../config";
 import { readAll, UsageError, type CommandIo } from "../io";
@@ -26,6 +38,30 @@ async function paramsFrom(positionals: string[], io: CommandIo): Promise<Record<
   throw new UsageError("parameters: expected name=value arguments or a form string on stdin");
 }
 
+/**
+ * The key for `sign` (MD5 key or merchant private key) or `verify` (MD5 key or Alipay's public
+ * key), from its flag or environment variable; problems become one-line usage errors.
+ */
+function keyFromFlags(role: "sign", signType: SignType, values: Record<string, string | undefined>, env: NodeJS.ProcessEnv): SignKey;
+function keyFromFlags(role: "verify", signType: SignType, values: Record<string, string | undefined>, env: NodeJS.ProcessEnv): VerifyKey;
+function keyFromFlags(role: "sign" | "verify", signType: SignType, values: Record<string, string | undefined>, env: NodeJS.ProcessEnv): SignKey | VerifyKey {
+  if (signType === "MD5") {
+    const md5Key = pick(values["md5-key"], env, "ALIPAYHK_MD5_KEY");
+    if (!md5Key) throw new UsageError("--md5-key: required for sign type MD5 (or set ALIPAYHK_MD5_KEY)");
+    return { md5Key };
+  }
+  const [flag, variable] = role === "sign" ? ["--private-key", "ALIPAYHK_PRIVATE_KEY"] : ["--alipay-public-key", "ALIPAYHK_ALIPAY_PUBLIC_KEY"];
+  const value = pick(values[flag.slice(2)], env, variable);
+  if (!value) throw new UsageError(`${flag}: required for sign type ${signType} (or set ${variable})`);
+  try {
+    const text = readKeyText(value, flag);
+    return role === "sign" ? { privateKey: parsePrivateKey(text, flag) } : { publicKey: parsePublicKey(text, flag) };
+  } catch (error) {
+    if (error instanceof AlipayError) throw new UsageError(cliName(error.message));
+    throw error;
+  }
+}
+
 export async function signCommand(args: string[], io: CommandIo): Promise<number> {
   const { values: flags, positionals } = parseFlags(args, { "sign-type": { type: "string" }, "md5-key": { type: "string" }, "private-key": { type: "string" } }, true);
   const values = flags as Record<string, string | undefined> & { help?: boolean };
@@ -35,21 +71,7 @@ export async function signCommand(args: string[], io: CommandIo): Promise<number
   }
   const env = io.env ?? process.env;
   const signType = resolveSignType(pick(values["sign-type"], env, "ALIPAYHK_SIGN_TYPE"));
-  let key;
-  if (signType === "MD5") {
-    const md5Key = pick(values["md5-key"], env, "ALIPAYHK_MD5_KEY");
-    if (!md5Key) throw new UsageError("--md5-key: required for sign type MD5 (or set ALIPAYHK_MD5_KEY)");
-    key = { md5Key };
-  } else {
-    const pk = pick(values["private-key"], env, "ALIPAYHK_PRIVATE_KEY");
-    if (!pk) throw new UsageError(`--private-key: required for sign type ${signType} (or set ALIPAYHK_PRIVATE_KEY)`);
-    try {
-      key = { privateKey: parsePrivateKey(readKeyText(pk, "--private-key"), "--private-key") };
-    } catch (error) {
-      if (error instanceof AlipayError) throw new UsageError(cliName(error.message));
-      throw error;
-    }
-  }
+  const key = keyFromFlags("sign", signType, values, env);
   const params = await paramsFrom(positionals, io);
   const canonical = canonicalize(params);
   const sign = nodeCryptoSigner.sign(signType, encodeForCharset(canonical, params._input_charset), key);
@@ -78,21 +100,7 @@ export async function verifyCommand(args: string[], io: CommandIo): Promise<numb
   }
   const env = io.env ?? process.env;
   const signType = resolveSignType(pick(values["sign-type"], env, "ALIPAYHK_SIGN_TYPE"));
-  let key;
-  if (signType === "MD5") {
-    const md5Key = pick(values["md5-key"], env, "ALIPAYHK_MD5_KEY");
-    if (!md5Key) throw new UsageError("--md5-key: required for sign type MD5 (or set ALIPAYHK_MD5_KEY)");
-    key = { md5Key };
-  } else {
-    const apk = pick(values["alipay-public-key"], env, "ALIPAYHK_ALIPAY_PUBLIC_KEY");
-    if (!apk) throw new UsageError(`--alipay-public-key: required for sign type ${signType} (or set ALIPAYHK_ALIPAY_PUBLIC_KEY)`);
-    try {
-      key = { publicKey: parsePublicKey(readKeyText(apk, "--alipay-public-key"), "--alipay-public-key") };
-    } catch (error) {
-      if (error instanceof AlipayError) throw new UsageError(cliName(error.message));
-      throw error;
-    }
-  }
+  const key = keyFromFlags("verify", signType, values, env);
   if (!io.stdin || io.stdin.isTTY) throw new UsageError("stdin: expected the notification's form body piped in");
   const body = (await readAll(io.stdin)).toString("utf8").trim();
   if (body === "") throw new UsageError("stdin: expected the notification's form body, got nothing");
