@@ -1,5 +1,12 @@
-import { readFileSync, statSync } from "node:fs";
-import { AlipayError, AlipayHkClient, isSignType, parsePrivateKey, parsePublicKey, type SignType } from "@alipayhk/core";
+import {
+  ALIPAYHK_ENV,
+  AlipayError,
+  AlipayHkClient,
+  clientOptionsFromSettings,
+  isSignType,
+  type ClientSetting,
+  type SignType,
+} from "@alipayhk/core";
 import { UsageError } from "./io";
 
 /** The flags every gateway command shares, each with its env fallback. */
@@ -16,38 +23,11 @@ export const GATEWAY_FLAGS = {
 export const GATEWAY_FLAGS_HELP = `Gateway options (flag, or environment variable):
   --gateway URL|PRESET        ALIPAYHK_GATEWAY (production, production-global, alipay-sandbox, or a URL)
   --partner ID                ALIPAYHK_PARTNER (16 digits starting with 2088)
-  --sign-type MD5|RSA|RSA2    ALIPAYHK_SIGN_TYPE (default MD5)
+  --sign-type MD5|RSA|RSA2    ALIPAYHK_SIGN_TYPE (default MD5; RSA2 when only a private key is given)
   --md5-key KEY               ALIPAYHK_MD5_KEY
   --private-key FILE|PEM      ALIPAYHK_PRIVATE_KEY (merchant RSA private key: a file path or the key inline)
   --alipay-public-key FILE|PEM ALIPAYHK_ALIPAY_PUBLIC_KEY (Alipay's RSA public key)
   --timeout-ms N              request timeout (default 15000)`;
-
-const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
-
-/**
- * Reads a key given as a file path or inline (PEM or bare base64). Errors name the flag and,
- * for a path, the path; never the key itself.
- */
-export function readKeyText(value: string, flag: string): string {
-  const trimmed = value.trim();
-  if (trimmed.includes("-----BEGIN")) return trimmed;
-  let isFile = false;
-  try {
-    isFile = statSync(trimmed).isFile();
-  } catch {
-    isFile = false;
-  }
-  if (isFile) {
-    try {
-      return readFileSync(trimmed, "utf8");
-    } catch (error) {
-      throw new UsageError(`${flag}: cannot read file ${JSON.stringify(trimmed)} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
-    }
-  }
-  if (BASE64.test(trimmed) && trimmed.replace(/\s/g, "").length >= 64) return trimmed;
-  const shown = trimmed.length > 80 ? `${trimmed.slice(0, 80)}…` : trimmed;
-  throw new UsageError(`${flag}: cannot read file ${JSON.stringify(shown)} (ENOENT); expected a key file path or the key inline`);
-}
 
 export function pick(flag: string | undefined, env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = flag ?? env[name];
@@ -60,48 +40,30 @@ export function resolveSignType(value: string | undefined, flag = "--sign-type")
   return signType;
 }
 
-/** Builds the client from flags and env; configuration errors become one-line usage errors. */
+const FLAG_OF: Record<ClientSetting, string> = {
+  gateway: "--gateway",
+  partner: "--partner",
+  signType: "--sign-type",
+  md5Key: "--md5-key",
+  privateKey: "--private-key",
+  alipayPublicKey: "--alipay-public-key",
+  timeoutMs: "--timeout-ms",
+};
+
+/**
+ * Builds the client from flags, each falling back to its ALIPAYHK_* variable, through core's one
+ * settings reader; problems become one-line usage errors naming the flag.
+ */
 export function clientFromFlags(values: Record<string, unknown>, env: NodeJS.ProcessEnv): AlipayHkClient {
   const v = values as Record<string, string | undefined>;
-  const partner = pick(v.partner, env, "ALIPAYHK_PARTNER");
-  if (!partner) throw new UsageError("--partner: required (or set ALIPAYHK_PARTNER)");
-  const gateway = pick(v.gateway, env, "ALIPAYHK_GATEWAY");
-  if (!gateway) throw new UsageError("--gateway: required (or set ALIPAYHK_GATEWAY): a URL or production, production-global, alipay-sandbox");
-  const signType = resolveSignType(pick(v["sign-type"], env, "ALIPAYHK_SIGN_TYPE"));
-  const timeoutText = v["timeout-ms"];
-  const timeoutMs = timeoutText === undefined ? undefined : Number(timeoutText);
-  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) {
-    throw new UsageError(`--timeout-ms: expected a positive whole number of milliseconds, got ${JSON.stringify(timeoutText)}`);
-  }
-  const md5Key = signType === "MD5" ? pick(v["md5-key"], env, "ALIPAYHK_MD5_KEY") : undefined;
-  if (signType === "MD5" && !md5Key) throw new UsageError("--md5-key: required for sign type MD5 (or set ALIPAYHK_MD5_KEY)");
-  let privateKey: string | undefined;
-  let alipayPublicKey: string | undefined;
-  if (signType !== "MD5") {
-    const pk = pick(v["private-key"], env, "ALIPAYHK_PRIVATE_KEY");
-    const apk = pick(v["alipay-public-key"], env, "ALIPAYHK_ALIPAY_PUBLIC_KEY");
-    if (!pk) throw new UsageError(`--private-key: required for sign type ${signType} (or set ALIPAYHK_PRIVATE_KEY)`);
-    if (!apk) throw new UsageError(`--alipay-public-key: required for sign type ${signType} (or set ALIPAYHK_ALIPAY_PUBLIC_KEY)`);
-    privateKey = readKeyText(pk, "--private-key");
-    alipayPublicKey = readKeyText(apk, "--alipay-public-key");
+  const settings: Partial<Record<ClientSetting, string | undefined>> = {};
+  for (const [setting, flag] of Object.entries(FLAG_OF) as Array<[ClientSetting, string]>) {
+    settings[setting] = pick(v[flag.slice(2)], env, ALIPAYHK_ENV[setting]);
   }
   try {
-    return new AlipayHkClient({ partner, signType, md5Key, privateKey, alipayPublicKey, gateway, timeoutMs });
+    return new AlipayHkClient(clientOptionsFromSettings(settings, { labels: FLAG_OF, requireGateway: true }));
   } catch (error) {
-    if (error instanceof AlipayError) throw new UsageError(cliName(error.message));
+    if (error instanceof AlipayError) throw new UsageError(error.message);
     throw error;
   }
 }
-
-/** Core names options in camelCase; the CLI user knows them as flags. */
-export function cliName(message: string): string {
-  return message
-    .replace(/^partner:/, "--partner:")
-    .replace(/^md5Key:/, "--md5-key:")
-    .replace(/^privateKey:/, "--private-key:")
-    .replace(/^alipayPublicKey:/, "--alipay-public-key:")
-    .replace(/^gateway:/, "--gateway:")
-    .replace(/^signType:/, "--sign-type:");
-}
-
-export { parsePrivateKey, parsePublicKey };

@@ -14,4 +14,5 @@ export * from "./types";
 export * from "./outcome";
 export { normaliseNotification } from "./notification";
 export { AlipayHkClient, GATEWAY_PRESETS, type AlipayHkClientOptions, type GatewayPreset } from "./client";
+export { ALIPAYHK_ENV, clientOptionsFromEnv, clientOptionsFromSettings, readInlineOrFile, type ClientSetting, type ClientSettingsOptions } from "./env";
 export * from "./flows/index";

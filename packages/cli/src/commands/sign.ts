@@ -6,13 +6,14 @@ import {
   parseForm,
   parsePrivateKey,
   parsePublicKey,
+  readInlineOrFile,
   verifyParams,
   type SignKey,
   type SignType,
   type VerifyKey,
 } from "@alipayhk/core";
 import { parseFlags, parsePairs } from "../args";
-import { cliName, pick, readKeyText, resolveSignType } from "../config";
+import { pick, resolveSignType } from "../config";
 import { readAll, UsageError, type CommandIo } from "../io";
 
 export const SIGN_HELP = `Usage: alipayhk sign --sign-type MD5 --md5-key KEY name=value ...
@@ -54,10 +55,10 @@ function keyFromFlags(role: "sign" | "verify", signType: SignType, values: Recor
   const value = pick(values[flag.slice(2)], env, variable);
   if (!value) throw new UsageError(`${flag}: required for sign type ${signType} (or set ${variable})`);
   try {
-    const text = readKeyText(value, flag);
+    const text = readInlineOrFile(value, flag, "key");
     return role === "sign" ? { privateKey: parsePrivateKey(text, flag) } : { publicKey: parsePublicKey(text, flag) };
   } catch (error) {
-    if (error instanceof AlipayError) throw new UsageError(cliName(error.message));
+    if (error instanceof AlipayError) throw new UsageError(error.message);
     throw error;
   }
 }
