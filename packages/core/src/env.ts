@@ -102,10 +102,10 @@ export function clientOptionsFromSettings(
     if (!md5Text) throw new AlipayConfigError(`${label("md5Key")}: required for sign type MD5`);
     result.md5Key = readInlineOrFile(md5Text, label("md5Key"), "text");
   } else {
-    const publicText = get("alipayPublicKey");
     if (!privateText) throw new AlipayConfigError(`${label("privateKey")}: required for sign type ${signType} (the merchant's RSA private key)`);
-    if (!publicText) throw new AlipayConfigError(`${label("alipayPublicKey")}: required for sign type ${signType} (Alipay's RSA public key)`);
     result.privateKey = readInlineOrFile(privateText, label("privateKey"), "key");
+    const publicText = get("alipayPublicKey");
+    if (!publicText) throw new AlipayConfigError(`${label("alipayPublicKey")}: required for sign type ${signType} (Alipay's RSA public key)`);
     result.alipayPublicKey = readInlineOrFile(publicText, label("alipayPublicKey"), "key");
   }
   try {

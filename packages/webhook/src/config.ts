@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
-import { AlipayConfigError, AlipayHkClient, isSignType, type AlipayHkClientOptions, type SignType } from "@alipayhk/core";
+import { AlipayConfigError, clientOptionsFromEnv, type AlipayHkClientOptions } from "@alipayhk/core";
 import { Webhook } from "standardwebhooks";
 import { isHttpUrl } from "./api/validate";
 import type { LogLevel } from "./log";
@@ -29,7 +28,7 @@ export const ENV_VARIABLES: ReadonlyArray<[string, string]> = [
   ["PUBLIC_URL", "public base URL of this service: notify URL for Alipay, QR image URLs (default http://127.0.0.1:$PORT)"],
   ["ALIPAYHK_GATEWAY", "production | production-global | alipay-sandbox | a gateway URL (default production)"],
   ["ALIPAYHK_PARTNER", "16-digit partner id starting with 2088"],
-  ["ALIPAYHK_SIGN_TYPE", "MD5 | RSA | RSA2 (default: MD5 with an MD5 key, else RSA2)"],
+  ["ALIPAYHK_SIGN_TYPE", "MD5 | RSA | RSA2 (default: RSA2 when only a private key is given, else MD5)"],
   ["ALIPAYHK_MD5_KEY", "MD5 key, inline or a file path"],
   ["ALIPAYHK_PRIVATE_KEY", "merchant RSA private key (PEM or base64), inline or a file path"],
   ["ALIPAYHK_ALIPAY_PUBLIC_KEY", "Alipay's RSA public key (PEM or base64), inline or a file path"],
@@ -54,21 +53,6 @@ export interface EnvConfig {
 type Env = Record<string, string | undefined>;
 
 /** Inline text, or the contents of the file it names. */
-function inlineOrFile(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  if (!value) return undefined;
-  if (value.includes("-----BEGIN") || !/[/\\.]/.test(value)) return value;
-  if (existsSync(value)) {
-    try {
-      return readFileSync(value, "utf8").trim();
-    } catch (error) {
-      throw new ConfigError(name, `could not read the file ${JSON.stringify(value)} (${(error as NodeJS.ErrnoException).code})`);
-    }
-  }
-  if (/^[A-Za-z0-9+/=\s]+$/.test(value)) return value;
-  throw new ConfigError(name, `expected the key inline or a readable file path, got ${JSON.stringify(value.slice(0, 40))} (no such file)`);
-}
-
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const value = env[name]?.trim();
   if (!value) return fallback;
@@ -88,16 +72,6 @@ function secret(env: Env, name: string): string | undefined {
   if (Buffer.from(value.slice(6), "base64").length < 24) throw new ConfigError(name, "expected a secret of at least 24 random bytes (base64 after whsec_)");
   return value;
 }
-
-/** Maps core's option names back to the variables they came from. */
-const CLIENT_FIELDS: Record<string, string> = {
-  partner: "ALIPAYHK_PARTNER",
-  signType: "ALIPAYHK_SIGN_TYPE",
-  md5Key: "ALIPAYHK_MD5_KEY",
-  privateKey: "ALIPAYHK_PRIVATE_KEY",
-  alipayPublicKey: "ALIPAYHK_ALIPAY_PUBLIC_KEY",
-  gateway: "ALIPAYHK_GATEWAY",
-};
 
 /**
  * Reads and checks the service's configuration from environment variables. Throws
@@ -130,28 +104,15 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
   const publicUrl = env.PUBLIC_URL?.trim().replace(/\/$/, "") || `http://127.0.0.1:${port}`;
   if (!isHttpUrl(publicUrl)) throw new ConfigError("PUBLIC_URL", `expected an http(s) URL, got ${JSON.stringify(publicUrl.slice(0, 60))}`);
 
-  const md5Key = inlineOrFile(env, "ALIPAYHK_MD5_KEY");
-  const privateKey = inlineOrFile(env, "ALIPAYHK_PRIVATE_KEY");
-  const alipayPublicKey = inlineOrFile(env, "ALIPAYHK_ALIPAY_PUBLIC_KEY");
-  const signTypeText = env.ALIPAYHK_SIGN_TYPE?.trim() || (md5Key && !privateKey ? "MD5" : "RSA2");
-  if (!isSignType(signTypeText)) throw new ConfigError("ALIPAYHK_SIGN_TYPE", `expected MD5, RSA or RSA2, got ${JSON.stringify(signTypeText)}`);
-  if (!env.ALIPAYHK_PARTNER?.trim()) throw new ConfigError("ALIPAYHK_PARTNER", "required (16 digits starting with 2088)");
-  const alipay: AlipayHkClientOptions = {
-    partner: env.ALIPAYHK_PARTNER.trim(),
-    signType: signTypeText as SignType,
-    md5Key,
-    privateKey,
-    alipayPublicKey,
-    gateway: env.ALIPAYHK_GATEWAY?.trim() || undefined,
-    timeoutMs: integer(env, "ALIPAYHK_TIMEOUT_MS", 15_000, 100, 120_000),
-  };
+  // The one reading of the ALIPAYHK_* variables (core's), shared with the CLI and the other adapters.
+  const timeoutMs = integer(env, "ALIPAYHK_TIMEOUT_MS", 15_000, 100, 120_000);
+  let alipay: AlipayHkClientOptions;
   try {
-    new AlipayHkClient(alipay);
+    alipay = { ...clientOptionsFromEnv(env), timeoutMs };
   } catch (error) {
     if (error instanceof AlipayConfigError) {
-      const field = /^(\w+):/.exec(error.message)?.[1] ?? "";
-      const variable = CLIENT_FIELDS[field] ?? "ALIPAYHK_PARTNER";
-      throw new ConfigError(variable, error.message.replace(/^\w+:\s*/, ""));
+      const [variable = "ALIPAYHK_PARTNER", ...rest] = error.message.split(": ");
+      throw new ConfigError(variable, rest.join(": "));
     }
     throw error;
   }

@@ -28,7 +28,7 @@ describe("configuration from the environment", () => {
     ["a bad MD5 key", { ...base, ALIPAYHK_MD5_KEY: "short" }, /^ALIPAYHK_MD5_KEY: expected the 32-character/],
     ["RSA2 without keys", { ...base, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_MD5_KEY: "" }, /^ALIPAYHK_PRIVATE_KEY: required for sign type RSA2/],
     ["a bad sign type", { ...base, ALIPAYHK_SIGN_TYPE: "SHA1" }, /^ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2/],
-    ["a key file that does not exist", { ...base, ALIPAYHK_PRIVATE_KEY: "/nonexistent/merchant.pem", ALIPAYHK_SIGN_TYPE: "RSA2" }, /^ALIPAYHK_PRIVATE_KEY: expected the key inline or a readable file path/],
+    ["a key file that does not exist", { ...base, ALIPAYHK_PRIVATE_KEY: "/nonexistent/merchant.pem", ALIPAYHK_SIGN_TYPE: "RSA2" }, /^ALIPAYHK_PRIVATE_KEY: cannot read file "\/nonexistent\/merchant.pem"/],
     ["a bad gateway", { ...base, ALIPAYHK_GATEWAY: "gopher://x" }, /^ALIPAYHK_GATEWAY: expected an http\(s\) URL/],
     ["a bad DATABASE_URL", { ...base, DATABASE_URL: "mysql://x" }, /^DATABASE_URL: expected a postgres:\/\//],
     ["a bad time scale", { ...base, WEBHOOK_RETRY_TIME_SCALE: "fast" }, /^WEBHOOK_RETRY_TIME_SCALE: expected a number/],
