@@ -66,4 +66,8 @@ describe("readInlineOrFile", () => {
     expect(readInlineOrFile(MD5_KEY, "K", "text")).toBe(MD5_KEY);
     expect(() => readInlineOrFile("./keys/md5.txt", "K", "text")).toThrowError(/^K: cannot read file "\.\/keys\/md5\.txt"/);
   });
+  it("never echoes a value that is not plainly a file name (a mistyped inline key)", () => {
+    const typo = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA/half-a-key";
+    expect(() => readInlineOrFile(typo, "K", "key")).toThrowError(`K: neither a readable file nor an inline PEM/base64 key (${typo.length} characters given)`);
+  });
 });

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { AlipayConfigError, AlipayHkClient } from "@alipayhk/core";
+import { readFileSync } from "node:fs";
+import { AlipayConfigError, clientOptionsFromEnv } from "@alipayhk/core";
 
 /** What the bridge does when Alipay reports a payment for an order WooCommerce no longer takes payment for. */
 export type LatePaymentPolicy = "refund" | "flag";
@@ -168,90 +168,28 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
   };
 }
 
-const GATEWAY_PRESETS = ["production", "production-global", "alipay-sandbox"];
-
-/** The `ALIPAYHK_*` variables, read the same way as the CLI does. Pushes problems instead of throwing. */
-export function loadAlipayEnv(env: Env, problems: string[]): AlipayEnvConfig {
-  const before = problems.length;
-  const get = (name: string) => {
-    const v = env[name];
-    return v === undefined || v.trim() === "" ? undefined : v.trim();
-  };
-  const gateway = get("ALIPAYHK_GATEWAY") ?? "";
-  if (!gateway) problems.push(`ALIPAYHK_GATEWAY: missing (${GATEWAY_PRESETS.join(", ")} or the gateway URL)`);
-  else if (!GATEWAY_PRESETS.includes(gateway) && !/^https?:\/\/[^\s]+$/i.test(gateway)) {
-    problems.push(`ALIPAYHK_GATEWAY: expected ${GATEWAY_PRESETS.join(", ")} or an http(s) URL, got ${JSON.stringify(gateway)}`);
-  }
-  const partner = get("ALIPAYHK_PARTNER") ?? "";
-  if (!partner) problems.push("ALIPAYHK_PARTNER: missing (the 16-digit Alipay partner id, 2088...)");
-  else if (!/^2088\d{12}$/.test(partner)) problems.push(`ALIPAYHK_PARTNER: expected 16 digits starting with 2088, got ${JSON.stringify(partner)}`);
-
-  const rawSignType = get("ALIPAYHK_SIGN_TYPE");
-  const signType = (rawSignType ?? "MD5").toUpperCase();
-  const out: AlipayEnvConfig = { gateway, partner, signType: "MD5" };
-  if (signType !== "MD5" && signType !== "RSA" && signType !== "RSA2") {
-    problems.push(`ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2, got ${JSON.stringify(rawSignType)}`);
-    return out;
-  }
-  out.signType = signType;
-  if (signType === "MD5") {
-    const key = readSecret(env, "ALIPAYHK_MD5_KEY", "text", problems, signType);
-    if (key !== undefined) out.md5Key = key;
-  } else {
-    const priv = readSecret(env, "ALIPAYHK_PRIVATE_KEY", "key", problems, signType);
-    const pub = readSecret(env, "ALIPAYHK_ALIPAY_PUBLIC_KEY", "key", problems, signType);
-    if (priv !== undefined) out.privateKey = priv;
-    if (pub !== undefined) out.alipayPublicKey = pub;
-  }
-  if (problems.length === before) {
-    // Let core judge the keys (PEM/DER, PKCS#1/#8, right role) and name the variable on failure.
-    try {
-      new AlipayHkClient(out);
-    } catch (err) {
-      if (!(err instanceof AlipayConfigError)) throw err;
-      problems.push(envName(err.message));
-    }
-  }
-  return out;
-}
-
-/** Core names options in camelCase; here they are environment variables. */
-function envName(message: string): string {
-  return message
-    .replace(/^partner:/, "ALIPAYHK_PARTNER:")
-    .replace(/^md5Key:/, "ALIPAYHK_MD5_KEY:")
-    .replace(/^privateKey:/, "ALIPAYHK_PRIVATE_KEY:")
-    .replace(/^alipayPublicKey:/, "ALIPAYHK_ALIPAY_PUBLIC_KEY:")
-    .replace(/^gateway:/, "ALIPAYHK_GATEWAY:")
-    .replace(/^signType:/, "ALIPAYHK_SIGN_TYPE:");
-}
-
 /**
- * A secret given inline or as a file path. A value holding a PEM header, or long base64, is inline;
- * otherwise it must name a readable file. The value itself never appears in a message.
+ * The `ALIPAYHK_*` variables, read by core's one reader (as the CLI and the webhook adapter read
+ * them). Pushes problems instead of throwing; a missing gateway and partner are both named at once.
  */
-function readSecret(env: Env, name: string, kind: "text" | "key", problems: string[], signType: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) {
-    problems.push(`${name}: missing (inline value or a file path) for sign type ${signType}`);
-    return undefined;
-  }
-  if (raw.includes("-----BEGIN ")) return raw.replace(/\\n/g, "\n");
-  if (isReadableFile(raw)) {
-    const text = readFileSync(raw, "utf8").trim();
-    if (!text) problems.push(`${name}: file ${JSON.stringify(raw)} is empty`);
-    return text;
-  }
-  if (kind === "key" && /^[A-Za-z0-9+/=\s]{64,}$/.test(raw)) return raw.replace(/\s+/g, "");
-  if (kind === "text" && !raw.includes("/") && !raw.includes("\\")) return raw;
-  problems.push(`${name}: ${kind === "key" ? "neither an inline PEM/base64 key nor" : "not"} a readable file (${raw.length} characters given)`);
-  return undefined;
-}
-
-function isReadableFile(path: string): boolean {
+export function loadAlipayEnv(env: Env, problems: string[]): AlipayEnvConfig {
+  const empty: AlipayEnvConfig = { gateway: "", partner: "", signType: "MD5" };
+  const missing = [
+    ["ALIPAYHK_GATEWAY", "production, production-global, alipay-sandbox or the gateway URL"],
+    ["ALIPAYHK_PARTNER", "the 16-digit Alipay partner id, 2088..."],
+  ].filter(([name]) => !env[name!]?.trim());
+  for (const [name, what] of missing) problems.push(`${name}: missing (${what})`);
+  if (missing.length > 0) return empty;
   try {
-    return path.length < 4096 && existsSync(path) && statSync(path).isFile();
-  } catch {
-    return false;
+    const options = clientOptionsFromEnv(env as NodeJS.ProcessEnv, { requireGateway: true });
+    const out: AlipayEnvConfig = { gateway: options.gateway!, partner: options.partner, signType: options.signType };
+    if (options.md5Key !== undefined) out.md5Key = options.md5Key;
+    if (options.privateKey !== undefined) out.privateKey = options.privateKey;
+    if (options.alipayPublicKey !== undefined) out.alipayPublicKey = options.alipayPublicKey;
+    return out;
+  } catch (err) {
+    if (!(err instanceof AlipayConfigError)) throw err;
+    problems.push(err.message);
+    return empty;
   }
 }

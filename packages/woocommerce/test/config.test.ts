@@ -90,7 +90,7 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...rsa, ALIPAYHK_ALIPAY_PUBLIC_KEY: inlineBase64 }).alipay.alipayPublicKey).toBe(inlineBase64);
 
     expect(problems({ ...rsa, ALIPAYHK_PRIVATE_KEY: join(dir, "missing.pem") })).toEqual([
-      "ALIPAYHK_PRIVATE_KEY: neither an inline PEM/base64 key nor a readable file (" + join(dir, "missing.pem").length + " characters given)",
+      `ALIPAYHK_PRIVATE_KEY: cannot read file ${JSON.stringify(join(dir, "missing.pem"))} (ENOENT); expected a key file path or the key inline (PEM or base64)`,
     ]);
     const wrongRole = problems({ ...rsa, ALIPAYHK_ALIPAY_PUBLIC_KEY: merchant.publicKeyPem });
     expect(wrongRole).toHaveLength(1);
