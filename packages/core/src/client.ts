@@ -16,6 +16,8 @@ import { classifyCancel, classifyPayment, classifyQuery, classifyRefund } from "
 import { parsePrivateKey, parsePublicKey, type PrivateKeyMaterial, type PublicKeyMaterial } from "./signing/keys";
 import { signParams, verifyParams } from "./signing/params";
 import { isSignType, nodeCryptoSigner, type SignKey, type Signer, type SignType, type VerifyKey } from "./signing/signer";
+import { DEFAULT_POLICY } from "./policy";
+import { checkSignedText } from "./text";
 import { fetchTransport, type Transport } from "./transport";
 import {
   SERVICES,
@@ -118,7 +120,7 @@ export class AlipayHkClient {
     this.partner = options.partner;
     this.signType = options.signType;
     this.gatewayUrl = resolveGateway(options.gateway);
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_POLICY.timeoutMs;
     if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) {
       throw new AlipayConfigError(`timeoutMs: expected a positive integer, got ${JSON.stringify(options.timeoutMs)}`);
     }
@@ -145,6 +147,8 @@ export class AlipayHkClient {
 
   /** `alipay.acquire.precreate`: creates a Transaction QR Code trade. Idempotent on `outTradeNo`. */
   async precreate(request: PrecreateRequest): Promise<PrecreateResult> {
+    checkSignedText(request.subject, "subject");
+    if (request.body !== undefined) checkSignedText(request.body, "body");
     const reply = await this.call(SERVICES.precreate, request.outTradeNo, {
       timestamp: String(this.clock.now().getTime()),
       terminal_timestamp: request.terminalTimestamp,
@@ -184,6 +188,8 @@ export class AlipayHkClient {
 
   /** `alipay.acquire.overseas.spot.pay`: charges the buyer's wallet code. May answer "unknown". */
   async spotPay(request: SpotPayRequest): Promise<SpotPayResult> {
+    checkSignedText(request.transName, "transName");
+    if (request.memo !== undefined) checkSignedText(request.memo, "memo");
     const reply = await this.call(SERVICES.spotPay, request.partnerTransId, {
       alipay_seller_id: this.partner,
       quantity: request.quantity === undefined ? undefined : String(request.quantity),
@@ -219,6 +225,7 @@ export class AlipayHkClient {
     if (request.partnerRefundId === request.partnerTransId) {
       throw new AlipayConfigError("partnerRefundId: must differ from partnerTransId");
     }
+    if (request.reason !== undefined) checkSignedText(request.reason, "reason");
     const isSync = request.isSync ?? true;
     const reply = await this.call(SERVICES.refund, request.partnerTransId, {
       partner_trans_id: request.partnerTransId,

@@ -1,4 +1,5 @@
 import iconv from "iconv-lite";
+import { AlipayProtocolError } from "./errors";
 
 /**
  * Decodes an `application/x-www-form-urlencoded` body into a flat map, percent-decoding to bytes
@@ -7,6 +8,9 @@ import iconv from "iconv-lite";
  * signature verification repairs spaces in `sign` itself.
  */
 export function parseForm(body: string | Uint8Array, charset = "UTF-8"): Record<string, string> {
+  if (!/^utf-?8$/i.test(charset) && !iconv.encodingExists(charset)) {
+    throw new AlipayProtocolError(`form: unsupported charset ${JSON.stringify(String(charset).slice(0, 20))}`, { code: "BAD_CHARSET" });
+  }
   const text = typeof body === "string" ? body : Buffer.from(body).toString("latin1");
   const out: Record<string, string> = {};
   if (text.trim() === "") return out;

@@ -16,3 +16,16 @@ export { normaliseNotification } from "./notification";
 export { AlipayHkClient, GATEWAY_PRESETS, type AlipayHkClientOptions, type GatewayPreset } from "./client";
 export { ALIPAYHK_ENV, clientOptionsFromEnv, clientOptionsFromSettings, readInlineOrFile, type ClientSetting, type ClientSettingsOptions } from "./env";
 export * from "./flows/index";
+export * from "./events";
+export * from "./policy";
+export * from "./text";
+export {
+  checkNotification,
+  NOTIFICATION_FIELDS,
+  NOTIFY_SUCCESS,
+  type ExpectedRefund,
+  type ExpectedTrade,
+  type NotificationCheck,
+  type NotificationCheckOptions,
+  type NotificationRefusal,
+} from "./notification-check";

@@ -51,6 +51,22 @@ export function classifyQuery(r: Record<string, string>): { found: boolean; stat
   return { found: false, outcome: { kind: "unknown", code: code ?? r.result_code } };
 }
 
+/**
+ * Refund codes that are not a definite "not executed": the gateway erred, or the code proves a
+ * refund with this `partner_refund_id` already exists (`CONTEXT_INCONSISTENT`: same id, other
+ * content; it may well have been executed). Never recorded as failed.
+ */
+export const REFUND_OPEN_CODES: ReadonlySet<string> = new Set([
+  "SYSTEM_ERROR",
+  "SYSTEM_EXCEPTION",
+  "UNKNOW",
+  "UNKNOWN",
+  "CONTEXT_INCONSISTENT",
+  "REFUND_ID_DUPLICATE",
+  "DUPLICATE_REQUEST",
+  "REQUEST_PROCESSING",
+]);
+
 /** Refund `result_code`; with `is_sync=N` a SUCCESS only means "accepted". */
 export function classifyRefund(r: Record<string, string>, isSync: boolean): RefundResult["outcome"] {
   const code = errorCode(r);
@@ -59,7 +75,7 @@ export function classifyRefund(r: Record<string, string>, isSync: boolean): Refu
       return isSync ? { kind: "succeeded" } : { kind: "accepted" };
     case "FAILED":
     case "FAIL":
-      if (code && (code === "SYSTEM_ERROR" || code === "SYSTEM_EXCEPTION")) return { kind: "unknown", code };
+      if (code && REFUND_OPEN_CODES.has(code)) return { kind: "unknown", code };
       return { kind: "failed", code: code ?? "FAILED" };
     default:
       return { kind: "unknown", code: code ?? r.result_code };

@@ -1,6 +1,9 @@
 import { checkHkdRange, type MinorUnits } from "../amount";
 import type { AlipayHkClient } from "../client";
 import { AlipayConfigError } from "../errors";
+import { paidOrMismatch, type TradeClosedEvent, type TradeEvent, type TradeEventSource } from "../events";
+import { DEFAULT_POLICY } from "../policy";
+import { checkSignedText } from "../text";
 import type { CancelResult, QueryResult, SpotPayResult, TradeDetails } from "../types";
 import { checkPartnerTransId } from "./qr";
 import { leavesOutcomeOpen, sleeper, type RetryTiming } from "./retry";
@@ -24,6 +27,11 @@ export interface BarcodeRecovery extends RetryTiming {
   cancelAttempts?: number;
   /** Wait between cancel attempts. Default 2 s. */
   cancelRetryMs?: number;
+  /**
+   * After cancelling an id the gateway did not know, how long beyond the client's timeout a
+   * delayed charge request could still arrive (the id is watched until then). Default 5 min.
+   */
+  lateChargeMarginMs?: number;
 }
 
 /**
@@ -35,11 +43,20 @@ export interface BarcodeRecovery extends RetryTiming {
  * - `unresolved`: neither query nor cancel could settle it now: keep the trade open and let the
  *   sweep resolve it. Never shown to the cashier as paid or as failed.
  */
-export type BarcodePaymentResult =
-  | ({ status: "paid" } & TradeDetails & { steps: BarcodeStep[] })
-  | { status: "failed"; code: string; partnerTransId: string; steps: BarcodeStep[] }
-  | { status: "canceled"; reversed: boolean; partnerTransId: string; steps: BarcodeStep[] }
-  | { status: "unresolved"; partnerTransId: string; reason: string; steps: BarcodeStep[] };
+export type BarcodePaymentResult = (
+  | ({ status: "paid" } & TradeDetails)
+  | { status: "failed"; code: string; partnerTransId: string }
+  | { status: "canceled"; reversed: boolean; partnerTransId: string; watchUntil?: Date }
+  | { status: "unresolved"; partnerTransId: string; reason: string }
+) & {
+  steps: BarcodeStep[];
+  /**
+   * The verified facts to apply (one event): `trade.paid` (or `trade.mismatch` when the reported
+   * amount differs), `trade.failed`, `trade.closed` (with `watchUntil` when a late charge could
+   * still arrive), or `trade.open`.
+   */
+  events: TradeEvent[];
+};
 
 /** What the flow did, in order, for logs and receipts. */
 export type BarcodeStep =
@@ -65,6 +82,8 @@ export async function payByBarcode(client: AlipayHkClient, input: PayByBarcodeIn
   if (typeof input.buyerCode !== "string" || !BUYER_CODE.test(input.buyerCode)) {
     throw new AlipayConfigError("buyerCode: expected the wallet's 16-24 digit payment code starting with 25-30");
   }
+  checkSignedText(input.transName, "transName");
+  if (input.memo !== undefined) checkSignedText(input.memo, "memo");
   const sleep = sleeper(recovery);
   const steps: BarcodeStep[] = [];
   const id = input.partnerTransId;
@@ -85,11 +104,13 @@ export async function payByBarcode(client: AlipayHkClient, input: PayByBarcodeIn
   }
   if (pay?.outcome.kind === "paid") {
     const { reply: _reply, outcome: _outcome, ...details } = pay;
-    return { status: "paid", ...details, steps };
+    return { status: "paid", ...details, steps, events: [paidOrMismatch({ partnerTransId: id, amount: input.amount }, details, "barcode")] };
   }
-  if (pay?.outcome.kind === "failed") return { status: "failed", code: pay.outcome.code, partnerTransId: id, steps };
+  if (pay?.outcome.kind === "failed") {
+    return { status: "failed", code: pay.outcome.code, partnerTransId: id, steps, events: [{ type: "trade.failed", partnerTransId: id, source: "barcode", code: pay.outcome.code }] };
+  }
 
-  return resolveOpenCharge(client, id, steps, recovery, sleep);
+  return resolveOpenCharge(client, { partnerTransId: id, amount: input.amount }, steps, recovery, sleep, "barcode");
 }
 
 /**
@@ -98,13 +119,15 @@ export async function payByBarcode(client: AlipayHkClient, input: PayByBarcodeIn
  */
 export async function resolveOpenCharge(
   client: AlipayHkClient,
-  partnerTransId: string,
+  trade: { partnerTransId: string; amount: MinorUnits },
   steps: BarcodeStep[] = [],
   recovery: BarcodeRecovery = {},
   sleep = sleeper(recovery),
+  source: TradeEventSource = "sweep",
 ): Promise<BarcodePaymentResult> {
-  const interval = recovery.pollIntervalMs ?? 5_000;
-  const maxPoll = recovery.maxPollMs ?? 30_000;
+  const { partnerTransId } = trade;
+  const interval = recovery.pollIntervalMs ?? DEFAULT_POLICY.barcodePollIntervalMs;
+  const maxPoll = recovery.maxPollMs ?? DEFAULT_POLICY.barcodeMaxPollMs;
   let waited = 0;
   for (;;) {
     let query: QueryResult | undefined;
@@ -116,10 +139,10 @@ export async function resolveOpenCharge(
     }
     if (query?.outcome.kind === "paid") {
       const { reply: _r, outcome: _o, found: _f, status: _s, ...details } = query;
-      return { status: "paid", ...details, steps };
+      return { status: "paid", ...details, steps, events: [paidOrMismatch(trade, details, source)] };
     }
     if (query?.found && query.outcome.kind === "closed") {
-      return { status: "canceled", reversed: false, partnerTransId, steps };
+      return { status: "canceled", reversed: false, partnerTransId, steps, events: [closed(partnerTransId, source, false)] };
     }
     // Waiting for the buyer, not found yet, or the query failed: wait while there is time.
     if (waited >= maxPoll) break;
@@ -127,7 +150,11 @@ export async function resolveOpenCharge(
     await sleep(pause);
     waited += pause;
   }
-  return cancelOpenCharge(client, partnerTransId, steps, recovery);
+  return cancelOpenCharge(client, partnerTransId, steps, recovery, source);
+}
+
+function closed(partnerTransId: string, source: TradeEventSource, reversed: boolean, watchUntil?: Date): TradeClosedEvent {
+  return { type: "trade.closed", partnerTransId, source, reversed, cause: "outcome_unknown", ...(watchUntil ? { watchUntil } : {}) };
 }
 
 async function cancelOpenCharge(
@@ -135,12 +162,13 @@ async function cancelOpenCharge(
   partnerTransId: string,
   steps: BarcodeStep[],
   recovery: BarcodeRecovery,
+  source: TradeEventSource,
 ): Promise<BarcodePaymentResult> {
   const sleep = sleeper(recovery);
-  const attempts = recovery.cancelAttempts ?? 5;
+  const attempts = recovery.cancelAttempts ?? DEFAULT_POLICY.cancelAttempts;
   let lastReason = "cancel not attempted";
   for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) await sleep(recovery.cancelRetryMs ?? 2_000);
+    if (attempt > 0) await sleep(recovery.cancelRetryMs ?? DEFAULT_POLICY.cancelRetryMs);
     let cancel: CancelResult;
     try {
       cancel = await client.cancel({ outTradeNo: partnerTransId });
@@ -152,10 +180,17 @@ async function cancelOpenCharge(
     }
     steps.push({ step: "cancel", outcome: cancel.outcome.kind, retry: cancel.retry, code: "code" in cancel.outcome ? cancel.outcome.code : undefined });
     if (cancel.outcome.kind === "succeeded") {
-      return { status: "canceled", reversed: cancel.action === "refund", partnerTransId, steps };
+      const reversed = cancel.action === "refund";
+      // No trade_no and nothing reversed: the gateway did not know the id when it cancelled, so the
+      // charge request may still be on its way. Watch the id until it can no longer arrive.
+      const watchUntil =
+        !reversed && !cancel.tradeNo
+          ? new Date(client.clock.now().getTime() + client.timeoutMs + (recovery.lateChargeMarginMs ?? DEFAULT_POLICY.lateChargeMarginMs))
+          : undefined;
+      return { status: "canceled", reversed, partnerTransId, steps, ...(watchUntil ? { watchUntil } : {}), events: [closed(partnerTransId, source, reversed, watchUntil)] };
     }
     lastReason = `cancel: ${"code" in cancel.outcome ? cancel.outcome.code : cancel.outcome.kind}`;
     if (!cancel.retry && cancel.outcome.kind === "failed") break;
   }
-  return { status: "unresolved", partnerTransId, reason: lastReason, steps };
+  return { status: "unresolved", partnerTransId, reason: lastReason, steps, events: [{ type: "trade.open", partnerTransId, source, reason: lastReason }] };
 }

@@ -143,20 +143,43 @@ describe("refundReturn", () => {
 describe("cancelOrder", () => {
   it("closes an unpaid trade", async () => {
     const gw = gateway({ [CANCEL]: [{ response: { result_code: "SUCCESS", out_trade_no: "pos-1", retry_flag: "N", action: "close" } }] });
-    expect(await cancelOrder(gw.client, { partnerTransId: "pos-1" })).toEqual({ status: "closed", partnerTransId: "pos-1" });
+    expect(await cancelOrder(gw.client, { partnerTransId: "pos-1" })).toEqual({
+      status: "closed",
+      partnerTransId: "pos-1",
+      events: [{ type: "trade.closed", partnerTransId: "pos-1", source: "cancel", reversed: false, cause: "canceled" }],
+    });
   });
   it("after the GMT+8 day falls back to a refund when configured", async () => {
     const gw = gateway({
       [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "TRADE_STATUS_ERROR" } }],
+      [QUERY]: [q("TRADE_SUCCESS")],
       [REFUND]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } }],
     });
     const result = await cancelOrder(gw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1230, platformRefundId: "cancel-order-1" } }, { sleep: noSleep });
-    expect(result).toMatchObject({ status: "refunded", refund: { status: "succeeded", amount: 1230 } });
-    expect(gw.calls()).toEqual(["cancel", "spot.refund"]);
+    expect(result).toMatchObject({ status: "refunded", cancelCode: "TRADE_STATUS_ERROR", refund: { status: "succeeded", amount: 1230 } });
+    expect(result.events).toEqual([expect.objectContaining({ type: "refund.succeeded", platformRefundId: "cancel-order-1", amount: 1230, source: "cancel" })]);
+    expect(gw.calls()).toEqual(["cancel", "query", "spot.refund"]);
   });
   it("after the day without a fallback reports the code", async () => {
-    const gw = gateway({ [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "TRADE_STATUS_ERROR" } }] });
-    expect(await cancelOrder(gw.client, { partnerTransId: "pos-1" })).toMatchObject({ status: "failed", code: "TRADE_STATUS_ERROR" });
+    const gw = gateway({ [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "TRADE_STATUS_ERROR" } }], [QUERY]: [q("TRADE_SUCCESS")] });
+    expect(await cancelOrder(gw.client, { partnerTransId: "pos-1" })).toMatchObject({ status: "failed", code: "TRADE_STATUS_ERROR", events: [] });
+  });
+  it("decides by state, not by code: any definite refusal on a paid trade falls back to the refund", async () => {
+    const gw = gateway({
+      [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "SOME_CODE_NOBODY_DOCUMENTED" } }],
+      [QUERY]: [q("TRADE_SUCCESS")],
+      [REFUND]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } }],
+    });
+    const result = await cancelOrder(gw.client, { partnerTransId: "pos-1", refundFallback: { amount: 500, platformRefundId: "c-1" } }, { sleep: noSleep });
+    expect(result).toMatchObject({ status: "refunded", cancelCode: "SOME_CODE_NOBODY_DOCUMENTED" });
+    expect(gw.requests.at(-1)).toMatchObject({ refund_amount: "5.00" });
+  });
+  it("a refused cancel on a trade the query shows closed is closed; on an unanswered query it stays unresolved", async () => {
+    const closedGw = gateway({ [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "X" } }], [QUERY]: [q("TRADE_CLOSED")] });
+    expect(await cancelOrder(closedGw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1, platformRefundId: "c" } })).toMatchObject({ status: "closed" });
+    const openGw = gateway({ [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "X" } }], [QUERY]: [{ fault: "http500" }] });
+    expect(await cancelOrder(openGw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1, platformRefundId: "c" } })).toMatchObject({ status: "unresolved", cancelCode: "X" });
+    expect(openGw.calls()).not.toContain("spot.refund");
   });
 });
 
@@ -187,14 +210,121 @@ describe("sweepOpenTrades", () => {
       gw.client,
       {
         trades: [
-          { partnerTransId: "pos-1", kind: "qr" },
-          { partnerTransId: "pos-1", kind: "qr", expiresAt: new Date("2024-01-01T03:00:00Z") },
-          { partnerTransId: "pos-1", kind: "qr", expiresAt: new Date("2024-01-01T05:00:00Z") },
+          { partnerTransId: "pos-1", kind: "qr", amount: 1230 },
+          { partnerTransId: "pos-1", kind: "qr", amount: 1230, expiresAt: new Date("2024-01-01T03:00:00Z") },
+          { partnerTransId: "pos-1", kind: "qr", amount: 1230, expiresAt: new Date("2024-01-01T05:00:00Z") },
         ],
         refunds: [{ partnerTransId: "pos-1", platformRefundId: "r1", amount: 100 }],
       },
       { sleep: noSleep },
     );
-    expect(decisions.map((d) => d.kind)).toEqual(["paid", "closed", "still_open", "refund_succeeded"]);
+    expect(decisions.map((d) => d.type)).toEqual(["trade.paid", "trade.closed", "trade.open", "refund.succeeded"]);
+  });
+});
+
+describe("trade events from the flows", () => {
+  it("a paid barcode reply becomes trade.paid with the asked amount; another amount becomes trade.mismatch", async () => {
+    const paid = gateway({ [PAY]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1", trans_amount: "12.30", currency: "HKD", alipay_trans_id: "A1" } }] });
+    expect((await payByBarcode(paid.client, input, recovery)).events).toEqual([
+      expect.objectContaining({ type: "trade.paid", partnerTransId: "pos-1", amount: 1230, currency: "HKD", alipayTransId: "A1", source: "barcode" }),
+    ]);
+    const other = gateway({ [PAY]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1", trans_amount: "0.01" } }] });
+    expect((await payByBarcode(other.client, input, recovery)).events).toEqual([
+      expect.objectContaining({ type: "trade.mismatch", expectedAmount: 1230, reportedAmount: 1 }),
+    ]);
+    const missing = gateway({ [PAY]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } }] });
+    expect((await payByBarcode(missing.client, input, recovery)).events[0]!.type).toBe("trade.mismatch");
+  });
+
+  it("a declined charge is trade.failed; an unresolved one trade.open", async () => {
+    const declined = gateway({ [PAY]: [{ response: { result_code: "FAILED", partner_trans_id: "pos-1", error: "BUYER_BALANCE_NOT_ENOUGH" } }] });
+    expect((await payByBarcode(declined.client, input, recovery)).events).toEqual([{ type: "trade.failed", partnerTransId: "pos-1", source: "barcode", code: "BUYER_BALANCE_NOT_ENOUGH" }]);
+    const open = gateway({ [PAY]: [{ fault: "timeout" }], [QUERY]: [{ fault: "timeout" }], [CANCEL]: [{ fault: "timeout" }] });
+    const result = await payByBarcode(open.client, input, { ...recovery, cancelAttempts: 2 });
+    expect(result.events).toEqual([expect.objectContaining({ type: "trade.open", partnerTransId: "pos-1" })]);
+  });
+
+  it("cancelling an id the gateway did not know (no trade_no) puts it on the late-charge watch", async () => {
+    const gw = gateway({
+      [PAY]: [{ fault: "timeout" }],
+      [QUERY]: [{ response: { result_code: "FAILED", error: "TRADE_NOT_EXIST" } }],
+      [CANCEL]: [{ response: { result_code: "SUCCESS", out_trade_no: "pos-1", retry_flag: "N" } }],
+    });
+    const result = await payByBarcode(gw.client, input, { ...recovery, maxPollMs: 0, lateChargeMarginMs: 60_000 });
+    expect(result).toMatchObject({ status: "canceled", reversed: false });
+    const until = new Date(clock.now().getTime() + gw.client.timeoutMs + 60_000);
+    expect(result.events).toEqual([{ type: "trade.closed", partnerTransId: "pos-1", source: "barcode", reversed: false, cause: "outcome_unknown", watchUntil: until }]);
+  });
+
+  it("a cancel that names the trade (trade_no) needs no watch", async () => {
+    const gw = gateway({
+      [PAY]: [{ fault: "timeout" }],
+      [QUERY]: [q("WAIT_BUYER_PAY")],
+      [CANCEL]: [{ response: { result_code: "SUCCESS", out_trade_no: "pos-1", trade_no: "A9", retry_flag: "N", action: "close" } }],
+    });
+    const result = await payByBarcode(gw.client, input, { ...recovery, maxPollMs: 0 });
+    expect(result.events[0]).not.toHaveProperty("watchUntil");
+  });
+});
+
+describe("refunds: identical resends, open codes", () => {
+  it("CONTEXT_INCONSISTENT proves the id exists: pending, never failed", async () => {
+    const gw = gateway({ [REFUND]: [{ response: { result_code: "FAILED", partner_trans_id: "pos-1", error: "CONTEXT_INCONSISTENT" } }] });
+    const result = await refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "damaged" }, { sleep: noSleep, attempts: 2 });
+    expect(result).toMatchObject({ status: "pending", reason: "CONTEXT_INCONSISTENT" });
+    expect(result.events).toEqual([expect.objectContaining({ type: "refund.pending", platformRefundId: "r1", amount: 100 })]);
+  });
+
+  it("the sweep resends the stored reason, so every send of one id carries the same content", async () => {
+    const gw = gateway({ [REFUND]: [{ fault: "timeout" }, { response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } }] });
+    await refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "damaged" }, { sleep: noSleep, attempts: 1 });
+    const events = await sweepOpenTrades(gw.client, { refunds: [{ partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "damaged" }] }, { sleep: noSleep });
+    expect(events).toEqual([expect.objectContaining({ type: "refund.succeeded", source: "sweep" })]);
+    const content = gw.requests.map(({ sign: _s, ...rest }) => rest);
+    expect(content[0]).toEqual(content[1]);
+    expect(content[0]).toMatchObject({ refund_reson: "damaged" });
+  });
+
+  it("text that could re-split the signed string is refused before anything is sent", async () => {
+    const gw = gateway({});
+    await expect(refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "a&total_fee=1" })).rejects.toThrow(/^reason: must not contain "&" or "="/);
+    await expect(createQrPayment(gw.client, { partnerTransId: "web-1", amount: 100, subject: "x&out_trade_no=V" })).rejects.toThrow(/^subject: /);
+    await expect(payByBarcode(gw.client, { ...input, transName: "a=b" }, recovery)).rejects.toThrow(/^transName: /);
+    expect(gw.requests).toHaveLength(0);
+  });
+});
+
+describe("sweep: late-charge watch", () => {
+  it("a charge found on a watched id is given back at once (cancelled on its day)", async () => {
+    const gw = gateway({
+      [QUERY]: [q("TRADE_SUCCESS")],
+      [CANCEL]: [{ response: { result_code: "SUCCESS", out_trade_no: "pos-1", trade_no: "A1", retry_flag: "N", action: "refund" } }],
+    });
+    const events = await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T05:00:00Z") }] }, { sleep: noSleep });
+    expect(events).toEqual([expect.objectContaining({ type: "late_charge.found", partnerTransId: "pos-1", amount: 1230, resolution: "reversed", source: "watch" })]);
+  });
+
+  it("past its day the late charge is refunded in full under a fixed id", async () => {
+    const gw = gateway({
+      [QUERY]: [q("TRADE_SUCCESS"), q("TRADE_SUCCESS")],
+      [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "TRADE_STATUS_ERROR" } }],
+      [REFUND]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } }],
+    });
+    const events = await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T05:00:00Z") }] }, { sleep: noSleep });
+    expect(events).toEqual([expect.objectContaining({ type: "late_charge.found", resolution: "refunded" })]);
+    expect(gw.requests.at(-1)).toMatchObject({ refund_amount: "12.30", partner_refund_id: derivePartnerRefundId("pos-1", "~late-pos-1") });
+  });
+
+  it("nothing found: the watch goes on until its end, then ends", async () => {
+    const gw = gateway({ [QUERY]: [{ response: { result_code: "FAILED", error: "TRADE_NOT_EXIST" } }] });
+    expect(await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T05:00:00Z") }] })).toEqual([]);
+    expect(await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T03:00:00Z") }] })).toEqual([
+      { type: "watch.ended", partnerTransId: "pos-1", source: "watch" },
+    ]);
+  });
+
+  it("an unanswered query never ends a watch", async () => {
+    const gw = gateway({ [QUERY]: [{ fault: "network" }] });
+    expect(await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T03:00:00Z") }] })).toEqual([]);
   });
 });

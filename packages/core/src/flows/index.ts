@@ -3,5 +3,5 @@ export { payByBarcode, resolveOpenCharge, type BarcodePaymentResult, type Barcod
 export { refundReturn, derivePartnerRefundId, type RefundReturnInput, type RefundReturnResult, type RefundRetry } from "./refund";
 export { cancelOrder, type CancelOrderInput, type CancelOrderResult, type CancelRetry } from "./cancel";
 export { getPaymentStatus, toNeutralStatus, type NeutralStatus, type PaymentStatusResult } from "./status";
-export { sweepOpenTrades, type OpenRefund, type OpenTrade, type SweepDecision, type SweepOptions } from "./sweep";
+export { sweepOpenTrades, lateChargeRefundId, type OpenRefund, type OpenTrade, type SweepDecision, type SweepOptions, type WatchedTrade } from "./sweep";
 export { leavesOutcomeOpen, backoff } from "./retry";

@@ -1,6 +1,7 @@
 import { checkHkdRange, type MinorUnits } from "../amount";
 import type { AlipayHkClient } from "../client";
 import { AlipayConfigError } from "../errors";
+import { checkSignedText } from "../text";
 import type { PrecreateResult, SecondaryMerchant } from "../types";
 
 export interface CreateQrPaymentInput {
@@ -45,6 +46,8 @@ export function checkPartnerTransId(id: string, field = "partnerTransId"): strin
 export async function createQrPayment(client: AlipayHkClient, input: CreateQrPaymentInput): Promise<QrPayment> {
   checkPartnerTransId(input.partnerTransId);
   checkHkdRange(input.amount, "amount");
+  checkSignedText(input.subject, "subject");
+  if (input.body !== undefined) checkSignedText(input.body, "body");
   const minutes = input.expiresInMinutes ?? 15;
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60 * 24 * 15) {
     throw new AlipayConfigError(`expiresInMinutes: expected a whole number of minutes from 1 to 21600, got ${JSON.stringify(minutes)}`);
