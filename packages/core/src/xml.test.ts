@@ -107,3 +107,36 @@ describe("renderGatewayReply", () => {
     expect(reply.sign).toBe("abc");
   });
 });
+
+describe("parseGatewayReply on any input", () => {
+  it("raises only core's typed errors (property test over XML-ish token soup)", async () => {
+    const fc = (await import("fast-check")).default;
+    const { AlipayError } = await import("./errors");
+    const tok = fc.constantFrom("<alipay>", "</alipay>", "<is_success>", "</is_success>", "T", "F", "<request>", "</request>", "<param>", "</param>", '<param name="a">', "<param/>", "<response>", "</response>", "<sign>", "</sign>", "<a>", "</a>", "x", "&amp;", "<![CDATA[z]]>", '<?xml version="1.0" encoding="KLINGON"?>', '<param name="__proto__">', "<__proto__>", "</__proto__>");
+    fc.assert(
+      fc.property(fc.array(tok, { maxLength: 20 }), (parts) => {
+        const s = parts.join("");
+        for (const body of [s, Buffer.from(s)]) {
+          try {
+            parseGatewayReply(body);
+          } catch (error) {
+            if (!(error instanceof AlipayError)) throw error;
+          }
+        }
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+  });
+
+  it("refuses a repeated or nested response field", () => {
+    expect(() => parseGatewayReply("<alipay><is_success>T</is_success><response><alipay><a>1</a><a>2</a></alipay></response></alipay>")).toThrow(/<a> appears more than once/);
+    expect(() => parseGatewayReply("<alipay><is_success>T</is_success><response><alipay><a><b>1</b></a></alipay></response></alipay>")).toThrow(/<a> holds nested elements/);
+  });
+});
+
+describe("parseForm", () => {
+  it("an unknown charset is a protocol error, not a plain Error", async () => {
+    const { parseForm } = await import("./form");
+    expect(() => parseForm("a=1", "KLINGON")).toThrow(AlipayProtocolError);
+  });
+});

@@ -99,6 +99,11 @@ export function parseGatewayReply(body: Uint8Array | string, contentType?: strin
   if (responseNode && typeof responseNode === "object") {
     for (const [name, value] of Object.entries(responseNode as Record<string, unknown>)) {
       if (name.startsWith("@_") || name === "#text") continue;
+      // Business fields are flat and unique: a repeated or nested one could be read two ways.
+      if (Array.isArray(value)) throw new AlipayProtocolError(`reply: response field <${name}> appears more than once`, { raw });
+      if (value !== null && typeof value === "object" && Object.keys(value).some((k) => k !== "#text" && !k.startsWith("@_"))) {
+        throw new AlipayProtocolError(`reply: response field <${name}> holds nested elements`, { raw });
+      }
       const value_ = text(value);
       if (value_ !== undefined) response[name] = value_;
     }
