@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { Agent } from "node:https";
 import type { AddressInfo } from "node:net";
-import { AlipayHkClient, parseHkdAmount, type AlipayHkClientOptions, type BarcodeRecovery, type SweepOptions } from "@alipayhk/core";
+import { AlipayHkClient, checkNotification, parseHkdAmount, type AlipayHkClientOptions, type BarcodeRecovery, type SweepOptions } from "@alipayhk/core";
 import type { BridgeConfig } from "./config.js";
 import { renderMessagePage, renderPaymentPage } from "./http/hosted-page.js";
 import { createRouter, HttpError, readJsonBody, readRawBody, sendJson, sendText, type Handler, type RequestContext } from "./http/router.js";
@@ -173,17 +173,29 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         path: "/alipay/notify",
         handler: async (ctx) => {
           const raw = await readRawBody(ctx.req, 64 * 1024);
-          let notification;
-          try {
-            notification = alipay.verifyNotification(raw);
-          } catch (err) {
-            log.warn("alipay notification refused", { error: err });
-            sendText(ctx.res, 400, "fail");
+          // Evidence, not a fact: core checks signature, partner, trade, amount and currency, and
+          // confirms with a query (or an identical refund resend) before anything changes.
+          const check = await checkNotification(alipay, raw, {
+            findTrade: (id) => {
+              const trade = store.getTrade(id);
+              return trade ? { amount: trade.amountCents } : undefined;
+            },
+            findRefund: (id) => {
+              const refund = store.getRefundByPartnerRefundId(id);
+              return refund
+                ? { partnerTransId: refund.partnerTransId, platformRefundId: refund.refundKey, amount: refund.amountCents, reason: refund.reason ?? undefined }
+                : undefined;
+            },
+          });
+          if (!check.accepted) {
+            log.warn("alipay notification refused; nothing changed", { refusal: check.refusal, reason: check.message, partnerTransId: check.partnerTransId });
+            sendText(ctx.res, check.retryable ? 503 : 400, "fail");
             return;
           }
+          const notification = check.notification;
           store.recordNotification(notification.notifyId, notification.partnerTransId ?? null, notification.tradeStatus ?? null);
           try {
-            await sync.onNotification(notification);
+            await payments.applyAll(check.events, "notification");
           } catch (err) {
             // The trade is stored as paid before WooCommerce is called: the poll finishes the job.
             if (!(err instanceof WooError)) throw err;

@@ -2,20 +2,25 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
   cancelOrder,
   createQrPayment,
+  derivePartnerRefundId,
   formatAmount,
   getPaymentStatus,
   payByBarcode,
+  sanitizeSignedText,
+  sweepOpenTrades,
   toMinorUnits,
   type AlipayHkClient,
   type BarcodeRecovery,
+  type CancelOrderResult,
   type CancelRetry,
   type MinorUnits,
+  type TradeEvent,
 } from "@alipayhk/core";
 import type { LatePaymentPolicy } from "./config.js";
 import { HttpError } from "./http/router.js";
 import type { KeyedMutex } from "./keyed-mutex.js";
 import type { Logger } from "./log.js";
-import type { BridgeStore, TradeRecord } from "./store.js";
+import type { BridgeStore, RefundRecord, TradeRecord } from "./store.js";
 import type { WooClient } from "./woo/client.js";
 import { WooError } from "./woo/errors.js";
 import type { WcOrder } from "./woo/types.js";
@@ -49,12 +54,14 @@ export type BarcodeOutcome =
   | { status: "canceled"; partnerTransId: string; reversed: boolean }
   | { status: "unresolved"; partnerTransId: string; reason: string };
 
-/** Trade and buyer facts a payment report carries (notification, query, barcode reply). */
+/** Trade and buyer facts a verified payment carries (core's `trade.paid` event). */
 export interface PaidFacts {
   alipayTransId?: string;
-  amount?: MinorUnits;
   paidAt?: Date;
 }
+
+/** Order meta written on refunds the bridge itself records in WooCommerce (never executed again). */
+export const REFUND_MARKER = "alipayhk_refund_key";
 
 /**
  * Taking payment for WooCommerce orders with core's flows: the hosted QR (one open trade per
@@ -104,7 +111,7 @@ export class PaymentService {
       const qr = await createQrPayment(this.o.alipay, {
         partnerTransId: trade.partnerTransId,
         amount,
-        subject: `Order #${order.number}`,
+        subject: sanitizeSignedText(`Order #${order.number}`),
         notifyUrl: `${this.o.publicUrl}/alipay/notify`,
         expiresInMinutes: this.o.qrExpiryMinutes,
       });
@@ -131,14 +138,18 @@ export class PaymentService {
     const last = this.lastChecked.get(trade.partnerTransId) ?? 0;
     if (trade.status === "paid" || this.now().getTime() - last >= 3_000) {
       this.lastChecked.set(trade.partnerTransId, this.now().getTime());
-      const status = trade.status === "paid" ? "paid" : (await getPaymentStatus(this.o.alipay, trade.partnerTransId)).status;
-      if (status === "paid") {
+      if (trade.status === "paid") {
         await this.recordPaid(trade.partnerTransId, {}, "page");
-        const after = this.o.store.getOrder(orderId)!;
-        if (after.state === "paid") return { state: "paid", redirect: after.thankYouUrl ?? undefined };
-        return { state: "closed", message: closedMessage(after.state) };
+      } else {
+        // What Alipay says now, as verified events (amount checked by core), applied like any other.
+        const events = await sweepOpenTrades(this.o.alipay, { trades: [{ partnerTransId: trade.partnerTransId, kind: "qr", amount: trade.amountCents }] });
+        await this.applyAll(events, "page");
       }
-      if (status === "closed") return { state: "expired" };
+      const after = this.o.store.getOrder(orderId)!;
+      const now = this.o.store.getTrade(trade.partnerTransId)!;
+      if (after.state === "paid") return { state: "paid", redirect: after.thankYouUrl ?? undefined };
+      if (after.state !== "awaiting") return { state: "closed", message: closedMessage(after.state) };
+      if (now.status !== "open" && now.status !== "paid") return { state: "expired" };
     }
     if (trade.expiresAt && Date.parse(trade.expiresAt) <= this.now().getTime()) return { state: "expired" };
     return { state: "waiting" };
@@ -162,24 +173,24 @@ export class PaymentService {
       const trade = this.o.store.insertTrade({ partnerTransId: this.nextTransId(orderId), orderId, kind: "barcode", amountCents: amount });
       const result = await payByBarcode(
         this.o.alipay,
-        { partnerTransId: trade.partnerTransId, amount, buyerCode, transName: `Order #${order.number}` },
+        { partnerTransId: trade.partnerTransId, amount, buyerCode, transName: sanitizeSignedText(`Order #${order.number}`) },
         this.o.barcodeRecovery,
       );
       this.o.log.info("barcode charge", { orderId, partnerTransId: trade.partnerTransId, status: result.status });
+      await this.applyAllLocked(result.events, "barcode");
+      // What the cashier is told; the state changes came from the events above.
+      const after = this.o.store.getTrade(trade.partnerTransId)!;
       switch (result.status) {
         case "paid": {
-          await this.recordPaidLocked(trade.partnerTransId, { alipayTransId: result.alipayTransId, amount: result.amount, paidAt: result.paidAt }, "barcode");
-          const after = await this.o.woo.getOrder(orderId);
-          return { status: "paid", partnerTransId: trade.partnerTransId, alipayTransId: result.alipayTransId, orderStatus: after.status };
+          if (after.status !== "paid") return { status: "unresolved", partnerTransId: trade.partnerTransId, reason: "the reported payment did not match the order; flagged for review" };
+          const order = await this.o.woo.getOrder(orderId);
+          return { status: "paid", partnerTransId: trade.partnerTransId, alipayTransId: result.alipayTransId, orderStatus: order.status };
         }
         case "failed":
-          this.o.store.updateTrade(trade.partnerTransId, { status: "failed" });
           return { status: "failed", partnerTransId: trade.partnerTransId, code: result.code };
         case "canceled":
-          this.o.store.updateTrade(trade.partnerTransId, { status: result.reversed ? "reversed" : "closed" });
           return { status: "canceled", partnerTransId: trade.partnerTransId, reversed: result.reversed };
         default:
-          this.o.store.updateTrade(trade.partnerTransId, { status: "unresolved" });
           return { status: "unresolved", partnerTransId: trade.partnerTransId, reason: result.reason };
       }
     });
@@ -222,13 +233,6 @@ export class PaymentService {
     const orderId = trade.orderId;
     const rec = store.getOrder(orderId);
     if (!rec) return;
-    if (facts.amount !== undefined && facts.amount !== trade.amountCents) {
-      // Never expected (the amount is ours and signed): keep the money, do not mark paid, ask a human.
-      await this.note(orderId, `Alipay HK reported ${formatAmount(facts.amount)} paid for trade ${partnerTransId}, but ${formatAmount(trade.amountCents)} was asked. Not recorded as paid; please review.`);
-      this.o.log.alert("amount mismatch", { orderId, partnerTransId, reported: facts.amount, expected: trade.amountCents });
-      store.setOrderState(orderId, "late_flagged");
-      return;
-    }
     if (!store.claimPayment(orderId, partnerTransId)) {
       if (rec.paidTransId !== partnerTransId) await this.handleExtraPayment(trade, "duplicate", `the order was already paid by trade ${rec.paidTransId}`);
       return;
@@ -277,29 +281,37 @@ export class PaymentService {
       return;
     }
     const refundKey = `${reason}-${trade.partnerTransId}`;
-    store.claimRefund({ refundKey, orderId, partnerTransId: trade.partnerTransId, wcRefundId: null, amountCents: trade.amountCents, origin: "bridge" });
+    const refundReason = `${reason} payment`;
+    store.claimRefund({
+      refundKey,
+      orderId,
+      partnerTransId: trade.partnerTransId,
+      wcRefundId: null,
+      amountCents: trade.amountCents,
+      origin: "bridge",
+      partnerRefundId: derivePartnerRefundId(trade.partnerTransId, refundKey),
+      reason: refundReason,
+    });
     const result = await cancelOrder(
       this.o.alipay,
-      { partnerTransId: trade.partnerTransId, refundFallback: { amount: trade.amountCents, platformRefundId: refundKey, reason: `${reason} payment` } },
+      { partnerTransId: trade.partnerTransId, refundFallback: { amount: trade.amountCents, platformRefundId: refundKey, reason: refundReason } },
       this.o.cancelRetry,
     );
+    await this.applyAllLocked(result.events, "late payment");
     if (result.status === "reversed" || result.status === "refunded") {
-      store.updateTrade(trade.partnerTransId, { status: result.status });
-      store.updateRefund(refundKey, { status: "succeeded", partnerRefundId: result.status === "refunded" ? result.refund.partnerRefundId : null });
       await this.note(orderId, `${what} Given back to the buyer at Alipay automatically (${result.status === "reversed" ? "cancelled the same day" : "refunded"}).`);
       this.o.log.warn(`${reason} payment returned`, { orderId, partnerTransId: trade.partnerTransId, how: result.status });
       return;
     }
     if (result.status === "closed") {
-      // Alipay says the trade holds no money after all.
-      store.updateTrade(trade.partnerTransId, { status: "closed" });
-      store.updateRefund(refundKey, { status: "succeeded" });
+      // Alipay says the trade holds no money after all: nothing to give back.
+      store.updateRefund(refundKey, { status: "failed", lastError: "TRADE_CLOSED: nothing to return" });
       return;
     }
-    const code = result.status === "failed" ? result.code : "reason" in result ? result.reason : result.status;
-    if (result.status === "unresolved" && result.refund) store.updateRefund(refundKey, { status: "pending", partnerRefundId: result.refund.partnerRefundId, lastError: code });
-    else store.updateRefund(refundKey, { status: "failed", lastError: code });
-    await this.note(orderId, `${what} Returning it at Alipay did not complete (${code}); ${result.status === "unresolved" ? "the bridge will retry" : "please refund the buyer manually"}.`);
+    const settled = result as Extract<CancelOrderResult, { status: "failed" | "unresolved" }>;
+    const code = settled.status === "failed" ? settled.code : settled.reason;
+    if (!settled.refund) store.updateRefund(refundKey, { status: settled.status === "unresolved" ? "pending" : "failed", lastError: code });
+    await this.note(orderId, `${what} Returning it at Alipay did not complete (${code}); ${settled.status === "unresolved" ? "the bridge will retry" : "please refund the buyer manually"}.`);
     this.o.log.alert(`${reason} payment not returned`, { orderId, partnerTransId: trade.partnerTransId, code });
   }
 
@@ -326,25 +338,167 @@ export class PaymentService {
       ) {
         return { reuse: trade };
       }
-      const status = await getPaymentStatus(this.o.alipay, trade.partnerTransId);
-      if (status.status === "paid") {
-        await this.recordPaidLocked(trade.partnerTransId, { alipayTransId: status.query?.alipayTransId, amount: status.query?.amount }, "earlier trade");
-        return "paid";
+      // What Alipay says of the earlier trade, as verified events.
+      const seen = await sweepOpenTrades(this.o.alipay, { trades: [{ partnerTransId: trade.partnerTransId, kind: trade.kind, amount: trade.amountCents }] }, this.o.cancelRetry);
+      await this.applyAllLocked(seen, "earlier trade");
+      let latest = this.o.store.getTrade(trade.partnerTransId)!;
+      if (latest.status === "paid") {
+        return this.o.store.getOrder(orderId)?.paidTransId ? "paid" : {};
       }
-      if (status.status === "unknown") throw new HttpError(503, "Alipay could not be reached to settle the previous attempt; please try again shortly.", "retry");
-      if (status.status !== "closed") {
-        const cancel = await cancelOrder(this.o.alipay, { partnerTransId: trade.partnerTransId }, this.o.cancelRetry);
-        if (cancel.status === "reversed") {
-          // Paid between the query and the cancel, and reversed: the buyer has the money back.
-          this.o.store.updateTrade(trade.partnerTransId, { status: "reversed" });
-          await this.note(orderId, `Alipay HK trade ${trade.partnerTransId} was paid while being replaced and has been reversed (the buyer was not charged).`);
-          continue;
+      if (latest.status === "open" || latest.status === "unresolved") {
+        if (seen.some((e) => e.type === "trade.open" && e.reason === "unknown")) {
+          throw new HttpError(503, "Alipay could not be reached to settle the previous attempt; please try again shortly.", "retry");
         }
-        if (cancel.status !== "closed") throw new HttpError(503, "The previous payment attempt could not be closed yet; please try again shortly.", "retry");
+        const cancel = await cancelOrder(this.o.alipay, { partnerTransId: trade.partnerTransId }, this.o.cancelRetry);
+        await this.applyAllLocked(cancel.events, "earlier trade");
+        latest = this.o.store.getTrade(trade.partnerTransId)!;
+        if (latest.status === "open" || latest.status === "unresolved") {
+          throw new HttpError(503, "The previous payment attempt could not be closed yet; please try again shortly.", "retry");
+        }
       }
-      this.o.store.updateTrade(trade.partnerTransId, { status: "closed" });
     }
     return {};
+  }
+
+  // ---- the one place where Alipay facts change state ------------------------------------------
+
+  /** Applies core's verified events, each under its order's lock. */
+  async applyAll(events: TradeEvent[], via: string): Promise<void> {
+    for (const event of events) {
+      const orderId = this.o.store.getTrade(event.partnerTransId)?.orderId;
+      if (orderId === undefined) {
+        this.o.log.warn("event about a trade this bridge did not make; ignored", { partnerTransId: event.partnerTransId, type: event.type, via });
+        continue;
+      }
+      await this.o.locks.run(orderId, () => this.apply(event, via));
+    }
+  }
+
+  /** Applies events while the caller already holds the order's lock. */
+  async applyAllLocked(events: TradeEvent[], via: string): Promise<void> {
+    for (const event of events) await this.apply(event, via);
+  }
+
+  /**
+   * The bridge's single `apply(event)`: every notification, flow result and poll decision reaches
+   * the store and WooCommerce through here, as an event core has verified (signature, partner,
+   * trade, amount, confirming query). No Alipay rule lives here.
+   */
+  private async apply(event: TradeEvent, via: string): Promise<void> {
+    const store = this.o.store;
+    const trade = store.getTrade(event.partnerTransId);
+    if (!trade) {
+      this.o.log.warn("event about a trade this bridge did not make; ignored", { partnerTransId: event.partnerTransId, type: event.type, via });
+      return;
+    }
+    const open = trade.status === "open" || trade.status === "unresolved";
+    switch (event.type) {
+      case "trade.paid":
+        await this.recordPaidLocked(trade.partnerTransId, { alipayTransId: event.alipayTransId, paidAt: event.paidAt }, via);
+        return;
+      case "trade.mismatch": {
+        if (trade.status === "paid") return;
+        const reported = event.reportedAmount === undefined ? "a payment with no readable amount" : `HKD ${formatAmount(event.reportedAmount)} paid`;
+        await this.note(trade.orderId, `Alipay HK reported ${reported} for trade ${trade.partnerTransId}, but HKD ${formatAmount(event.expectedAmount)} was asked. Not recorded as paid; please review.`);
+        this.o.log.alert("amount mismatch", { orderId: trade.orderId, partnerTransId: trade.partnerTransId, reported: event.reportedAmount, expected: event.expectedAmount });
+        if (store.getOrder(trade.orderId)?.state === "awaiting") store.setOrderState(trade.orderId, "late_flagged");
+        return;
+      }
+      case "trade.closed": {
+        const givenBack = event.reversed || trade.status === "paid";
+        if (open || trade.status === "paid") store.updateTrade(trade.partnerTransId, { status: givenBack ? "reversed" : "closed" });
+        if (event.watchUntil) store.updateTrade(trade.partnerTransId, { watchUntil: event.watchUntil.toISOString() });
+        if (givenBack && trade.status !== "reversed") {
+          await this.note(trade.orderId, `Alipay HK trade ${trade.partnerTransId} had been paid and has been reversed (the buyer has the money back).`);
+        }
+        return;
+      }
+      case "trade.failed":
+        if (open) store.updateTrade(trade.partnerTransId, { status: "failed" });
+        return;
+      case "trade.open":
+        if (trade.kind === "barcode" && trade.status === "open") store.updateTrade(trade.partnerTransId, { status: "unresolved" });
+        return;
+      case "late_charge.found": {
+        const done = event.resolution === "reversed" || event.resolution === "refunded";
+        if (done) store.updateTrade(trade.partnerTransId, { status: event.resolution as "reversed" | "refunded", watchUntil: null });
+        const amount = event.amount === undefined ? "a payment" : `HKD ${formatAmount(event.amount)}`;
+        const what = `A late Alipay HK charge of ${amount} arrived under trade ${trade.partnerTransId}, which had been cancelled while its outcome was unknown.`;
+        if (done) await this.note(trade.orderId, `${what} It was given back to the buyer automatically (${event.resolution}).`);
+        else if (event.resolution === "failed") await this.note(trade.orderId, `${what} Giving it back failed (${event.code ?? "?"}); please refund the buyer manually.`);
+        else await this.note(trade.orderId, `${what} Giving it back is in progress (${event.code ?? "pending"}); the bridge retries.`);
+        this.o.log.alert("late charge found", { orderId: trade.orderId, partnerTransId: trade.partnerTransId, resolution: event.resolution });
+        return;
+      }
+      case "watch.ended":
+        store.updateTrade(trade.partnerTransId, { watchUntil: null });
+        return;
+      case "refund.succeeded":
+      case "refund.failed":
+      case "refund.pending":
+        await this.applyRefund(event, via);
+        return;
+    }
+  }
+
+  /** Refund events: pending is never failed; a later success corrects an earlier failure. */
+  private async applyRefund(event: Extract<TradeEvent, { type: `refund.${string}` }>, via: string): Promise<void> {
+    const store = this.o.store;
+    const refund = store.getRefund(event.platformRefundId);
+    if (!refund) {
+      this.o.log.warn("refund event for a refund this bridge did not record; ignored", { platformRefundId: event.platformRefundId, via });
+      return;
+    }
+    const later = event.source === "sweep" || event.source === "notification" || event.source === "watch";
+    if (event.type === "refund.pending") {
+      if (refund.status === "pending") store.updateRefund(refund.refundKey, { lastError: event.reason });
+      return;
+    }
+    if (event.type === "refund.failed") {
+      if (refund.status !== "pending") return; // a definite answer never downgrades a success
+      store.updateRefund(refund.refundKey, { status: "failed", lastError: event.code });
+      if (later) {
+        await this.note(refund.orderId, `Refund ${refund.refundKey} (HKD ${formatAmount(refund.amountCents)}) was NOT executed at Alipay HK: ${event.code}.`);
+        this.o.log.alert("refund refused by Alipay", { refundKey: refund.refundKey, code: event.code });
+      }
+      return;
+    }
+    if (refund.status === "succeeded") return;
+    store.updateRefund(refund.refundKey, { status: "succeeded", partnerRefundId: event.partnerRefundId, lastError: null });
+    const trade = store.getTrade(refund.partnerTransId);
+    if (refund.origin === "bridge" && trade && store.refundedCents(trade.partnerTransId) >= trade.amountCents) {
+      store.updateTrade(trade.partnerTransId, { status: "refunded" });
+    }
+    if (later) await this.refundSettledLater(refund);
+  }
+
+  /**
+   * A refund whose outcome was open (or wrongly recorded as failed) went through: make sure
+   * WooCommerce records it, and say so on the order.
+   */
+  private async refundSettledLater(refund: RefundRecord): Promise<void> {
+    const correction = refund.status === "failed";
+    if (refund.origin === "woocommerce" && refund.wcRefundId !== null) {
+      // If WooCommerce dropped its refund (the plugin's call reported failure meanwhile), record it again.
+      const stillThere = await this.o.woo.getRefund(refund.orderId, refund.wcRefundId).then(
+        () => true,
+        (err: unknown) => (err instanceof WooError && err.status === 404 ? false : true),
+      );
+      if (!stillThere) {
+        const recorded = await this.o.woo.createRecordedRefund(refund.orderId, {
+          amount: formatAmount(refund.amountCents),
+          reason: `Alipay HK refund ${refund.refundKey}`,
+          meta: { [REFUND_MARKER]: refund.refundKey },
+        });
+        this.o.log.warn("refund re-recorded in WooCommerce", { orderId: refund.orderId, wcRefundId: recorded.id });
+      }
+    }
+    await this.note(
+      refund.orderId,
+      correction
+        ? `Correction: Alipay HK refund ${refund.refundKey} (HKD ${formatAmount(refund.amountCents)}) had been recorded as not executed, but Alipay executed it.`
+        : `Alipay HK refund ${refund.refundKey} (HKD ${formatAmount(refund.amountCents)}) went through after a retry.`,
+    );
   }
 
   private qrView(order: WcOrder, trade: TradeRecord): PaymentView {

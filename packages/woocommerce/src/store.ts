@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { derivePartnerRefundId } from "@alipayhk/core";
 import Database from "better-sqlite3";
 
 /**
@@ -22,6 +23,11 @@ export interface TradeRecord {
   status: TradeStatus;
   alipayTransId: string | null;
   paidAt: string | null;
+  /**
+   * ISO-8601 UTC: a barcode id cancelled before the gateway knew it; a delayed charge could still
+   * arrive under it until then, so the poll watches it (core's late-charge watch).
+   */
+  watchUntil: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -67,6 +73,8 @@ export interface RefundRecord {
   origin: RefundOrigin;
   status: RefundStatus;
   partnerRefundId: string | null;
+  /** Part of the request's content: every resend of the refund carries the same reason. */
+  reason: string | null;
   tries: number;
   lastError: string | null;
   createdAt: string;
@@ -125,6 +133,11 @@ const MIGRATIONS: string[] = [
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
   );
+  `,
+  `
+  ALTER TABLE refunds ADD COLUMN reason TEXT;
+  ALTER TABLE trades ADD COLUMN watch_until TEXT;
+  CREATE INDEX trades_by_watch ON trades (watch_until) WHERE watch_until IS NOT NULL;
   `,
 ];
 
@@ -202,12 +215,10 @@ export class BridgeStore {
    */
   claimPayment(orderId: number, partnerTransId: string): boolean {
     const res = this.db
-      .prepare(
-        `UPDATE orders SET paid_trans_id = ?, updated_at = ?
-         WHERE order_id = ? AND (paid_trans_id IS NULL OR paid_trans_id = ?)`,
-      )
-      .run(partnerTransId, this.ts(), orderId, partnerTransId);
-    return res.changes === 1;
+      .prepare(`UPDATE orders SET paid_trans_id = ?, updated_at = ? WHERE order_id = ? AND paid_trans_id IS NULL`)
+      .run(partnerTransId, this.ts(), orderId);
+    // A repeat claim by the winner changes nothing (not even the row's timestamp).
+    return res.changes === 1 || this.getOrder(orderId)?.paidTransId === partnerTransId;
   }
 
   ordersInState(state: OrderState): OrderRecord[] {
@@ -242,7 +253,7 @@ export class BridgeStore {
 
   updateTrade(
     partnerTransId: string,
-    patch: Partial<Pick<TradeRecord, "status" | "alipayTransId" | "paidAt" | "qrCode" | "expiresAt">>,
+    patch: Partial<Pick<TradeRecord, "status" | "alipayTransId" | "paidAt" | "qrCode" | "expiresAt" | "watchUntil">>,
   ): void {
     const cols: Record<string, string> = {
       status: "status",
@@ -250,6 +261,7 @@ export class BridgeStore {
       paidAt: "paid_at",
       qrCode: "qr_code",
       expiresAt: "expires_at",
+      watchUntil: "watch_until",
     };
     const sets = Object.keys(patch)
       .filter((k) => k in cols)
@@ -271,6 +283,11 @@ export class BridgeStore {
     ).map(tradeFromRow);
   }
 
+  /** Trades on the late-charge watch. */
+  watchedTrades(): TradeRecord[] {
+    return (this.db.prepare(`SELECT * FROM trades WHERE watch_until IS NOT NULL ORDER BY watch_until`).all() as TradeRow[]).map(tradeFromRow);
+  }
+
   /** How many trades an order has had: the per-attempt suffix of the next `partner_trans_id`. */
   countTrades(orderId: number): number {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM trades WHERE order_id = ?`).get(orderId) as { n: number }).n;
@@ -289,14 +306,28 @@ export class BridgeStore {
     wcRefundId: number | null;
     amountCents: number;
     origin: RefundOrigin;
+    /** The `partner_refund_id` the request will carry (known before it is sent, for notifications). Default: derived by core. */
+    partnerRefundId?: string;
+    reason?: string | null;
   }): { record: RefundRecord; created: boolean } {
     const ts = this.ts();
     const res = this.db
       .prepare(
-        `INSERT OR IGNORE INTO refunds (refund_key, order_id, partner_trans_id, wc_refund_id, amount_cents, origin, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+        `INSERT OR IGNORE INTO refunds (refund_key, order_id, partner_trans_id, wc_refund_id, amount_cents, origin, status, partner_refund_id, reason, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
       )
-      .run(input.refundKey, input.orderId, input.partnerTransId, input.wcRefundId, input.amountCents, input.origin, ts, ts);
+      .run(
+        input.refundKey,
+        input.orderId,
+        input.partnerTransId,
+        input.wcRefundId,
+        input.amountCents,
+        input.origin,
+        input.partnerRefundId ?? derivePartnerRefundId(input.partnerTransId, input.refundKey),
+        input.reason || null,
+        ts,
+        ts,
+      );
     const record =
       this.getRefund(input.refundKey) ?? (input.wcRefundId !== null ? this.getRefundByWcId(input.wcRefundId) : undefined);
     if (!record) throw new Error(`refund ${input.refundKey}: not stored`);
@@ -411,6 +442,7 @@ interface TradeRow {
   status: TradeStatus;
   alipay_trans_id: string | null;
   paid_at: string | null;
+  watch_until: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -423,6 +455,7 @@ interface RefundRow {
   origin: RefundOrigin;
   status: RefundStatus;
   partner_refund_id: string | null;
+  reason: string | null;
   tries: number;
   last_error: string | null;
   created_at: string;
@@ -449,6 +482,7 @@ const tradeFromRow = (r: TradeRow): TradeRecord => ({
   status: r.status,
   alipayTransId: r.alipay_trans_id,
   paidAt: r.paid_at,
+  watchUntil: r.watch_until,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -461,6 +495,7 @@ const refundFromRow = (r: RefundRow): RefundRecord => ({
   origin: r.origin,
   status: r.status,
   partnerRefundId: r.partner_refund_id,
+  reason: r.reason,
   tries: r.tries,
   lastError: r.last_error,
   createdAt: r.created_at,

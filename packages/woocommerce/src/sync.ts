@@ -1,26 +1,29 @@
 import {
+  barcodeRequestBudgetMs,
   cancelOrder,
+  derivePartnerRefundId,
   formatAmount,
+  refundRequestBudgetMs,
   refundReturn,
+  sanitizeSignedText,
   sweepOpenTrades,
   toMinorUnits,
   type AlipayHkClient,
-  type AlipayNotification,
   type MinorUnits,
   type OpenRefund,
   type OpenTrade,
   type SweepOptions,
+  type WatchedTrade,
 } from "@alipayhk/core";
 import type { KeyedMutex } from "./keyed-mutex.js";
 import type { Logger } from "./log.js";
-import { PAYMENT_METHOD, type PaymentService } from "./payments.js";
+import { PAYMENT_METHOD, REFUND_MARKER, type PaymentService } from "./payments.js";
 import type { BridgeStore, RefundRecord } from "./store.js";
 import type { WooClient } from "./woo/client.js";
 import { WooError } from "./woo/errors.js";
 import type { WcOrder, WcRefund } from "./woo/types.js";
 
-/** Order meta written on refunds the bridge itself records in WooCommerce (never executed again). */
-export const REFUND_MARKER = "alipayhk_refund_key";
+export { REFUND_MARKER };
 export const WEBHOOK_TOPICS = ["order.created", "order.updated", "order.deleted"] as const;
 
 export interface WooSyncOptions {
@@ -80,14 +83,12 @@ export class WooSync {
    */
   private async cancelled(orderId: number, status: string): Promise<void> {
     const store = this.o.store;
+    const payments = this.o.payments;
     for (const trade of store.tradesForOrder(orderId)) {
       if (trade.status !== "open" && trade.status !== "unresolved") continue;
       const res = await cancelOrder(this.o.alipay, { partnerTransId: trade.partnerTransId }, this.o.sweep);
-      if (res.status === "closed") store.updateTrade(trade.partnerTransId, { status: "closed" });
-      else if (res.status === "reversed") {
-        store.updateTrade(trade.partnerTransId, { status: "reversed" });
-        await this.o.payments.note(orderId, `Alipay HK trade ${trade.partnerTransId} had been paid and was reversed because the order is ${status}.`);
-      } else {
+      await payments.applyAllLocked(res.events, `order ${status}`);
+      if (res.status !== "closed" && res.status !== "reversed") {
         this.o.log.warn("could not close an open trade of a cancelled order; the sweep retries", { orderId, partnerTransId: trade.partnerTransId });
       }
     }
@@ -97,32 +98,40 @@ export class WooSync {
       const left = paid.amountCents - store.refundedCents(paid.partnerTransId);
       if (left > 0) {
         const refundKey = `cancel-${orderId}`;
-        const { record } = store.claimRefund({ refundKey, orderId, partnerTransId: paid.partnerTransId, wcRefundId: null, amountCents: left, origin: "bridge" });
+        const { record } = store.claimRefund({
+          refundKey,
+          orderId,
+          partnerTransId: paid.partnerTransId,
+          wcRefundId: null,
+          amountCents: left,
+          origin: "bridge",
+          partnerRefundId: derivePartnerRefundId(paid.partnerTransId, refundKey),
+          reason: "order cancelled",
+        });
         if (record.status === "succeeded") return;
-        const alreadyRefunded = left !== paid.amountCents;
+        const reason = record.reason ?? undefined;
+        const alreadyRefunded = record.amountCents !== paid.amountCents;
         // A partly refunded trade cannot be cancelled as a whole: refund the rest.
         const res = alreadyRefunded
-          ? await refundReturn(this.o.alipay, { partnerTransId: paid.partnerTransId, platformRefundId: refundKey, amount: left, reason: "order cancelled" }, this.o.sweep).then((r) =>
-              r.status === "succeeded" ? ({ status: "refunded" } as const) : r.status === "failed" ? ({ status: "failed", code: r.code } as const) : ({ status: "unresolved", reason: r.reason } as const),
-            )
-          : await cancelOrder(
-              this.o.alipay,
-              { partnerTransId: paid.partnerTransId, refundFallback: { amount: left, platformRefundId: refundKey, reason: "order cancelled" } },
-              this.o.sweep,
-            );
-        if (res.status === "reversed" || res.status === "refunded") {
-          store.updateRefund(refundKey, { status: "succeeded" });
-          store.updateTrade(paid.partnerTransId, { status: res.status });
-          await this.o.payments.note(
+          ? await refundReturn(this.o.alipay, { partnerTransId: paid.partnerTransId, platformRefundId: refundKey, amount: record.amountCents, reason }, this.o.sweep)
+          : await cancelOrder(this.o.alipay, { partnerTransId: paid.partnerTransId, refundFallback: { amount: record.amountCents, platformRefundId: refundKey, reason } }, this.o.sweep);
+        await payments.applyAllLocked(res.events, `order ${status}`);
+        const givenBack = res.status === "reversed" || res.status === "refunded" || res.status === "succeeded";
+        if (givenBack) {
+          // A same-day cancel reverses the trade as a whole: the claimed refund is done too.
+          if (res.status === "reversed") store.updateRefund(refundKey, { status: "succeeded" });
+          await payments.note(
             orderId,
-            `Order ${status}: HKD ${formatAmount(left)} given back to the buyer at Alipay (${res.status === "reversed" ? "trade cancelled the same day" : "refunded"}).`,
+            `Order ${status}: HKD ${formatAmount(record.amountCents)} given back to the buyer at Alipay (${res.status === "reversed" ? "trade cancelled the same day" : "refunded"}).`,
           );
         } else {
-          const code = res.status === "failed" ? res.code : res.status === "unresolved" ? res.reason : res.status;
-          store.updateRefund(refundKey, { status: res.status === "unresolved" ? "pending" : "failed", lastError: code });
-          await this.o.payments.note(orderId, `Order ${status}, but returning HKD ${formatAmount(left)} at Alipay did not complete (${code}).`);
+          const open = res.status === "unresolved" || res.status === "pending";
+          const code = "code" in res ? res.code : "reason" in res ? res.reason : res.status;
+          // Without a refund attempt (the cancel itself failed) the refund event did not record it.
+          if (!res.events.some((e) => e.type.startsWith("refund."))) store.updateRefund(refundKey, { status: open ? "pending" : "failed", lastError: code });
+          await payments.note(orderId, `Order ${status}, but returning HKD ${formatAmount(record.amountCents)} at Alipay did not complete (${code}).`);
           this.o.log.alert("cancelled order not refunded", { orderId, code });
-          if (res.status !== "unresolved") return;
+          if (!open) return;
         }
       }
     }
@@ -154,45 +163,34 @@ export class WooSync {
       throw new WooSyncError("not_paid", `order ${orderId} has no Alipay HK payment recorded by this bridge`);
     }
     const refundKey = `wc-${orderId}-${wcRefundId}`;
-    const { record, created } = store.claimRefund({ refundKey, orderId, partnerTransId: rec.paidTransId, wcRefundId, amountCents: amount, origin: "woocommerce" });
+    const { record, created } = store.claimRefund({
+      refundKey,
+      orderId,
+      partnerTransId: rec.paidTransId,
+      wcRefundId,
+      amountCents: amount,
+      origin: "woocommerce",
+      partnerRefundId: derivePartnerRefundId(rec.paidTransId, refundKey),
+      // The reason is part of the request's content: stored once, resent unchanged.
+      reason: reason ? sanitizeSignedText(reason).slice(0, 80) : null,
+    });
     if (!created && record.status !== "pending") return record;
     store.updateRefund(refundKey, { addTry: true });
-    const res = await refundReturn(this.o.alipay, { partnerTransId: rec.paidTransId, platformRefundId: refundKey, amount, reason: reason || undefined }, this.o.sweep);
+    const res = await refundReturn(
+      this.o.alipay,
+      { partnerTransId: record.partnerTransId, platformRefundId: refundKey, amount: record.amountCents, reason: record.reason ?? undefined },
+      this.o.sweep,
+    );
+    await this.o.payments.applyAllLocked(res.events, "refund");
     if (res.status === "succeeded") {
-      store.updateRefund(refundKey, { status: "succeeded", partnerRefundId: res.partnerRefundId, lastError: null });
-      await this.o.payments.note(orderId, `Refund #${wcRefundId} executed at Alipay HK: HKD ${formatAmount(amount)} (partner_refund_id ${res.partnerRefundId}).`);
+      await this.o.payments.note(orderId, `Refund #${wcRefundId} executed at Alipay HK: HKD ${formatAmount(record.amountCents)} (partner_refund_id ${res.partnerRefundId}).`);
     } else if (res.status === "failed") {
-      store.updateRefund(refundKey, { status: "failed", partnerRefundId: res.partnerRefundId, lastError: res.code });
-      await this.o.payments.note(orderId, `Refund #${wcRefundId} (HKD ${formatAmount(amount)}) was NOT executed at Alipay HK: ${res.code}. Please return the money to the buyer another way.`);
+      await this.o.payments.note(orderId, `Refund #${wcRefundId} (HKD ${formatAmount(record.amountCents)}) was NOT executed at Alipay HK: ${res.code}. Please return the money to the buyer another way.`);
       this.o.log.alert("refund refused by Alipay", { orderId, wcRefundId, code: res.code });
     } else {
-      store.updateRefund(refundKey, { status: "pending", partnerRefundId: res.partnerRefundId, lastError: res.reason });
-      this.o.log.warn("refund outcome open; the sweep retries it with the same id", { orderId, wcRefundId, reason: res.reason });
+      this.o.log.warn("refund outcome open; the sweep resends it with the same id and content", { orderId, wcRefundId, reason: res.reason });
     }
     return store.getRefund(refundKey)!;
-  }
-
-  /** A verified Alipay notification: payments complete orders; refund results update records. */
-  async onNotification(n: AlipayNotification): Promise<void> {
-    if (n.partnerRefundId) {
-      const refund = this.o.store.getRefundByPartnerRefundId(n.partnerRefundId);
-      if (refund && refund.status === "pending" && /^(SUCCESS|REFUND_SUCCESS)$/i.test(n.refundStatus ?? "")) {
-        await this.refundSucceeded(refund);
-      }
-      return;
-    }
-    const id = n.outTradeNo ?? n.partnerTransId;
-    if (!id) return;
-    const trade = this.o.store.getTrade(id);
-    if (!trade) {
-      this.o.log.info("notification for a trade this bridge did not make; ignored", { outTradeNo: id });
-      return;
-    }
-    if (n.tradeStatus === "TRADE_SUCCESS" || n.tradeStatus === "TRADE_FINISHED") {
-      await this.o.payments.recordPaid(id, { alipayTransId: n.tradeNo, amount: n.totalFee, paidAt: n.paidAt }, "notification");
-    } else if (n.tradeStatus === "TRADE_CLOSED" && trade.status === "open") {
-      this.o.store.updateTrade(id, { status: "closed" });
-    }
   }
 
   /** The backstop: webhooks health, recently modified orders, and core's sweep. */
@@ -235,33 +233,25 @@ export class WooSync {
         await guard("payment completion", { partnerTransId: trade.partnerTransId }, () => this.o.payments.recordPaid(trade.partnerTransId, {}, "poll"));
       }
     }
-    // Refunds whose outcome is open, and paid orders whose refunds were missed, via the order scan above.
+    // Open trades, refunds whose outcome is open, and ids on the late-charge watch go through
+    // core's sweep; a trade or refund whose live request may still be in flight is left to it.
+    const now = this.now().getTime();
+    const timeoutMs = this.o.alipay.timeoutMs;
     const openTrades: OpenTrade[] = store
       .tradesInStatus("open", "unresolved")
-      .map((t) => ({ partnerTransId: t.partnerTransId, kind: t.kind, ...(t.expiresAt ? { expiresAt: new Date(t.expiresAt) } : {}) }));
+      .filter((t) => !(t.kind === "barcode" && t.status === "open" && Date.parse(t.createdAt) + barcodeRequestBudgetMs(timeoutMs, this.o.sweep) > now))
+      .map((t) => ({ partnerTransId: t.partnerTransId, kind: t.kind, amount: t.amountCents, ...(t.expiresAt ? { expiresAt: new Date(t.expiresAt) } : {}) }));
     const openRefunds: OpenRefund[] = store
       .refundsInStatus("pending")
-      .map((r) => ({ partnerTransId: r.partnerTransId, platformRefundId: r.refundKey, amount: r.amountCents }));
-    if (openTrades.length || openRefunds.length) {
+      .filter((r) => Date.parse(r.updatedAt) + refundRequestBudgetMs(timeoutMs, this.o.sweep) <= now)
+      .map((r) => ({ partnerTransId: r.partnerTransId, platformRefundId: r.refundKey, amount: r.amountCents, reason: r.reason ?? undefined }));
+    const watches: WatchedTrade[] = store.watchedTrades().map((t) => ({ partnerTransId: t.partnerTransId, until: new Date(t.watchUntil!) }));
+    if (openTrades.length || openRefunds.length || watches.length) {
       await guard("sweep", {}, async () => {
-        const decisions = await sweepOpenTrades(this.o.alipay, { trades: openTrades, refunds: openRefunds }, this.o.sweep);
-        report.decisions = decisions.length;
-        for (const d of decisions) {
-          await guard("sweep decision", { partnerTransId: d.partnerTransId }, async () => {
-            if (d.kind === "paid") {
-              await this.o.payments.recordPaid(d.partnerTransId, { alipayTransId: d.details.alipayTransId, amount: d.details.amount, paidAt: d.details.paidAt }, "poll");
-            } else if (d.kind === "closed") {
-              store.updateTrade(d.partnerTransId, { status: d.reversed ? "reversed" : "closed" });
-            } else if (d.kind === "refund_succeeded") {
-              const r = store.getRefund(d.platformRefundId);
-              if (r) await this.refundSucceeded(r);
-            } else if (d.kind === "refund_failed") {
-              store.updateRefund(d.platformRefundId, { status: "failed", lastError: d.code ?? "FAILED" });
-              const r = store.getRefund(d.platformRefundId);
-              if (r) await this.o.payments.note(r.orderId, `Refund ${r.refundKey} (HKD ${formatAmount(r.amountCents)}) was NOT executed at Alipay HK: ${d.code ?? "FAILED"}.`);
-              this.o.log.alert("refund refused by Alipay", { refundKey: d.platformRefundId, code: d.code });
-            }
-          });
+        const events = await sweepOpenTrades(this.o.alipay, { trades: openTrades, refunds: openRefunds, watches }, this.o.sweep);
+        report.decisions = events.length;
+        for (const event of events) {
+          await guard("sweep decision", { partnerTransId: event.partnerTransId }, () => this.o.payments.applyAll([event], "poll"));
         }
       });
     }
@@ -289,27 +279,6 @@ export class WooSync {
       }
     }
     return { created, reactivated };
-  }
-
-  private async refundSucceeded(refund: RefundRecord): Promise<void> {
-    this.o.store.updateRefund(refund.refundKey, { status: "succeeded", lastError: null });
-    const text = `Alipay HK refund ${refund.refundKey} (HKD ${formatAmount(refund.amountCents)}) went through after a retry.`;
-    if (refund.origin === "woocommerce" && refund.wcRefundId !== null) {
-      // If WooCommerce dropped its refund (the plugin's call reported failure meanwhile), record it again.
-      const stillThere = await this.o.woo.getRefund(refund.orderId, refund.wcRefundId).then(
-        () => true,
-        (err: unknown) => (err instanceof WooError && err.status === 404 ? false : true),
-      );
-      if (!stillThere) {
-        const recorded = await this.o.woo.createRecordedRefund(refund.orderId, {
-          amount: formatAmount(refund.amountCents),
-          reason: `Alipay HK refund ${refund.refundKey}`,
-          meta: { [REFUND_MARKER]: refund.refundKey },
-        });
-        this.o.log.warn("refund re-recorded in WooCommerce", { orderId: refund.orderId, wcRefundId: recorded.id });
-      }
-    }
-    await this.o.payments.note(refund.orderId, text);
   }
 
   private now(): Date {

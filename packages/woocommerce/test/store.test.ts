@@ -8,7 +8,7 @@ describe("BridgeStore (SQLite)", () => {
   it("creates its schema once and keeps everything across a restart", () => {
     const path = join(mkdtempSync(join(tmpdir(), "alipayhk-woo-store-")), "nested", "bridge.sqlite");
     const first = new BridgeStore({ path });
-    expect(first.schemaVersion).toBe(1);
+    expect(first.schemaVersion).toBe(2);
     first.upsertOrder({ orderId: 727, orderKey: "wc_order_abc", amountCents: 2935 });
     first.insertTrade({ partnerTransId: "woo727-1", orderId: 727, kind: "qr", amountCents: 2935, qrCode: "https://qr.alipay.com/x", expiresAt: "2026-01-01T00:15:00.000Z" });
     first.claimRefund({ refundKey: "wc-727-900", orderId: 727, partnerTransId: "woo727-1", wcRefundId: 900, amountCents: 1000, origin: "woocommerce" });
@@ -17,7 +17,7 @@ describe("BridgeStore (SQLite)", () => {
     first.close();
 
     const second = new BridgeStore({ path });
-    expect(second.schemaVersion).toBe(1);
+    expect(second.schemaVersion).toBe(2);
     expect(second.getOrder(727)).toMatchObject({ orderKey: "wc_order_abc", amountCents: 2935, state: "awaiting" });
     expect(second.getTrade("woo727-1")).toMatchObject({ orderId: 727, kind: "qr", status: "open", qrCode: "https://qr.alipay.com/x" });
     expect(second.getRefundByWcId(900)).toMatchObject({ refundKey: "wc-727-900", status: "pending" });
