@@ -154,7 +154,7 @@ function number(value: unknown, name: string, min: number, max: number, fallback
   return value;
 }
 
-function resolvePartner(input: SandboxPartnerOptions, label: string, keys: GeneratedKeys): PartnerConfig {
+export function resolvePartner(input: SandboxPartnerOptions, label: string, keys: GeneratedKeys): PartnerConfig {
   if (typeof input.partner !== "string" || !PARTNER.test(input.partner)) {
     fail(`${label}partner: expected 16 digits starting with 2088, got ${JSON.stringify(input.partner ?? "")}`);
   }
@@ -262,6 +262,19 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
     faults: options.faults ?? [],
     log: options.log ?? (() => {}),
   };
+}
+
+/**
+ * Adds a partner to a running configuration (the admin route and `RunningSandbox.addPartner`).
+ * Every partner shares the sandbox's one "Alipay" key, as every merchant of the real gateway does.
+ */
+export function addPartner(config: SandboxConfig, input: SandboxPartnerOptions): PartnerConfig {
+  if (!input || typeof input !== "object") fail("partner: expected an object like { partner, md5Key?, signType?, merchantPublicKey? }");
+  const resolved = resolvePartner(input, "", {});
+  if (config.partners.has(resolved.partner)) fail(`partner: ${resolved.partner} is already a partner of this sandbox`);
+  if (resolved.merchantPublicKey?.pem === config.alipayPublicKey.pem) fail("merchantPublicKey: is the sandbox's Alipay key; a merchant needs its own key pair");
+  config.partners.set(resolved.partner, resolved);
+  return resolved;
 }
 
 /** The keys this run generated, for the state file. */
