@@ -132,7 +132,7 @@ export function openQrTrade(engine: SandboxEngine, input: OpenQrTradeInput): Tra
   const problem = checkParams("alipay.acquire.precreate", params, partner.partner);
   if (problem) throw new AdminError(400, "BAD_TRADE", problem);
   if (engine.ledger.get(partner.partner, params.out_trade_no!)) throw new AdminError(409, "TRADE_EXISTS", `partner ${partner.partner} already has a trade ${JSON.stringify(params.out_trade_no)}`);
-  const result = precreate({ engine, partner, params, signType, charset, faults: { latencyMs: 0, dropReplyAfterCommit: false, malformedXml: false, wrongSignature: false, cancelRetryFlag: false } });
+  const result = precreate({ engine, partner, params, signType, charset, faults: { latencyMs: 0, dropReplyAfterCommit: false, malformedXml: false, wrongSignature: false, cancelRetryFlag: false, holdChargeMs: 0 } });
   if (result.kind !== "reply" || result.response.result_code !== "SUCCESS") {
     throw new AdminError(409, result.kind === "reply" ? (result.response.error ?? "FAIL") : result.kind === "error" ? result.error : "FAIL", `out_trade_no ${params.out_trade_no}: the precreate was refused`);
   }

@@ -40,6 +40,7 @@ Options:
   --files-dir <dir>          also write the reconciliation files into this folder
   --notify-time-scale <x>    real ms per sandbox ms for notification retries (default 1)
   --barcode-wait <d>         delay of the "wait" buyer code, e.g. 5s (default 5s)
+  --held-charge <d>          how long the "held" buyer code's charge is held, e.g. 3s (default 3s)
   --fee-rate <r>             fee rate in the files, e.g. 0.015 (default 0.015)
   --refund-period-days <n>   refund period (default 365)
   --sign-failures            sign is_success=F replies over error=<code>
@@ -64,6 +65,7 @@ const FLAGS: Record<string, Flag> = {
   "--notify-time-scale": { name: "notifyTimeScale" },
   "--barcode-wait": { name: "barcodeWait" },
   "--fee-rate": { name: "feeRate" },
+  "--held-charge": { name: "heldCharge" },
   "--refund-period-days": { name: "refundPeriodDays" },
   "--sign-failures": { name: "signFailures", value: false },
   "--quiet": { name: "quiet", value: false },
@@ -167,6 +169,12 @@ export function parseSandboxArgs(argv: string[]): { help: boolean; quiet: boolea
     const ms = parseDuration(wait);
     if (ms === undefined || ms < 0) throw new UsageError(`--barcode-wait: expected a duration like "5s" or "500ms", got ${JSON.stringify(wait)}`);
     options.barcodeWaitMs = ms;
+  }
+  const held = str("heldCharge");
+  if (held !== undefined) {
+    const ms = parseDuration(held);
+    if (ms === undefined || ms < 0 || ms > 600_000 || !Number.isInteger(ms)) throw new UsageError(`--held-charge: expected a duration up to 10m like "3s" or "500ms", got ${JSON.stringify(held)}`);
+    options.heldChargeMs = ms;
   }
   if (raw.signFailures) options.signFailures = true;
   for (const name of Object.keys(options) as Array<keyof SandboxOptions>) if (options[name] === undefined) delete options[name];

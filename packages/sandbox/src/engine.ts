@@ -29,6 +29,8 @@ export class SandboxEngine {
   readonly ledger = new Ledger();
   readonly faults = new FaultBook();
   readonly notifier: Notifier;
+  /** `partner\u0000partner_trans_id` of spot.pay requests held before processing (fault or magic code). */
+  readonly held = new Set<string>();
   /** Sequence of Alipay trade ids; kept in the state file so ids stay unique across restarts. */
   seq = 0;
 

@@ -63,6 +63,8 @@ export interface SandboxOptions {
   timeScale?: number;
   /** Magic "wait" code: sandbox ms until the buyer confirms. Default 5000. */
   barcodeWaitMs?: number;
+  /** Magic "held" code (280000000000000011): real ms the gateway holds the charge before processing it. Default 3000. */
+  heldChargeMs?: number;
   /** `is_sync=N` refunds are executed this long (sandbox ms) after acceptance. Default 3000. */
   asyncRefundDelayMs?: number;
   /** `it_b_pay` when a precreate sends none. Default "120m". */
@@ -112,6 +114,7 @@ export interface SandboxConfig {
   notifyVerifyWindowMs: number;
   timeScale: number;
   barcodeWaitMs: number;
+  heldChargeMs: number;
   asyncRefundDelayMs: number;
   defaultQrExpiry: string;
   feeRate: number;
@@ -250,6 +253,7 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
     notifyVerifyWindowMs: number(options.notifyVerifyWindowMs, "notifyVerifyWindowMs", 0, 365 * 86_400_000, 15 * 60_000),
     timeScale,
     barcodeWaitMs: number(options.barcodeWaitMs, "barcodeWaitMs", 0, 86_400_000, 5_000),
+    heldChargeMs: number(options.heldChargeMs, "heldChargeMs", 0, 600_000, 3_000, true),
     asyncRefundDelayMs: number(options.asyncRefundDelayMs, "asyncRefundDelayMs", 0, 30 * 86_400_000, 3_000),
     defaultQrExpiry,
     feeRate: number(options.feeRate, "feeRate", 0, 0.5, 0.015),

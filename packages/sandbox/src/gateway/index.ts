@@ -17,6 +17,7 @@ import { readGatewayRequest, TransportError, type GatewayRequest } from "./reque
 import type { ServiceContext, ServiceResult } from "./service";
 import { spotPay } from "./spot-pay";
 import { checkParams } from "./validate";
+import { isHeldCharge } from "../buyers";
 
 const SERVICES: Record<string, (ctx: ServiceContext) => ServiceResult> = {
   "alipay.acquire.precreate": precreate,
@@ -96,6 +97,19 @@ export async function handleGateway(engine: SandboxEngine, req: IncomingMessage,
     res.writeHead(faults.httpStatus, { "content-type": "text/html; charset=UTF-8" });
     res.end(`<html><body><h1>${faults.httpStatus}</h1><p>sandbox fault</p></body></html>`);
     return;
+  }
+
+  const hold = faults.holdChargeMs || (p.service === "alipay.acquire.overseas.spot.pay" && isHeldCharge(p.buyer_identity_code) ? engine.config.heldChargeMs : 0);
+  if (hold > 0) {
+    // The gateway does not know this charge yet: a cancel of its id now finds no trade.
+    const heldKey = `${p.partner ?? ""}\u0000${p.partner_trans_id ?? ""}`;
+    engine.held.add(heldKey);
+    engine.config.log(`${p.service} ${p.partner ?? "?"} ${p.partner_trans_id ?? ""} held ${hold} ms before processing`);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, hold));
+    } finally {
+      engine.held.delete(heldKey);
+    }
   }
 
   const { result, partner, signType } = process(engine, request, faults);
