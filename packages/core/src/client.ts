@@ -12,6 +12,7 @@ import {
 } from "./errors";
 import { encodeForm, parseForm } from "./form";
 import { normaliseNotification } from "./notification";
+import { checkRefundReason } from "./limits";
 import { classifyCancel, classifyPayment, classifyQuery, classifyRefund } from "./outcome";
 import { parsePrivateKey, parsePublicKey, type PrivateKeyMaterial, type PublicKeyMaterial } from "./signing/keys";
 import { signParams, verifyParams } from "./signing/params";
@@ -219,6 +220,7 @@ export class AlipayHkClient {
     if (request.partnerRefundId === request.partnerTransId) {
       throw new AlipayConfigError("partnerRefundId: must differ from partnerTransId");
     }
+    checkRefundReason(request.reason, "UTF-8");
     const isSync = request.isSync ?? true;
     const reply = await this.call(SERVICES.refund, request.partnerTransId, {
       partner_trans_id: request.partnerTransId,

@@ -80,7 +80,7 @@ describe("refunds", () => {
   it("the same partner_refund_id with other content is CONTEXT_INCONSISTENT: another reason, no reason, another is_sync, another amount", async () => {
     const id = await paidTrade("10.00");
     expect((await refund(id, `${id}-r`, "4.00", { refund_reson: "damaged" })).reply.response.result_code).toBe("SUCCESS");
-    for (const extra of [{ refund_reson: "changed mind" }, {}, { refund_reson: "damaged", is_sync: "N" }]) {
+    for (const extra of [{ refund_reson: "changed mind" }, {}, { refund_reson: "damaged", is_sync: "N" }] as Array<Record<string, string>>) {
       expect((await refund(id, `${id}-r`, "4.00", extra)).reply.response).toMatchObject({ result_code: "FAILED", error: "CONTEXT_INCONSISTENT" });
     }
     expect((await refund(id, `${id}-r`, "4.01", { refund_reson: "damaged" })).reply.response.error).toBe("CONTEXT_INCONSISTENT");

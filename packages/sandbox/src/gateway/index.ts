@@ -57,7 +57,7 @@ function process(engine: SandboxEngine, request: GatewayRequest, faults: Request
     if (!verdict.ok) return error("ILLEGAL_SIGN", `sign: does not verify (${verdict.reason}); the sandbox checked ${signType} over ${request.charset} bytes of: ${canonicalize(p).slice(0, 200)}`, partner, signType);
   }
 
-  const problem = checkParams(service, p, partner.partner);
+  const problem = checkParams(service, p, partner.partner, request.charset);
   if (problem) return error("ILLEGAL_ARGUMENT", problem, partner, signType);
 
   const ctx: ServiceContext = { engine, partner, params: p, signType: isSignType(signType) ? signType : "MD5", charset: request.charset, faults };
