@@ -32,6 +32,12 @@ export interface SandboxPartnerOptions {
   merchantPublicKey?: string;
   /** The merchant's RSA private key; its public half is used when `merchantPublicKey` is not given. */
   merchantPrivateKey?: string;
+  /**
+   * The sign types the gateway accepts from this partner; a request signed with another one gets
+   * `ILLEGAL_SIGN`, as from a gateway that verifies with the algorithm the account is set up for
+   * (e.g. `["RSA"]` refuses RSA2). Default: any.
+   */
+  signTypes?: SignType[];
 }
 
 export interface SandboxOptions {
@@ -45,10 +51,18 @@ export interface SandboxOptions {
   md5Key?: string;
   /** The main partner's sign type. Default MD5. */
   signType?: SignType;
+  /** The sign types the gateway accepts from the main partner (see {@link SandboxPartnerOptions.signTypes}). Default: any. */
+  signTypes?: SignType[];
   merchantPublicKey?: string;
   merchantPrivateKey?: string;
   /** The sandbox's own "Alipay" private key for RSA/RSA2 replies and notifications. Default: generated. */
   alipayPrivateKey?: string;
+  /**
+   * Check every request's signature over bytes in this charset, whatever `_input_charset` says:
+   * a gateway that does not see the declared charset. ASCII-only requests still pass; any Chinese
+   * text gets `ILLEGAL_SIGN`. Default: the request's charset.
+   */
+  verifyCharset?: "UTF-8" | "GBK";
   /** More partners, each with its own keys. */
   partners?: SandboxPartnerOptions[];
   /** Real ms per sandbox ms for the notification ladder (0.001 makes 2 minutes pass in 120 ms). Default `timeScale`. */
@@ -98,6 +112,7 @@ export interface PartnerConfig {
   merchantPrivateKeyPem?: string;
   merchantPublicKeyPem?: string;
   generated: boolean;
+  signTypes?: SignType[];
 }
 
 export interface SandboxConfig {
@@ -108,6 +123,7 @@ export interface SandboxConfig {
   alipayKey: PrivateKeyMaterial;
   alipayPublicKey: PublicKeyMaterial;
   alipayKeyGenerated: boolean;
+  verifyCharset?: "UTF-8" | "GBK";
   notifyTimeScale: number;
   notifySchedule: number[];
   notifyTimeoutMs: number;
@@ -186,7 +202,14 @@ export function resolvePartner(input: SandboxPartnerOptions, label: string, keys
     merchantPublicKey = parsePublicKey(pair.publicKeyPem, `${label}merchantPublicKey`);
     generated = true;
   }
-  return { partner: input.partner, md5Key, signType, merchantPublicKey, merchantPrivateKeyPem, merchantPublicKeyPem: merchantPublicKey?.pem, generated };
+  let signTypes: SignType[] | undefined;
+  if (input.signTypes !== undefined) {
+    if (!Array.isArray(input.signTypes) || input.signTypes.length === 0 || !input.signTypes.every((t) => isSignType(t))) {
+      fail(`${label}signTypes: expected a non-empty list of MD5, RSA, RSA2, got ${JSON.stringify(input.signTypes)}`);
+    }
+    signTypes = [...input.signTypes];
+  }
+  return { partner: input.partner, md5Key, signType, merchantPublicKey, merchantPrivateKeyPem, merchantPublicKeyPem: merchantPublicKey?.pem, generated, signTypes };
 }
 
 /** Checks the options and fills in defaults; every message names the option. */
@@ -202,6 +225,7 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
       signType: options.signType,
       merchantPublicKey: options.merchantPublicKey,
       merchantPrivateKey: options.merchantPrivateKey,
+      signTypes: options.signTypes,
     },
     "",
     keys,
@@ -247,6 +271,7 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
     alipayKey,
     alipayPublicKey,
     alipayKeyGenerated: options.alipayPrivateKey === undefined,
+    verifyCharset: options.verifyCharset === undefined ? undefined : options.verifyCharset === "UTF-8" || options.verifyCharset === "GBK" ? options.verifyCharset : fail(`verifyCharset: expected "UTF-8" or "GBK", got ${JSON.stringify(options.verifyCharset)}`),
     notifyTimeScale: number(options.notifyTimeScale, "notifyTimeScale", 0, 1000, timeScale),
     notifySchedule,
     notifyTimeoutMs: number(options.notifyTimeoutMs, "notifyTimeoutMs", 1, 600_000, 15_000, true),

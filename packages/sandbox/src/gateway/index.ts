@@ -53,8 +53,12 @@ function process(engine: SandboxEngine, request: GatewayRequest, faults: Request
     else if (partner.merchantPublicKey) key = { publicKey: partner.merchantPublicKey };
     else return error("ILLEGAL_SIGN_TYPE", `sign_type: ${signType} needs the merchant's RSA public key, and partner ${partner.partner} has none`, partner);
     if (!p.sign) return error("ILLEGAL_SIGN", "sign: required", partner, signType);
-    const verdict = verifyParams(p, key, { charset: request.charset });
-    if (!verdict.ok) return error("ILLEGAL_SIGN", `sign: does not verify (${verdict.reason}); the sandbox checked ${signType} over ${request.charset} bytes of: ${canonicalize(p).slice(0, 200)}`, partner, signType);
+    if (partner.signTypes && !partner.signTypes.includes(signType)) {
+      return error("ILLEGAL_SIGN", `sign_type: partner ${partner.partner} is set up for ${partner.signTypes.join("/")}, so a ${signType} signature does not verify`, partner, signType);
+    }
+    const verifyCharset = engine.config.verifyCharset ?? request.charset;
+    const verdict = verifyParams(p, key, { charset: verifyCharset });
+    if (!verdict.ok) return error("ILLEGAL_SIGN", `sign: does not verify (${verdict.reason}); the sandbox checked ${signType} over ${verifyCharset} bytes of: ${canonicalize(p).slice(0, 200)}`, partner, signType);
   }
 
   const problem = checkParams(service, p, partner.partner, request.charset);
