@@ -29,8 +29,9 @@ export type BarcodeBehaviour =
   /** The charge succeeds and the connection is closed without a reply. */
   | { kind: "no_reply_charged"; wallet: Wallet }
   /**
-   * The gateway holds the request `heldChargeMs` (real ms) before processing it, then charges:
-   * a cancel arriving meanwhile finds no trade (SUCCESS, no trade_no), and the charge still lands.
+   * The gateway holds the request up to `heldChargeMs` (real ms) before processing it, then charges:
+   * a cancel arriving meanwhile finds no trade (SUCCESS, no trade_no) and ends the hold, and the
+   * charge lands right after it.
    */
   | { kind: "held_then_paid"; wallet: Wallet };
 
@@ -67,7 +68,7 @@ export const MAGIC_BUYER_CODES: readonly MagicBuyerCode[] = [
   {
     code: "280000000000000011",
     behaviour: { kind: "held_then_paid", wallet: "ALIPAYHK" },
-    description: "held heldChargeMs before processing (the client times out); a cancel meanwhile answers SUCCESS without trade_no, then the charge lands: TRADE_SUCCESS",
+    description: "held up to heldChargeMs before processing (the client times out); a cancel meanwhile answers SUCCESS without trade_no, then the charge lands: TRADE_SUCCESS",
   },
 ];
 

@@ -18,9 +18,9 @@ export interface FaultSpec {
   /** `alipay.acquire.cancel` answers FAIL / SYSTEM_ERROR / `retry_flag=Y` without doing anything. */
   cancelRetryFlag?: boolean;
   /**
-   * `alipay.acquire.overseas.spot.pay` only: hold the charge this long (real ms) before the gateway
-   * knows it, then process it even if the client gave up. A cancel of its id during the hold answers
-   * SUCCESS without `trade_no`; the held charge then creates a paid trade.
+   * `alipay.acquire.overseas.spot.pay` only: hold the charge up to this long (real ms) before the
+   * gateway knows it, then process it even if the client gave up. A cancel of its id during the hold
+   * answers SUCCESS without `trade_no` and ends the hold: the charge then creates a paid trade.
    */
   holdChargeMs?: number;
   /** Deliver each matching notification this many extra times (same notify_id) after it was acknowledged. */

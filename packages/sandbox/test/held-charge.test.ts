@@ -4,20 +4,30 @@
  * (SUCCESS, no trade_no), and the held charge then lands as a paid trade.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AlipayHkClient, AlipayTimeoutError } from "@alipayhk/core";
+import { AlipayHkClient } from "@alipayhk/core";
 import { startSandbox, type RunningSandbox } from "../src/index";
-import { admin, uid, waitFor } from "./helpers";
+import { admin, sendGateway, uid, waitFor } from "./helpers";
 
 let sandbox: RunningSandbox;
 let client: AlipayHkClient;
+const log: string[] = [];
 beforeAll(async () => {
-  sandbox = await startSandbox({ heldChargeMs: 1200 });
-  client = new AlipayHkClient({ partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: sandbox.gatewayUrl, timeoutMs: 100 });
+  sandbox = await startSandbox({ heldChargeMs: 60_000, log: (line) => log.push(line) });
+  client = new AlipayHkClient({ partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: sandbox.gatewayUrl });
 });
 afterAll(() => sandbox.close());
 
+/** Sends the charge, waits until the gateway holds it, then gives up on it as a timed-out client does. */
 async function chargeThatTimesOut(id: string, code: string): Promise<void> {
-  await expect(client.spotPay({ partnerTransId: id, transName: "Coffee", amount: 1500, buyerIdentityCode: code })).rejects.toBeInstanceOf(AlipayTimeoutError);
+  const controller = new AbortController();
+  const charge = sendGateway(
+    sandbox,
+    { service: "alipay.acquire.overseas.spot.pay", alipay_seller_id: sandbox.partner, trans_name: "Coffee", partner_trans_id: id, currency: "HKD", trans_amount: "15.00", buyer_identity_code: code, identity_code_type: "barcode" },
+    { signal: controller.signal },
+  );
+  await waitFor(() => log.some((line) => line.includes(`${id} held up to`)), "the gateway to hold the charge");
+  controller.abort();
+  await expect(charge).rejects.toThrow();
 }
 
 async function cancelDuringHoldThenCharged(id: string): Promise<void> {
@@ -25,7 +35,7 @@ async function cancelDuringHoldThenCharged(id: string): Promise<void> {
   expect(cancel.reply.response.result_code).toBe("SUCCESS");
   expect(cancel.tradeNo).toBeUndefined();
   expect(cancel.reply.response.trade_no).toBeUndefined();
-  // The held charge is processed after the cancel: the worst case, a paid trade nobody expects.
+  // The cancel ended the hold; the held charge is processed after it: the worst case, a paid trade nobody expects.
   await waitFor(() => sandbox.trades().find((t) => t.out_trade_no === id), "the held charge to land");
   const query = await client.query({ partnerTransId: id });
   expect(query.reply.response.alipay_trans_status).toBe("TRADE_SUCCESS");
@@ -42,7 +52,7 @@ describe("a held barcode charge", () => {
 
   it("the holdChargeMs fault (admin API) does the same for any buyer code, only for spot.pay of that id", async () => {
     const id = uid("HOLDF");
-    const added = await admin(sandbox, "POST", "/sandbox/faults", { holdChargeMs: 1200, partnerTransId: id, once: true });
+    const added = await admin(sandbox, "POST", "/sandbox/faults", { holdChargeMs: 60_000, partnerTransId: id, once: true });
     expect(added.status).toBe(201);
     await chargeThatTimesOut(id, "280000000000000001");
     await cancelDuringHoldThenCharged(id);

@@ -14,8 +14,10 @@ export function cancel(ctx: ServiceContext): ServiceResult {
 
   const trade = p.trade_no ? engine.ledger.getByAlipayId(partner.partner, p.trade_no) : engine.ledger.get(partner.partner, outTradeNo!);
   if (!trade) {
-    if (outTradeNo && engine.held.has(`${partner.partner}\u0000${outTradeNo}`)) {
-      engine.config.log(`cancel ${outTradeNo}: its charge is held and unknown to the gateway yet; SUCCESS without trade_no (the charge will still land)`);
+    const release = outTradeNo ? engine.held.get(`${partner.partner}\u0000${outTradeNo}`) : undefined;
+    if (release) {
+      engine.config.log(`cancel ${outTradeNo}: its charge is held and unknown to the gateway yet; SUCCESS without trade_no, and the charge lands after it`);
+      release();
     }
     return reply({ result_code: "SUCCESS", retry_flag: "N", out_trade_no: outTradeNo });
   }

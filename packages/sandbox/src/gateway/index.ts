@@ -107,10 +107,17 @@ export async function handleGateway(engine: SandboxEngine, req: IncomingMessage,
   if (hold > 0) {
     // The gateway does not know this charge yet: a cancel of its id now finds no trade.
     const heldKey = `${p.partner ?? ""}\u0000${p.partner_trans_id ?? ""}`;
-    engine.held.add(heldKey);
-    engine.config.log(`${p.service} ${p.partner ?? "?"} ${p.partner_trans_id ?? ""} held ${hold} ms before processing`);
+    engine.config.log(`${p.service} ${p.partner ?? "?"} ${p.partner_trans_id ?? ""} held up to ${hold} ms before processing`);
     try {
-      await new Promise((resolve) => setTimeout(resolve, hold));
+      // Until the hold ends, or a cancel of this id has been answered (the charge then lands after it).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, hold);
+        timer.unref();
+        engine.held.set(heldKey, () => {
+          clearTimeout(timer);
+          setImmediate(resolve);
+        });
+      });
     } finally {
       engine.held.delete(heldKey);
     }
