@@ -57,4 +57,33 @@ describe("HK document fidelity", () => {
     expect((await refund(`${id}-3`, "a".repeat(128), "UTF-8")).reply.response.result_code).toBe("SUCCESS");
     expect((await refund(`${id}-4`, "a".repeat(129), "UTF-8")).detail).toBe("refund_reson: at most 128 bytes in UTF-8, got 129");
   });
+
+  it("precreate takes goods_detail, trade_information and terminal_timestamp, and answers the three picture sizes", async () => {
+    const r = await callGateway(sandbox, {
+      service: "alipay.acquire.precreate",
+      out_trade_no: uid("G"),
+      subject: "Tea set",
+      product_code: "OVERSEAS_MBARCODE_PAY",
+      total_fee: "20.00",
+      currency: "HKD",
+      goods_detail: JSON.stringify([{ goodsId: "t1", goodsName: "Tea", quantity: "1", price: "20.00" }]),
+      trade_information: JSON.stringify({ business_type: "4", goods_info: "Tea^1" }),
+      terminal_timestamp: String(Date.now()),
+    });
+    expect(r.reply.response.result_code).toBe("SUCCESS");
+    expect(r.reply.response.small_pic_url).toMatch(/picSize=S$/);
+    expect(r.reply.response.big_pic_url).toMatch(/picSize=L$/);
+    const bad = await callGateway(sandbox, { service: "alipay.acquire.precreate", out_trade_no: uid("G"), subject: "x", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "1.00", currency: "HKD", trade_information: "not json" });
+    expect(bad.detail).toBe('trade_information: expected a JSON object, got "not json"');
+  });
+
+  it("spot.pay takes trade_information; cancel takes terminal_timestamp; refund_reason (the misspelling's fix) has the same 128-byte limit", async () => {
+    const id = uid("TI");
+    expect((await callGateway(sandbox, spot(id, { trade_information: JSON.stringify({ business_type: "5" }) }))).reply.response.result_code).toBe("SUCCESS");
+    const long = await callGateway(sandbox, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: `${id}-r`, refund_amount: "1.00", currency: "HKD", refund_reason: "a".repeat(129) });
+    expect(long.detail).toBe("refund_reason: at most 128 bytes in UTF-8, got 129");
+    const cancel = await callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: id, terminal_timestamp: "1700000000000" });
+    expect(cancel.reply.response).toMatchObject({ result_code: "SUCCESS", action: "refund" });
+    expect((await callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: id, terminal_timestamp: "soon" })).detail).toBe('terminal_timestamp: expected epoch milliseconds, got "soon"');
+  });
 });

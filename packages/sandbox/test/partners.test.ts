@@ -95,6 +95,11 @@ describe("--partner, repeated", () => {
     });
   });
 
+  it("--held-charge sets heldChargeMs, and names itself when malformed", () => {
+    expect(parseSandboxArgs(["--held-charge", "1500ms"]).options.heldChargeMs).toBe(1500);
+    expect(() => parseSandboxArgs(["--held-charge", "soon"])).toThrow('--held-charge: expected a duration up to 10m like "3s" or "500ms", got "soon"');
+  });
+
   it("names the flag, without echoing a key, when a partner is malformed or repeated", () => {
     expect(() => parseSandboxArgs(["--partner", `${B}:short`])).toThrow(/^--partner: expected <pid>\[:<md5-key>\[:<sign-type>\]\]/);
     expect(() => parseSandboxArgs(["--partner", `${B}:short`])).not.toThrow(/short/);
