@@ -82,7 +82,9 @@ describe("reconciliation files", () => {
   it("round-trips through core's reconciliation parser, fees summing back to zero for refunded and cancelled trades", async () => {
     for (const kind of ["transaction", "settlement"] as const) {
       const name = `${P}_${kind}_20240102.txt`;
-      const file = await openReconciliationFile(readFileSync(join(dir, name)), { fileName: name, expectedPartner: P });
+      // Served bytes, not the folder: the folder is written shortly after each change (tested below).
+      const bytes = Buffer.from(await (await fetch(`${sandbox.url}/sandbox/files/${name}`)).arrayBuffer());
+      const file = await openReconciliationFile(bytes, { fileName: name, expectedPartner: P });
       expect(file.outcome).toBe("records");
       if (file.outcome !== "records") return;
       expect(file.layout.name).toBe(kind === "transaction" ? "hk-transaction" : "hk-settlement");
