@@ -327,7 +327,7 @@ async function probeGateway(c: Collected, ctx: ProbeContext): Promise<void> {
   const code = reply.response.result_code;
   const error = reply.response.error;
   if (error === "TRADE_NOT_EXIST") {
-    c.add("signed-query", "ok", `the gateway accepted a ${signType}-signed query from partner ${partner} (for a trade id that cannot exist; it answered ${code ?? "?"} TRADE_NOT_EXIST).`);
+    c.add("signed-query", "ok", `the gateway accepted ${signType === "MD5" ? "an" : "a"} ${signType}-signed query from partner ${partner} (for a trade id that cannot exist; it answered ${code ?? "?"} TRADE_NOT_EXIST).`);
   } else {
     c.add("signed-query", "warning", `the gateway accepted the signed query but answered ${code ?? "no result_code"}${error ? ` ${error}` : ""} instead of TRADE_NOT_EXIST.`);
   }
@@ -443,26 +443,26 @@ async function checkNotifyUrl(c: Collected, text: string, ctx: NotifyContext): P
         : { status: "problem", text: `${host} is a local or private address${addresses.length && !isIP(host) ? ` (${addresses.join(", ")})` : ""}: Alipay's servers cannot reach it. Use a public host name (a tunnel such as a reverse proxy for development).` },
     );
   }
-  if (url.protocol === "http:" && !privateHost) findings.push({ status: "warning", text: "plain http: notifications travel unencrypted; use https (they are signed, so they cannot be forged, but they can be read)." });
+  if (url.protocol === "http:" && !privateHost) findings.push({ status: "warning", text: "Plain http: notifications travel unencrypted; use https (they are signed, so they cannot be forged, but they can be read)." });
   const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
-  if (port !== 80 && port !== 443 && !privateHost) findings.push({ status: "warning", text: `port ${port}: use 80 or 443; many firewalls on the way (and, in merchants' reports, Alipay's side) do not pass other ports.` });
-  if (/[?&](sign|notify_id|out_trade_no|trade_status)=/.test(url.search)) findings.push({ status: "warning", text: "the URL has Alipay field names in its query string; they would be confused with the notification's fields." });
+  if (port !== 80 && port !== 443 && !privateHost) findings.push({ status: "warning", text: `Port ${port}: use 80 or 443; many firewalls on the way (and, in merchants' reports, Alipay's side) do not pass other ports.` });
+  if (/[?&](sign|notify_id|out_trade_no|trade_status)=/.test(url.search)) findings.push({ status: "warning", text: "The URL has Alipay field names in its query string; they would be confused with the notification's fields." });
 
   if (ctx.network) {
     try {
       const response = await ctx.transport({ url: url.href, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" }, body: "alipayhk_doctor=1", timeoutMs: ctx.timeoutMs });
       const body = response.body.toString("utf8").trim();
       if (response.status === 200 && body === "success") {
-        findings.push({ status: "problem", text: "it answered `success` to an unsigned POST: it must verify the signature (and check the trade) before answering success, or anyone can mark orders paid." });
+        findings.push({ status: "problem", text: "It answered `success` to an unsigned POST: it must verify the signature (and check the trade) before answering success, or anyone can mark orders paid." });
       } else if (response.status >= 300 && response.status < 400) {
-        findings.push({ status: "problem", text: `it answered HTTP ${response.status} (a redirect); Alipay does not follow redirects: use the final URL.` });
+        findings.push({ status: "problem", text: `It answered HTTP ${response.status} (a redirect); Alipay does not follow redirects: use the final URL.` });
       } else if (response.status === 404 || response.status === 405) {
-        findings.push({ status: "problem", text: `it answered HTTP ${response.status} to a POST: Alipay POSTs notifications there. Check the path.` });
+        findings.push({ status: "problem", text: `It answered HTTP ${response.status} to a POST: Alipay POSTs notifications there. Check the path.` });
       } else {
-        findings.push({ status: "ok", text: `it answered an unsigned test POST from here with HTTP ${response.status}${body === "success" ? "" : " and not `success`"}, as it should.` });
+        findings.push({ status: "ok", text: `It answered an unsigned test POST from here with HTTP ${response.status}${body === "success" ? "" : " and not `success`"}, as it should.` });
       }
     } catch {
-      findings.push({ status: privateHost && ctx.localGateway ? "warning" : "problem", text: "it did not answer a test POST from here (connection refused or timed out)." });
+      findings.push({ status: privateHost && ctx.localGateway ? "warning" : "problem", text: "It did not answer a test POST from here (connection refused or timed out)." });
     }
   }
   const worst: DoctorStatus = findings.some((f) => f.status === "problem") ? "problem" : findings.some((f) => f.status === "warning") ? "warning" : findings.some((f) => f.status === "ok") ? "ok" : "note";

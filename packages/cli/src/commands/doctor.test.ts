@@ -56,7 +56,7 @@ describe("alipayhk doctor: all good", () => {
     const r = await run(md5(sandbox));
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`ok       signed-query      the gateway accepted a MD5-signed query from partner ${sandbox.partner}`);
+    expect(r.out).toContain(`ok       signed-query      the gateway accepted an MD5-signed query from partner ${sandbox.partner}`);
     expect(r.out).toContain("ok       reply-signature   the reply's MD5 signature verifies with --md5-key.");
     expect(r.out).toContain("ok       charset           Chinese text is signed and checked in the same charset (UTF-8).");
     expect(r.out.trimEnd().split("\n").at(-1)).toBe("No problems found.");
@@ -197,7 +197,7 @@ describe("alipayhk doctor: the notify URL", () => {
     const r = await run(md5(sandbox, ["--notify-url", url]));
     expect(r.code).toBe(0);
     expect(r.out).toContain(`ok       notify-url        notify URL ${url}: 127.0.0.1 is a local or private address: fine for a local gateway such as the sandbox, but Alipay's servers cannot reach it`);
-    expect(r.out).toContain("it answered an unsigned test POST from here with HTTP 200 and not `success`, as it should.");
+    expect(r.out).toContain("It answered an unsigned test POST from here with HTTP 200 and not `success`, as it should.");
     expect(r.out).toContain("Not checked from here: whether Alipay's servers can reach it");
   });
 
@@ -205,7 +205,7 @@ describe("alipayhk doctor: the notify URL", () => {
     answer = "success";
     const r = await run(md5(sandbox, ["--notify-url", url]));
     expect(r.code).toBe(1);
-    expect(r.out).toContain("it answered `success` to an unsigned POST: it must verify the signature (and check the trade) before answering success, or anyone can mark orders paid.");
+    expect(r.out).toContain("It answered `success` to an unsigned POST: it must verify the signature (and check the trade) before answering success, or anyone can mark orders paid.");
   });
 
   it("a private URL with the production gateway (offline): Alipay cannot reach it", async () => {
