@@ -217,6 +217,21 @@ describe("alipayhk doctor: the notify URL", () => {
   });
 });
 
+describe("alipayhk doctor: --offline and --json", () => {
+  it("--offline sends nothing; --json prints the report without any key", async () => {
+    const r = await run(["--gateway", "http://127.0.0.1:9/gateway.do", "--partner", sandbox.partner, "--md5-key", sandbox.md5Key, "--offline", "--json"]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { ok: boolean; checks: Array<{ id: string; status: string; message: string }> };
+    expect(report.ok).toBe(true);
+    expect(report.checks.find((c) => c.id === "signed-query")).toEqual({
+      id: "signed-query",
+      status: "note",
+      message: "not sent (offline): the keys' formats and roles were checked, not whether the gateway accepts them.",
+    });
+    expect(r.out).not.toContain(sandbox.md5Key);
+  });
+});
+
 describe("alipayhk doctor: bad input exits 2 with one line", () => {
   it("no partner", async () => {
     const r = await run(["--gateway", sandbox.gatewayUrl, "--md5-key", sandbox.md5Key]);
