@@ -95,7 +95,10 @@ export async function handleGateway(engine: SandboxEngine, req: IncomingMessage,
   }
   const p = request.params;
   const faults = engine.faults.forRequest(p.service, p.partner_trans_id ?? p.out_trade_no);
-  if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+  if (faults.latencyMs > 0) {
+    engine.config.log(`${p.service ?? "?"} ${p.partner_trans_id ?? p.out_trade_no ?? ""} delayed ${faults.latencyMs} ms (fault)`);
+    await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+  }
   if (faults.httpStatus) {
     engine.config.log(`${p.service ?? "?"} → fault: HTTP ${faults.httpStatus}`);
     res.writeHead(faults.httpStatus, { "content-type": "text/html; charset=UTF-8" });
