@@ -1,5 +1,6 @@
 import { AlipayError } from "@alipayhk/core";
 import { demoCommand } from "./commands/demo";
+import { doctorCommand } from "./commands/doctor";
 import { GATEWAY_COMMANDS, gatewayCommand } from "./commands/gateway";
 import { signCommand, verifyCommand } from "./commands/sign";
 import { UsageError, type CommandIo } from "./io";
@@ -14,6 +15,7 @@ Commands:
 ${Object.entries(GATEWAY_COMMANDS)
   .map(([name, cmd]) => `  ${name.padEnd(11)} ${cmd.summary}`)
   .join("\n")}
+  doctor      check your configuration against a gateway without moving money
   sandbox     run the local Alipay HK sandbox gateway
   recon       parse, summarise and match reconciliation files
   demo        start the sandbox and run a QR payment, a query and a refund against it
@@ -48,9 +50,11 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       }
       case "demo":
         return await demoCommand(args, io);
+      case "doctor":
+        return await doctorCommand(args, io);
       default:
         if (command in GATEWAY_COMMANDS) return await gatewayCommand(command, args, io);
-        throw new UsageError(`command ${JSON.stringify(command)}: expected one of sign, verify, ${Object.keys(GATEWAY_COMMANDS).join(", ")}, sandbox, recon, demo (see alipayhk --help)`);
+        throw new UsageError(`command ${JSON.stringify(command)}: expected one of sign, verify, ${Object.keys(GATEWAY_COMMANDS).join(", ")}, doctor, sandbox, recon, demo (see alipayhk --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

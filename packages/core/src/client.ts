@@ -12,6 +12,7 @@ import {
 } from "./errors";
 import { encodeForm, parseForm } from "./form";
 import { normaliseNotification } from "./notification";
+import { checkRefundReason } from "./limits";
 import { classifyCancel, classifyPayment, classifyQuery, classifyRefund } from "./outcome";
 import { parsePrivateKey, parsePublicKey, type PrivateKeyMaterial, type PublicKeyMaterial } from "./signing/keys";
 import { signParams, verifyParams } from "./signing/params";
@@ -226,6 +227,7 @@ export class AlipayHkClient {
       throw new AlipayConfigError("partnerRefundId: must differ from partnerTransId");
     }
     if (request.reason !== undefined) checkSignedText(request.reason, "reason");
+    checkRefundReason(request.reason, "UTF-8");
     const isSync = request.isSync ?? true;
     const reply = await this.call(SERVICES.refund, request.partnerTransId, {
       partner_trans_id: request.partnerTransId,

@@ -12,6 +12,8 @@ export * from "./clock";
 export * from "./transport";
 export * from "./types";
 export * from "./outcome";
+export * from "./limits";
+export * from "./doctor";
 export { normaliseNotification } from "./notification";
 export { AlipayHkClient, GATEWAY_PRESETS, type AlipayHkClientOptions, type GatewayPreset } from "./client";
 export { ALIPAYHK_ENV, clientOptionsFromEnv, clientOptionsFromSettings, readInlineOrFile, type ClientSetting, type ClientSettingsOptions } from "./env";

@@ -76,7 +76,8 @@ export interface SpotPayRequest {
   amount: MinorUnits;
   /** The code read from the buyer's wallet (16–24 digits starting with 25–30). */
   buyerIdentityCode: string;
-  identityCodeType?: "barcode" | "qrcode";
+  /** The HK spot.pay documents `barcode` as the only value. */
+  identityCodeType?: "barcode";
   /** Defaults to the client's clock. */
   transCreateTime?: Date;
   quantity?: number;

@@ -4,13 +4,17 @@
  * wallet page (HTML) and the files (text).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { formatGmt8, gmt8Day, parseForm, toBareBase64 } from "@alipayhk/core";
+import { AlipayConfigError, AmountError, encodeForm, formatGmt8, gmt8Day, parseForm, toBareBase64 } from "@alipayhk/core";
 import QRCode from "qrcode";
 import { parseDuration } from "./clock";
 import type { SandboxEngine } from "./engine";
 import { FaultSpecError, parseFaultSpec } from "./faults";
 import { availableFiles, ledgerEntries, parseFileName, renderFile } from "./files";
 import type { TradeRecord, Wallet } from "./ledger";
+import type { NotificationRecord } from "./notifier";
+import { addPartner, type PartnerConfig } from "./options";
+import { checkParams } from "./gateway/validate";
+import { precreate } from "./gateway/precreate";
 import { tradeView } from "./views";
 import { renderWalletPage } from "./wallet-page";
 
@@ -93,13 +97,70 @@ function clockView(engine: SandboxEngine) {
   return { now: now.toISOString(), gmt8: formatGmt8(now), day: gmt8Day(now), offsetMs: engine.clock.offset };
 }
 
+/** A QR trade opened through the admin API, as if `partner` had sent a signed precreate. */
+export interface OpenQrTradeInput {
+  /** Default: the main partner. */
+  partner?: string;
+  out_trade_no: string;
+  /** "12.30" (two decimals, HKD). */
+  total_fee: string;
+  /** Default "Sandbox order". */
+  subject?: string;
+  notify_url?: string;
+  /** Default UTF-8; the notification is sent and signed in it. */
+  charset?: "UTF-8" | "GBK";
+  /** Default: the partner's sign type. */
+  sign_type?: "MD5" | "RSA" | "RSA2";
+  passback_parameters?: string;
+}
+
+/** Opens a QR trade through the same precreate rules as the gateway; a refused input changes nothing. */
+export function openQrTrade(engine: SandboxEngine, input: OpenQrTradeInput): TradeRecord {
+  if (!input || typeof input !== "object") throw new AdminError(400, "BAD_TRADE", "body: expected { out_trade_no, total_fee, partner?, notify_url?, subject? }");
+  const partner = engine.partner(input.partner ?? engine.config.primary.partner);
+  if (!partner) throw new AdminError(404, "ILLEGAL_PARTNER", `partner: ${JSON.stringify(input.partner)} is not a partner of this sandbox`);
+  const signType = input.sign_type ?? partner.signType;
+  if (signType !== "MD5" && signType !== "RSA" && signType !== "RSA2") throw new AdminError(400, "BAD_TRADE", `sign_type: expected MD5, RSA or RSA2, got ${JSON.stringify(signType)}`);
+  const charset = input.charset ?? "UTF-8";
+  if (charset !== "UTF-8" && charset !== "GBK") throw new AdminError(400, "BAD_TRADE", `charset: expected UTF-8 or GBK, got ${JSON.stringify(charset)}`);
+  const params: Record<string, string> = { service: "alipay.acquire.precreate", partner: partner.partner, product_code: "OVERSEAS_MBARCODE_PAY", currency: "HKD" };
+  for (const [name, value] of Object.entries({ out_trade_no: input.out_trade_no, total_fee: input.total_fee, subject: input.subject ?? "Sandbox order", notify_url: input.notify_url, passback_parameters: input.passback_parameters })) {
+    if (value === undefined) continue;
+    if (typeof value !== "string") throw new AdminError(400, "BAD_TRADE", `${name}: expected a string`);
+    params[name] = value;
+  }
+  const problem = checkParams("alipay.acquire.precreate", params, partner.partner);
+  if (problem) throw new AdminError(400, "BAD_TRADE", problem);
+  if (engine.ledger.get(partner.partner, params.out_trade_no!)) throw new AdminError(409, "TRADE_EXISTS", `partner ${partner.partner} already has a trade ${JSON.stringify(params.out_trade_no)}`);
+  const result = precreate({ engine, partner, params, signType, charset, faults: { latencyMs: 0, dropReplyAfterCommit: false, malformedXml: false, wrongSignature: false, cancelRetryFlag: false, holdChargeMs: 0 } });
+  if (result.kind !== "reply" || result.response.result_code !== "SUCCESS") {
+    throw new AdminError(409, result.kind === "reply" ? (result.response.error ?? "FAIL") : result.kind === "error" ? result.error : "FAIL", `out_trade_no ${params.out_trade_no}: the precreate was refused`);
+  }
+  return engine.ledger.get(partner.partner, params.out_trade_no!)!;
+}
+
+/** The exact form body the sandbox POSTs for a notification (same bytes on every attempt). */
+export function notificationBody(record: NotificationRecord): { contentType: string; body: Buffer } {
+  return { contentType: `application/x-www-form-urlencoded; charset=${record.charset}`, body: Buffer.from(encodeForm(record.fields, record.charset)) };
+}
+
+function partnerView(p: PartnerConfig) {
+  return {
+    partner: p.partner,
+    md5Key: p.md5Key,
+    signType: p.signType,
+    merchantPublicKey: p.merchantPublicKeyPem ? toBareBase64(p.merchantPublicKeyPem) : undefined,
+    merchantPrivateKeyPem: p.generated ? p.merchantPrivateKeyPem : undefined,
+  };
+}
+
 export function info(ctx: AdminContext) {
   const { engine, url } = ctx;
   return {
     gatewayUrl: `${url}/gateway.do`,
     walletUrl: `${url}/sandbox/wallet`,
     alipayPublicKey: toBareBase64(engine.config.alipayPublicKey.pem),
-    partners: [...engine.config.partners.values()].map((p) => ({ partner: p.partner, md5Key: p.md5Key, signType: p.signType, merchantPublicKey: p.merchantPublicKeyPem ? toBareBase64(p.merchantPublicKeyPem) : undefined })),
+    partners: [...engine.config.partners.values()].map(partnerView),
     clock: clockView(engine),
   };
 }
@@ -135,9 +196,34 @@ export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: 
       text(res, 200, q.get("format") === "base64" ? `${toBareBase64(engine.config.alipayPublicKey.pem)}\n` : engine.config.alipayPublicKey.pem);
       return true;
 
+    case "partners": {
+      if (id !== undefined) return false;
+      allow("GET", "POST");
+      if (method === "POST") {
+        try {
+          json(res, 201, partnerView(addPartner(engine.config, readJson(body) as never)));
+        } catch (error) {
+          if (error instanceof AlipayConfigError) throw new AdminError(400, "BAD_PARTNER", error.message);
+          throw error;
+        }
+        return true;
+      }
+      json(res, 200, [...engine.config.partners.values()].map(partnerView));
+      return true;
+    }
+
     case "trades": {
+      if (id === undefined && method === "POST") {
+        try {
+          json(res, 201, tradeView(openQrTrade(engine, readJson(body) as unknown as OpenQrTradeInput)));
+        } catch (error) {
+          if (error instanceof AmountError) throw new AdminError(400, "BAD_TRADE", error.message);
+          throw error;
+        }
+        return true;
+      }
       if (id === undefined) {
-        allow("GET");
+        allow("GET", "POST");
         let trades = engine.ledger.all().map((t) => engine.refresh(t));
         if (q.get("partner")) trades = trades.filter((t) => t.partner === q.get("partner"));
         if (q.get("status")) trades = trades.filter((t) => t.status === q.get("status"));
@@ -227,6 +313,21 @@ export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: 
     }
 
     case "notifications":
+      if (id !== undefined) {
+        allow("GET");
+        const record = engine.notifier.list().find((n) => String(n.id) === id);
+        if (!record) throw new AdminError(404, "NOTIFICATION_NOT_EXIST", `no notification with id ${JSON.stringify(id)}`);
+        if (action === "body") {
+          const { contentType, body: bytes } = notificationBody(record);
+          res.writeHead(200, { "content-type": contentType });
+          res.end(bytes);
+        } else if (action === undefined) {
+          json(res, 200, record);
+        } else {
+          return false;
+        }
+        return true;
+      }
       allow("GET");
       json(
         res,

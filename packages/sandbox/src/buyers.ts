@@ -27,7 +27,13 @@ export type BarcodeBehaviour =
   /** UNKNOW (SYSTEM_ERROR), nothing charged, trade left WAIT_BUYER_PAY; the first cancel answers retry_flag=Y. */
   | { kind: "unknown_cancel_retry" }
   /** The charge succeeds and the connection is closed without a reply. */
-  | { kind: "no_reply_charged"; wallet: Wallet };
+  | { kind: "no_reply_charged"; wallet: Wallet }
+  /**
+   * The gateway holds the request up to `heldChargeMs` (real ms) before processing it, then charges:
+   * a cancel arriving meanwhile finds no trade (SUCCESS, no trade_no) and ends the hold, and the
+   * charge lands right after it.
+   */
+  | { kind: "held_then_paid"; wallet: Wallet };
 
 export interface MagicBuyerCode {
   code: string;
@@ -59,7 +65,17 @@ export const MAGIC_BUYER_CODES: readonly MagicBuyerCode[] = [
     behaviour: { kind: "wait_for_buyer" },
     description: "UNKNOW (USER_PAYING); waits for Pay/Decline on the wallet page (or a cancel)",
   },
+  {
+    code: "280000000000000011",
+    behaviour: { kind: "held_then_paid", wallet: "ALIPAYHK" },
+    description: "held up to heldChargeMs before processing (the client times out); a cancel meanwhile answers SUCCESS without trade_no, then the charge lands: TRADE_SUCCESS",
+  },
 ];
+
+/** The codes whose spot.pay the gateway holds before processing. */
+export function isHeldCharge(code: string | undefined): boolean {
+  return code !== undefined && BY_CODE.get(code)?.kind === "held_then_paid";
+}
 
 const BY_CODE = new Map(MAGIC_BUYER_CODES.map((entry) => [entry.code, entry.behaviour]));
 

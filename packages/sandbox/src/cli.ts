@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { AlipayConfigError, isSignType, toBareBase64 } from "@alipayhk/core";
 import { MAGIC_BUYER_CODES } from "./buyers";
 import { parseDuration } from "./clock";
-import type { SandboxOptions } from "./options";
+import type { SandboxOptions, SandboxPartnerOptions } from "./options";
 import { startSandbox, type RunningSandbox } from "./server";
 
 export interface CommandIo {
@@ -25,7 +25,12 @@ reconciliation files, until stopped with Ctrl+C.
 Options:
   --port <n>                 TCP port (default ${DEFAULT_CLI_PORT}; 0 picks a free one)
   --host <host>              interface to listen on (default 127.0.0.1)
-  --partner <pid>            partner id, 16 digits starting with 2088 (default 2088101122136241)
+  --partner <pid>[:<md5-key>[:<sign-type>]]
+                             partner id, 16 digits starting with 2088 (default 2088101122136241);
+                             repeat it to serve several partners under the one Alipay key: the
+                             first is the main partner (--md5-key, --sign-type and
+                             --merchant-public-key apply to it), each further one may give its own
+                             MD5 key and sign type after colons (RSA/RSA2 generate its key pair)
   --md5-key <key>            MD5 key (default 0123456789abcdefghijklmnopqrstuv, the spec's test key)
   --sign-type <t>            MD5, RSA or RSA2 (default MD5); RSA/RSA2 without --merchant-public-key
                              generates a merchant key pair and prints its private key
@@ -35,6 +40,7 @@ Options:
   --files-dir <dir>          also write the reconciliation files into this folder
   --notify-time-scale <x>    real ms per sandbox ms for notification retries (default 1)
   --barcode-wait <d>         delay of the "wait" buyer code, e.g. 5s (default 5s)
+  --held-charge <d>          how long the "held" buyer code's charge is held, e.g. 3s (default 3s)
   --fee-rate <r>             fee rate in the files, e.g. 0.015 (default 0.015)
   --refund-period-days <n>   refund period (default 365)
   --sign-failures            sign is_success=F replies over error=<code>
@@ -44,12 +50,12 @@ Options:
 
 class UsageError extends Error {}
 
-type Flag = { name: string; value?: boolean };
+type Flag = { name: string; value?: boolean; repeat?: boolean };
 
 const FLAGS: Record<string, Flag> = {
   "--port": { name: "port" },
   "--host": { name: "host" },
-  "--partner": { name: "partner" },
+  "--partner": { name: "partner", repeat: true },
   "--md5-key": { name: "md5Key" },
   "--sign-type": { name: "signType" },
   "--merchant-public-key": { name: "merchantPublicKey" },
@@ -59,6 +65,7 @@ const FLAGS: Record<string, Flag> = {
   "--notify-time-scale": { name: "notifyTimeScale" },
   "--barcode-wait": { name: "barcodeWait" },
   "--fee-rate": { name: "feeRate" },
+  "--held-charge": { name: "heldCharge" },
   "--refund-period-days": { name: "refundPeriodDays" },
   "--sign-failures": { name: "signFailures", value: false },
   "--quiet": { name: "quiet", value: false },
@@ -72,9 +79,26 @@ function readKeyFile(flag: string, path: string): string {
   }
 }
 
+const PARTNER_SPEC = /^(2088[0-9]{12})(?::([A-Za-z0-9]{16,64})?)?(?::(MD5|RSA|RSA2))?$/;
+
+/** `pid[:md5-key[:sign-type]]` of one `--partner`. */
+function parsePartnerSpec(text: string): SandboxPartnerOptions {
+  const m = PARTNER_SPEC.exec(text);
+  if (!m) {
+    const pid = text.split(":")[0]!;
+    if (!/^2088[0-9]{12}$/.test(pid)) throw new UsageError(`--partner: expected 16 digits starting with 2088, got ${JSON.stringify(pid)}`);
+    throw new UsageError(`--partner: expected <pid>[:<md5-key>[:<sign-type>]] with a 16-64 letter-and-digit key and MD5, RSA or RSA2, got ${JSON.stringify(text.replace(/:[^:]*/, ":…"))}`);
+  }
+  const spec: SandboxPartnerOptions = { partner: m[1]! };
+  if (m[2]) spec.md5Key = m[2];
+  if (m[3]) spec.signType = m[3] as SandboxPartnerOptions["signType"];
+  return spec;
+}
+
 /** Parses the flags into sandbox options; a bad flag throws a one-line UsageError naming it. */
 export function parseSandboxArgs(argv: string[]): { help: boolean; quiet: boolean; options: SandboxOptions } {
   const raw: Record<string, string | true> = {};
+  const partnerSpecs: string[] = [];
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -93,7 +117,8 @@ export function parseSandboxArgs(argv: string[]): { help: boolean; quiet: boolea
     }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`${flag}: expected a value`);
-    raw[spec.name] = value;
+    if (spec.repeat) partnerSpecs.push(value);
+    else raw[spec.name] = value;
   }
   const options: SandboxOptions = { port: DEFAULT_CLI_PORT };
   const str = (name: string) => raw[name] as string | undefined;
@@ -108,12 +133,21 @@ export function parseSandboxArgs(argv: string[]): { help: boolean; quiet: boolea
   };
   options.port = num("--port", "port", 0, 65535, true) ?? DEFAULT_CLI_PORT;
   if (str("host") !== undefined) options.host = str("host");
-  const partner = str("partner");
-  if (partner !== undefined) {
-    if (!/^2088[0-9]{12}$/.test(partner)) throw new UsageError(`--partner: expected 16 digits starting with 2088, got ${JSON.stringify(partner)}`);
-    options.partner = partner;
+  const parsedPartners = partnerSpecs.map(parsePartnerSpec);
+  const [main, ...extra] = parsedPartners;
+  if (main) {
+    options.partner = main.partner;
+    if (main.md5Key) options.md5Key = main.md5Key;
+    if (main.signType) options.signType = main.signType;
   }
+  const seen = new Set<string>();
+  for (const p of parsedPartners) {
+    if (seen.has(p.partner)) throw new UsageError(`--partner: ${p.partner} is given twice`);
+    seen.add(p.partner);
+  }
+  if (extra.length > 0) options.partners = extra;
   const md5Key = str("md5Key");
+  if (md5Key !== undefined && main?.md5Key) throw new UsageError("--md5-key: the first --partner already gives its MD5 key; give it once");
   if (md5Key !== undefined) {
     if (!/^[A-Za-z0-9]{16,64}$/.test(md5Key)) throw new UsageError("--md5-key: expected 16-64 letters and digits (the portal's key has 32)");
     options.md5Key = md5Key;
@@ -135,6 +169,12 @@ export function parseSandboxArgs(argv: string[]): { help: boolean; quiet: boolea
     const ms = parseDuration(wait);
     if (ms === undefined || ms < 0) throw new UsageError(`--barcode-wait: expected a duration like "5s" or "500ms", got ${JSON.stringify(wait)}`);
     options.barcodeWaitMs = ms;
+  }
+  const held = str("heldCharge");
+  if (held !== undefined) {
+    const ms = parseDuration(held);
+    if (ms === undefined || ms < 0 || ms > 600_000 || !Number.isInteger(ms)) throw new UsageError(`--held-charge: expected a duration up to 10m like "3s" or "500ms", got ${JSON.stringify(held)}`);
+    options.heldChargeMs = ms;
   }
   if (raw.signFailures) options.signFailures = true;
   for (const name of Object.keys(options) as Array<keyof SandboxOptions>) if (options[name] === undefined) delete options[name];

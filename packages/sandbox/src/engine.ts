@@ -29,6 +29,11 @@ export class SandboxEngine {
   readonly ledger = new Ledger();
   readonly faults = new FaultBook();
   readonly notifier: Notifier;
+  /**
+   * spot.pay requests held before processing (fault or magic code), by `partner\u0000partner_trans_id`,
+   * with the function that ends the hold early (a cancel of that id does).
+   */
+  readonly held = new Map<string, () => void>();
   /** Sequence of Alipay trade ids; kept in the state file so ids stay unique across restarts. */
   seq = 0;
 

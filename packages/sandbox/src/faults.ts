@@ -17,6 +17,12 @@ export interface FaultSpec {
   wrongSignature?: boolean;
   /** `alipay.acquire.cancel` answers FAIL / SYSTEM_ERROR / `retry_flag=Y` without doing anything. */
   cancelRetryFlag?: boolean;
+  /**
+   * `alipay.acquire.overseas.spot.pay` only: hold the charge up to this long (real ms) before the
+   * gateway knows it, then process it even if the client gave up. A cancel of its id during the hold
+   * answers SUCCESS without `trade_no` and ends the hold: the charge then creates a paid trade.
+   */
+  holdChargeMs?: number;
   /** Deliver each matching notification this many extra times (same notify_id) after it was acknowledged. */
   notifyDuplicate?: number;
   /** After a payment notification, deliver a stale `WAIT_BUYER_PAY` one for the same trade. */
@@ -43,6 +49,7 @@ export interface RequestFaults {
   malformedXml: boolean;
   wrongSignature: boolean;
   cancelRetryFlag: boolean;
+  holdChargeMs: number;
 }
 
 export interface NotificationFaults {
@@ -57,6 +64,7 @@ const KEYS = new Set<keyof FaultSpec>([
   "malformedXml",
   "wrongSignature",
   "cancelRetryFlag",
+  "holdChargeMs",
   "notifyDuplicate",
   "notifyOutOfOrder",
   "once",
@@ -90,17 +98,19 @@ export function parseFaultSpec(input: unknown): FaultSpec {
     if (spec[name] !== undefined && (typeof spec[name] !== "string" || spec[name] === "")) throw new FaultSpecError(`${name}: expected a non-empty string`);
   };
   int("latencyMs", 0, 600_000);
+  int("holdChargeMs", 0, 600_000);
   int("httpStatus", 400, 599);
   int("notifyDuplicate", 0, 10);
   for (const name of ["dropReplyAfterCommit", "malformedXml", "wrongSignature", "cancelRetryFlag", "notifyOutOfOrder", "once"] as const) bool(name);
   str("service");
   str("partnerTransId");
   const effects = [...KEYS].filter((name) => !["once", "service", "partnerTransId"].includes(name) && spec[name] !== undefined && spec[name] !== false && spec[name] !== 0);
-  if (effects.length === 0) throw new FaultSpecError("fault: names no effect; set one of latencyMs, dropReplyAfterCommit, httpStatus, malformedXml, wrongSignature, cancelRetryFlag, notifyDuplicate, notifyOutOfOrder");
+  if (effects.length === 0) throw new FaultSpecError("fault: names no effect; set one of latencyMs, dropReplyAfterCommit, httpStatus, malformedXml, wrongSignature, cancelRetryFlag, holdChargeMs, notifyDuplicate, notifyOutOfOrder");
   return spec as FaultSpec;
 }
 
-const REQUEST_EFFECTS = ["latencyMs", "dropReplyAfterCommit", "httpStatus", "malformedXml", "wrongSignature", "cancelRetryFlag"] as const;
+const REQUEST_EFFECTS = ["latencyMs", "dropReplyAfterCommit", "httpStatus", "malformedXml", "wrongSignature", "cancelRetryFlag", "holdChargeMs"] as const;
+const SPOT_PAY = "alipay.acquire.overseas.spot.pay";
 
 /** The active fault rules, global or narrowed to one service or trade. */
 export class FaultBook {
@@ -129,11 +139,13 @@ export class FaultBook {
 
   /** The faults for one gateway request; `once` rules that apply are used up. */
   forRequest(service: string | undefined, partnerTransId: string | undefined): RequestFaults {
-    const faults: RequestFaults = { latencyMs: 0, dropReplyAfterCommit: false, malformedXml: false, wrongSignature: false, cancelRetryFlag: false };
+    const faults: RequestFaults = { latencyMs: 0, dropReplyAfterCommit: false, malformedXml: false, wrongSignature: false, cancelRetryFlag: false, holdChargeMs: 0 };
     for (const rule of this.rules) {
       if (rule.service && rule.service !== service) continue;
       if (rule.partnerTransId && rule.partnerTransId !== partnerTransId) continue;
-      const applies = REQUEST_EFFECTS.some((name) => (name === "cancelRetryFlag" ? rule.cancelRetryFlag && service === "alipay.acquire.cancel" : rule[name]));
+      const applies = REQUEST_EFFECTS.some((name) =>
+        name === "cancelRetryFlag" ? rule.cancelRetryFlag && service === "alipay.acquire.cancel" : name === "holdChargeMs" ? rule.holdChargeMs && service === SPOT_PAY : rule[name],
+      );
       if (!applies) continue;
       faults.latencyMs += rule.latencyMs ?? 0;
       faults.dropReplyAfterCommit ||= rule.dropReplyAfterCommit === true;
@@ -141,6 +153,7 @@ export class FaultBook {
       faults.malformedXml ||= rule.malformedXml === true;
       faults.wrongSignature ||= rule.wrongSignature === true;
       faults.cancelRetryFlag ||= rule.cancelRetryFlag === true && service === "alipay.acquire.cancel";
+      if (service === SPOT_PAY) faults.holdChargeMs += rule.holdChargeMs ?? 0;
       this.use(rule);
     }
     return faults;

@@ -1,7 +1,10 @@
 /**
- * Reconciliation files from the sandbox's own ledger (spec §5, §0): the HK layout of
- * `PID_transaction_YYYYMMDD.txt` (the 15 global columns + `payment_inst`) and
- * `PID_settlement_YYYYMMDD.txt`, UTF-8, `\n`, a header line and a column-name line.
+ * Reconciliation files from the sandbox's own ledger, in the layouts of Alipay's HK documents
+ * ("Transaction file format" and "Settlement file format" of the HK Transaction QR Code and
+ * Barcode products): `PID_transaction_YYYYMMDD.txt` has a header line
+ * (`Partner|Payment_time|Total_count`), the column-name line and 17 columns ending `Issue`;
+ * `PID_settlement_YYYYMMDD.txt` has no header line, the column-name line and 20 columns ending
+ * `Issue`. UTF-8, `\n`.
  * Amounts are positive; the type column gives the direction. Fees at the configured rate,
  * half-up to the cent; refunds and cancels give the fee back.
  */
@@ -22,12 +25,13 @@ export const TRANSACTION_COLUMNS = [
   "Remark",
   "Secondary_merchant_industry",
   "Secondary_merchant_name",
+  "Secondary_merchant_id",
   "Operator_name",
   "Order_scene",
   "Trans_currency",
   "Trans_amount",
   "Trans_forex_rate",
-  "payment_inst",
+  "Issue",
 ] as const;
 
 export const SETTLEMENT_COLUMNS = [
@@ -50,7 +54,7 @@ export const SETTLEMENT_COLUMNS = [
   "Trans_currency",
   "Trans_amount",
   "Trans_forex_rate",
-  "payment_inst",
+  "Issue",
 ] as const;
 
 /** One money movement of the ledger. */
@@ -110,12 +114,13 @@ function tradeColumns(entry: LedgerEntry): { industry: string; name: string; id:
 /** `PID_transaction_YYYYMMDD.txt` for the GMT+8 day `day` (`YYYY-MM-DD`). */
 export function transactionFile(partner: string, day: string, entries: LedgerEntry[]): string {
   const rows = entries.filter((e) => e.trade.partner === partner && gmt8Day(e.at) === day);
-  const lines = [`Partner:${partner}|Payment_time:${day}|Total_count:${rows.length}`, TRANSACTION_COLUMNS.join("|")];
+  // The header's Payment_time in the field table's form, yyyy-MM-dd HH:mm:ss (the day's start, GMT+8).
+  const lines = [`Partner:${partner}|Payment_time:${day} 00:00:00|Total_count:${rows.length}`, TRANSACTION_COLUMNS.join("|")];
   for (const e of rows) {
     const t = tradeColumns(e);
     const amount = formatAmount(e.amount);
     lines.push(
-      [cell(e.id), e.trade.alipayTransId, amount, formatAmount(e.fee), e.trade.currency, formatGmt8(e.at), e.type, cell(e.remark), t.industry, t.name, t.operator, t.scene, e.trade.transCurrency, amount, "1", e.trade.buyer?.wallet ?? ""].join("|"),
+      [cell(e.id), e.trade.alipayTransId, amount, formatAmount(e.fee), e.trade.currency, formatGmt8(e.at), e.type, cell(e.remark), t.industry, t.name, t.id, t.operator, t.scene, e.trade.transCurrency, amount, "1", e.trade.buyer?.wallet ?? ""].join("|"),
     );
   }
   return `${lines.join("\n")}\n`;
@@ -124,7 +129,8 @@ export function transactionFile(partner: string, day: string, entries: LedgerEnt
 /** `PID_settlement_YYYYMMDD.txt` for settlement day `day`: the entries of `day - delayDays`. */
 export function settlementFile(partner: string, day: string, entries: LedgerEntry[], delayDays: number): string {
   const rows = entries.filter((e) => e.trade.partner === partner && addDays(gmt8Day(e.at), delayDays) === day);
-  const lines = [`Partner:${partner}|Settlement_time:${day}|Total_count:${rows.length}`, SETTLEMENT_COLUMNS.join("|")];
+  // The HK settlement file has no header line (the documents list only the record details).
+  const lines = [SETTLEMENT_COLUMNS.join("|")];
   for (const e of rows) {
     const t = tradeColumns(e);
     const amount = formatAmount(e.amount);

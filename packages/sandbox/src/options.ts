@@ -32,6 +32,12 @@ export interface SandboxPartnerOptions {
   merchantPublicKey?: string;
   /** The merchant's RSA private key; its public half is used when `merchantPublicKey` is not given. */
   merchantPrivateKey?: string;
+  /**
+   * The sign types the gateway accepts from this partner; a request signed with another one gets
+   * `ILLEGAL_SIGN`, as from a gateway that verifies with the algorithm the account is set up for
+   * (e.g. `["RSA"]` refuses RSA2). Default: any.
+   */
+  signTypes?: SignType[];
 }
 
 export interface SandboxOptions {
@@ -45,10 +51,18 @@ export interface SandboxOptions {
   md5Key?: string;
   /** The main partner's sign type. Default MD5. */
   signType?: SignType;
+  /** The sign types the gateway accepts from the main partner (see {@link SandboxPartnerOptions.signTypes}). Default: any. */
+  signTypes?: SignType[];
   merchantPublicKey?: string;
   merchantPrivateKey?: string;
   /** The sandbox's own "Alipay" private key for RSA/RSA2 replies and notifications. Default: generated. */
   alipayPrivateKey?: string;
+  /**
+   * Check every request's signature over bytes in this charset, whatever `_input_charset` says:
+   * a gateway that does not see the declared charset. ASCII-only requests still pass; any Chinese
+   * text gets `ILLEGAL_SIGN`. Default: the request's charset.
+   */
+  verifyCharset?: "UTF-8" | "GBK";
   /** More partners, each with its own keys. */
   partners?: SandboxPartnerOptions[];
   /** Real ms per sandbox ms for the notification ladder (0.001 makes 2 minutes pass in 120 ms). Default `timeScale`. */
@@ -63,6 +77,8 @@ export interface SandboxOptions {
   timeScale?: number;
   /** Magic "wait" code: sandbox ms until the buyer confirms. Default 5000. */
   barcodeWaitMs?: number;
+  /** Magic "held" code (280000000000000011): real ms the gateway holds the charge before processing it. Default 3000. */
+  heldChargeMs?: number;
   /** `is_sync=N` refunds are executed this long (sandbox ms) after acceptance. Default 3000. */
   asyncRefundDelayMs?: number;
   /** `it_b_pay` when a precreate sends none. Default "120m". */
@@ -96,6 +112,7 @@ export interface PartnerConfig {
   merchantPrivateKeyPem?: string;
   merchantPublicKeyPem?: string;
   generated: boolean;
+  signTypes?: SignType[];
 }
 
 export interface SandboxConfig {
@@ -106,12 +123,14 @@ export interface SandboxConfig {
   alipayKey: PrivateKeyMaterial;
   alipayPublicKey: PublicKeyMaterial;
   alipayKeyGenerated: boolean;
+  verifyCharset?: "UTF-8" | "GBK";
   notifyTimeScale: number;
   notifySchedule: number[];
   notifyTimeoutMs: number;
   notifyVerifyWindowMs: number;
   timeScale: number;
   barcodeWaitMs: number;
+  heldChargeMs: number;
   asyncRefundDelayMs: number;
   defaultQrExpiry: string;
   feeRate: number;
@@ -154,7 +173,7 @@ function number(value: unknown, name: string, min: number, max: number, fallback
   return value;
 }
 
-function resolvePartner(input: SandboxPartnerOptions, label: string, keys: GeneratedKeys): PartnerConfig {
+export function resolvePartner(input: SandboxPartnerOptions, label: string, keys: GeneratedKeys): PartnerConfig {
   if (typeof input.partner !== "string" || !PARTNER.test(input.partner)) {
     fail(`${label}partner: expected 16 digits starting with 2088, got ${JSON.stringify(input.partner ?? "")}`);
   }
@@ -183,7 +202,14 @@ function resolvePartner(input: SandboxPartnerOptions, label: string, keys: Gener
     merchantPublicKey = parsePublicKey(pair.publicKeyPem, `${label}merchantPublicKey`);
     generated = true;
   }
-  return { partner: input.partner, md5Key, signType, merchantPublicKey, merchantPrivateKeyPem, merchantPublicKeyPem: merchantPublicKey?.pem, generated };
+  let signTypes: SignType[] | undefined;
+  if (input.signTypes !== undefined) {
+    if (!Array.isArray(input.signTypes) || input.signTypes.length === 0 || !input.signTypes.every((t) => isSignType(t))) {
+      fail(`${label}signTypes: expected a non-empty list of MD5, RSA, RSA2, got ${JSON.stringify(input.signTypes)}`);
+    }
+    signTypes = [...input.signTypes];
+  }
+  return { partner: input.partner, md5Key, signType, merchantPublicKey, merchantPrivateKeyPem, merchantPublicKeyPem: merchantPublicKey?.pem, generated, signTypes };
 }
 
 /** Checks the options and fills in defaults; every message names the option. */
@@ -199,6 +225,7 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
       signType: options.signType,
       merchantPublicKey: options.merchantPublicKey,
       merchantPrivateKey: options.merchantPrivateKey,
+      signTypes: options.signTypes,
     },
     "",
     keys,
@@ -244,12 +271,14 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
     alipayKey,
     alipayPublicKey,
     alipayKeyGenerated: options.alipayPrivateKey === undefined,
+    verifyCharset: options.verifyCharset === undefined ? undefined : options.verifyCharset === "UTF-8" || options.verifyCharset === "GBK" ? options.verifyCharset : fail(`verifyCharset: expected "UTF-8" or "GBK", got ${JSON.stringify(options.verifyCharset)}`),
     notifyTimeScale: number(options.notifyTimeScale, "notifyTimeScale", 0, 1000, timeScale),
     notifySchedule,
     notifyTimeoutMs: number(options.notifyTimeoutMs, "notifyTimeoutMs", 1, 600_000, 15_000, true),
     notifyVerifyWindowMs: number(options.notifyVerifyWindowMs, "notifyVerifyWindowMs", 0, 365 * 86_400_000, 15 * 60_000),
     timeScale,
     barcodeWaitMs: number(options.barcodeWaitMs, "barcodeWaitMs", 0, 86_400_000, 5_000),
+    heldChargeMs: number(options.heldChargeMs, "heldChargeMs", 0, 600_000, 3_000, true),
     asyncRefundDelayMs: number(options.asyncRefundDelayMs, "asyncRefundDelayMs", 0, 30 * 86_400_000, 3_000),
     defaultQrExpiry,
     feeRate: number(options.feeRate, "feeRate", 0, 0.5, 0.015),
@@ -262,6 +291,19 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
     faults: options.faults ?? [],
     log: options.log ?? (() => {}),
   };
+}
+
+/**
+ * Adds a partner to a running configuration (the admin route and `RunningSandbox.addPartner`).
+ * Every partner shares the sandbox's one "Alipay" key, as every merchant of the real gateway does.
+ */
+export function addPartner(config: SandboxConfig, input: SandboxPartnerOptions): PartnerConfig {
+  if (!input || typeof input !== "object") fail("partner: expected an object like { partner, md5Key?, signType?, merchantPublicKey? }");
+  const resolved = resolvePartner(input, "", {});
+  if (config.partners.has(resolved.partner)) fail(`partner: ${resolved.partner} is already a partner of this sandbox`);
+  if (resolved.merchantPublicKey?.pem === config.alipayPublicKey.pem) fail("merchantPublicKey: is the sandbox's Alipay key; a merchant needs its own key pair");
+  config.partners.set(resolved.partner, resolved);
+  return resolved;
 }
 
 /** The keys this run generated, for the state file. */

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gmt8Day, toBareBase64, type SignType } from "@alipayhk/core";
-import { AdminError, buyerPays, handleAdmin } from "./admin";
+import { AdminError, buyerPays, handleAdmin, notificationBody, openQrTrade, type OpenQrTradeInput } from "./admin";
 import { MAGIC_BUYER_CODES, type MagicBuyerCode } from "./buyers";
 import { parseDuration } from "./clock";
 import { SandboxEngine } from "./engine";
@@ -14,7 +14,7 @@ import { ledgerEntries, writeFiles } from "./files";
 import { handleGateway } from "./gateway/index";
 import type { Wallet } from "./ledger";
 import type { NotificationRecord } from "./notifier";
-import { generatedKeys, resolveOptions, type SandboxOptions } from "./options";
+import { addPartner, generatedKeys, resolveOptions, type PartnerConfig, type SandboxOptions, type SandboxPartnerOptions } from "./options";
 import { readState, StateWriter, STATE_FORMAT, type StateSnapshot } from "./state-file";
 import { tradeView, type SandboxTrade } from "./views";
 
@@ -48,7 +48,20 @@ export interface RunningSandbox {
   alipayPublicKey: string;
   merchantPrivateKeyPem?: string;
   merchantPublicKeyPem?: string;
-  partners: SandboxPartnerInfo[];
+  /** Every partner with its keys (all share the one Alipay key above). */
+  readonly partners: SandboxPartnerInfo[];
+  /**
+   * Adds a partner while running (same as `POST /sandbox/partners`): its own MD5 key or merchant
+   * key, and the sandbox's one Alipay key for its RSA/RSA2 replies and notifications.
+   */
+  addPartner(partner: SandboxPartnerOptions): SandboxPartnerInfo;
+  /**
+   * Opens a QR trade for any partner as if that partner had sent a signed precreate (same as
+   * `POST /sandbox/trades`): paying it sends that partner's genuinely signed notification.
+   */
+  openQrTrade(input: OpenQrTradeInput): SandboxTrade;
+  /** The exact form body (and its content type) of a notification, to replay it somewhere else. */
+  notificationBody(id: number): { contentType: string; body: Buffer };
   magicBuyerCodes: readonly MagicBuyerCode[];
   /** The sandbox clock. */
   now(): Date;
@@ -192,13 +205,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   let closed: Promise<void> | undefined;
   const primary = config.primary;
-  const partners: SandboxPartnerInfo[] = [...config.partners.values()].map((p) => ({
+  const partnerInfo = (p: PartnerConfig): SandboxPartnerInfo => ({
     partner: p.partner,
     md5Key: p.md5Key,
     signType: p.signType,
     merchantPublicKeyPem: p.merchantPublicKeyPem,
     merchantPrivateKeyPem: p.merchantPrivateKeyPem,
-  }));
+  });
 
   return {
     url: baseUrl,
@@ -212,7 +225,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     alipayPublicKey: toBareBase64(config.alipayPublicKey.pem),
     merchantPrivateKeyPem: primary.merchantPrivateKeyPem,
     merchantPublicKeyPem: primary.merchantPublicKeyPem,
-    partners,
+    get partners() {
+      return [...config.partners.values()].map(partnerInfo);
+    },
+    addPartner: (input) => partnerInfo(addPartner(config, input)),
+    openQrTrade: (input) => tradeView(openQrTrade(engine, input)),
+    notificationBody(id) {
+      const record = engine.notifier.list().find((n) => n.id === id);
+      if (!record) throw new AdminError(404, "NOTIFICATION_NOT_EXIST", `no notification with id ${JSON.stringify(id)}`);
+      return notificationBody(record);
+    },
     magicBuyerCodes: MAGIC_BUYER_CODES,
     now: () => engine.now(),
     advanceClock(duration) {

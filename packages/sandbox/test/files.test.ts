@@ -54,35 +54,37 @@ describe("reconciliation files", () => {
   it("writes the transaction file in the HK layout", async () => {
     const text = await (await fetch(`${sandbox.url}/sandbox/files/${P}_transaction_20240102.txt`)).text();
     expect(text.split("\n")).toEqual([
-      `Partner:${P}|Payment_time:2024-01-02|Total_count:6`,
-      "Partner_transaction_id|Transaction_id|Transaction_amount|Charge_amount|Currency|Payment_time|Transaction_type|Remark|Secondary_merchant_industry|Secondary_merchant_name|Operator_name|Order_scene|Trans_currency|Trans_amount|Trans_forex_rate|payment_inst",
+      `Partner:${P}|Payment_time:2024-01-02 00:00:00|Total_count:6`,
+      "Partner_transaction_id|Transaction_id|Transaction_amount|Charge_amount|Currency|Payment_time|Transaction_type|Remark|Secondary_merchant_industry|Secondary_merchant_name|Secondary_merchant_id|Operator_name|Order_scene|Trans_currency|Trans_amount|Trans_forex_rate|Issue",
       // A | inside a value cannot split the line.
-      `QR-1|${tradeNo("QR-1")}|100.00|1.50|HKD|2024-01-02 10:01:00|PAYMENT||5812|Mika Coffee|Central|shopQrCode|HKD|100.00|1|ALIPAYCN`,
+      `QR-1|${tradeNo("QR-1")}|100.00|1.50|HKD|2024-01-02 10:01:00|PAYMENT||5812|Mika Coffee|M1|Central|shopQrCode|HKD|100.00|1|ALIPAYCN`,
       // 33.33 at 1.5% = 0.49995 → 0.50; the refunds give back 0.17 + 0.33 = exactly that.
-      `BC-1|${tradeNo("BC-1")}|33.33|0.50|HKD|2024-01-02 10:02:00|PAYMENT||||||HKD|33.33|1|ALIPAYHK`,
-      `BC-1-R1|${tradeNo("BC-1")}|11.11|0.17|HKD|2024-01-02 10:03:00|REFUND|size|||||HKD|11.11|1|ALIPAYHK`,
-      `BC-1-R2|${tradeNo("BC-1")}|22.22|0.33|HKD|2024-01-02 10:03:00|REFUND|size|||||HKD|22.22|1|ALIPAYHK`,
-      `BC-2|${tradeNo("BC-2")}|10.00|0.15|HKD|2024-01-02 10:03:00|PAYMENT||||||HKD|10.00|1|ALIPAYHK`,
-      `BC-2|${tradeNo("BC-2")}|10.00|0.15|HKD|2024-01-02 10:03:00|CANCEL|Cancel|||||HKD|10.00|1|ALIPAYHK`,
+      `BC-1|${tradeNo("BC-1")}|33.33|0.50|HKD|2024-01-02 10:02:00|PAYMENT|||||||HKD|33.33|1|ALIPAYHK`,
+      `BC-1-R1|${tradeNo("BC-1")}|11.11|0.17|HKD|2024-01-02 10:03:00|REFUND|size||||||HKD|11.11|1|ALIPAYHK`,
+      `BC-1-R2|${tradeNo("BC-1")}|22.22|0.33|HKD|2024-01-02 10:03:00|REFUND|size||||||HKD|22.22|1|ALIPAYHK`,
+      `BC-2|${tradeNo("BC-2")}|10.00|0.15|HKD|2024-01-02 10:03:00|PAYMENT|||||||HKD|10.00|1|ALIPAYHK`,
+      `BC-2|${tradeNo("BC-2")}|10.00|0.15|HKD|2024-01-02 10:03:00|CANCEL|Cancel||||||HKD|10.00|1|ALIPAYHK`,
       "",
     ]);
   });
 
-  it("writes the settlement file (P/R, Status L, Settlement = Amount - Fee)", async () => {
+  it("writes the settlement file in the HK layout: no header line, 20 columns ending Issue (P/R, Status L, Settlement = Amount - Fee)", async () => {
     const text = await (await fetch(`${sandbox.url}/sandbox/files/${P}_settlement_20240103.txt`)).text();
     const lines = text.split("\n");
-    expect(lines[0]).toBe(`Partner:${P}|Settlement_time:2024-01-03|Total_count:1`);
-    expect(lines[1]).toBe(
-      "Partner_transaction_id|Transaction_id|Amount|Fee|Settlement|Currency|Payment_time|Settlement_time|Type|Status|Remarks|Secondary_merchant_industry|Secondary_merchant_name|Secondary_merchant_id|Operator_name|Order_scene|Trans_currency|Trans_amount|Trans_forex_rate|payment_inst",
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(
+      "Partner_transaction_id|Transaction_id|Amount|Fee|Settlement|Currency|Payment_time|Settlement_time|Type|Status|Remarks|Secondary_merchant_industry|Secondary_merchant_name|Secondary_merchant_id|Operator_name|Order_scene|Trans_currency|Trans_amount|Trans_forex_rate|Issue",
     );
-    expect(lines[2]).toBe(`BC-4|${tradeNo("BC-4")}|1.00|0.02|0.98|HKD|2024-01-03 10:03:00|2024-01-03 10:03:00|P|L|||||||HKD|1.00|1|ALIPAYHK`);
+    expect(lines[1]).toBe(`BC-4|${tradeNo("BC-4")}|1.00|0.02|0.98|HKD|2024-01-03 10:03:00|2024-01-03 10:03:00|P|L|||||||HKD|1.00|1|ALIPAYHK`);
     expect(lines.at(-1)).toBe("");
   });
 
   it("round-trips through core's reconciliation parser, fees summing back to zero for refunded and cancelled trades", async () => {
     for (const kind of ["transaction", "settlement"] as const) {
       const name = `${P}_${kind}_20240102.txt`;
-      const file = await openReconciliationFile(readFileSync(join(dir, name)), { fileName: name, expectedPartner: P });
+      // Served bytes, not the folder: the folder is written shortly after each change (tested below).
+      const bytes = Buffer.from(await (await fetch(`${sandbox.url}/sandbox/files/${name}`)).arrayBuffer());
+      const file = await openReconciliationFile(bytes, { fileName: name, expectedPartner: P });
       expect(file.outcome).toBe("records");
       if (file.outcome !== "records") return;
       expect(file.layout.name).toBe(kind === "transaction" ? "hk-transaction" : "hk-settlement");
@@ -109,7 +111,7 @@ describe("reconciliation files", () => {
   it("serves a day without records as a header with Total_count:0, and 404 for other names", async () => {
     const local = await startSandbox({ startTime: "2024-01-02T10:00:00+08:00" });
     try {
-      expect(await (await fetch(`${local.url}/sandbox/files/${P}_transaction_20231231.txt`)).text()).toMatch(/^Partner:2088101122136241\|Payment_time:2023-12-31\|Total_count:0\n/);
+      expect(await (await fetch(`${local.url}/sandbox/files/${P}_transaction_20231231.txt`)).text()).toMatch(/^Partner:2088101122136241\|Payment_time:2023-12-31 00:00:00\|Total_count:0\n/);
       expect((await fetch(`${local.url}/sandbox/files/${P}_transaction_20231332.txt`)).status).toBe(404);
       expect((await fetch(`${local.url}/sandbox/files/2088999999999999_transaction_20240102.txt`)).status).toBe(404);
     } finally {

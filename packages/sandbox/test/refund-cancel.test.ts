@@ -62,6 +62,31 @@ describe("refunds", () => {
     expect((await refund(id, `${id}-r`, "5.00")).reply.response).toMatchObject({ result_code: "FAILED", error: "CONTEXT_INCONSISTENT" });
   });
 
+  it("a resend with identical content (refund_reson included) answers the original SUCCESS, even in another charset, after the trade closed", async () => {
+    const id = await paidTrade("10.00");
+    const reason = { refund_reson: "客人退貨 returned" };
+    const first = await refund(id, `${id}-r`, "10.00", reason);
+    expect(first.reply.response.result_code).toBe("SUCCESS");
+    expect(await status(id)).toBe("TRADE_CLOSED");
+    const again = await callGateway(
+      sandbox,
+      { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: `${id}-r`, refund_amount: "10.00", currency: "HKD", is_sync: "Y", ...reason },
+      { charset: "GBK", method: "GET" },
+    );
+    expect(again.reply.response).toEqual(first.reply.response);
+    expect(sandbox.trades().find((t) => t.out_trade_no === id)!.refunds).toHaveLength(1);
+  });
+
+  it("the same partner_refund_id with other content is CONTEXT_INCONSISTENT: another reason, no reason, another is_sync, another amount", async () => {
+    const id = await paidTrade("10.00");
+    expect((await refund(id, `${id}-r`, "4.00", { refund_reson: "damaged" })).reply.response.result_code).toBe("SUCCESS");
+    for (const extra of [{ refund_reson: "changed mind" }, {}, { refund_reson: "damaged", is_sync: "N" }] as Array<Record<string, string>>) {
+      expect((await refund(id, `${id}-r`, "4.00", extra)).reply.response).toMatchObject({ result_code: "FAILED", error: "CONTEXT_INCONSISTENT" });
+    }
+    expect((await refund(id, `${id}-r`, "4.01", { refund_reson: "damaged" })).reply.response.error).toBe("CONTEXT_INCONSISTENT");
+    expect(sandbox.trades().find((t) => t.out_trade_no === id)!.refunds).toHaveLength(1);
+  });
+
   it("refuses unknown trades (is_success=F PURCHASE_TRADE_NOT_EXIST), unpaid ones, other currencies", async () => {
     expect((await refund("no-such-trade", "r-x", "1.00")).reply).toMatchObject({ isSuccess: false, error: "PURCHASE_TRADE_NOT_EXIST" });
     const qr = uid("Q");

@@ -88,7 +88,7 @@ describe("transport errors answer is_success=F like the captures", () => {
       [{ service: "alipay.acquire.overseas.spot.refund", partner_trans_id: "a", partner_refund_id: "a", refund_amount: "1.00", currency: "HKD" }, /^partner_refund_id: must differ/],
       [
         { service: "alipay.acquire.overseas.spot.pay", alipay_seller_id: sandbox.partner, trans_name: "x", partner_trans_id: "p", currency: "HKD", trans_amount: "1.00", buyer_identity_code: "281234567890123456", identity_code_type: "card" },
-        /^identity_code_type: expected one of barcode, qrcode/,
+        /^identity_code_type: expected one of barcode, got "card"/,
       ],
       [{ service: "alipay.acquire.cancel", out_trade_no: "a", timestamp: "1456507704" }, /^timestamp:/],
     ];

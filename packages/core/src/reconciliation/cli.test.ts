@@ -104,7 +104,7 @@ describe("recon parse", () => {
 
   it("--keep-going reports bad lines as warnings and exits 1", async () => {
     const path = join(dir, "bad.txt");
-    writeFileSync(path, ["Partner:1|Payment_time:2013-12-02|Total_count:2", HK_TRANSACTION_COLUMNS.join("|"), "x|y|1.0.0|0|HKD|2013-12-02 10:00:00|PAYMENT||||||HKD|1|1|ALIPAYHK", "o|t|1.00|0|HKD|2013-12-02 10:00:00|PAYMENT||||||HKD|1|1|ALIPAYHK"].join("\n"));
+    writeFileSync(path, ["Partner:1|Payment_time:2013-12-02|Total_count:2", HK_TRANSACTION_COLUMNS.join("|"), "x|y|1.0.0|0|HKD|2013-12-02 10:00:00|PAYMENT|||||||HKD|1|1|ALIPAYHK", "o|t|1.00|0|HKD|2013-12-02 10:00:00|PAYMENT|||||||HKD|1|1|ALIPAYHK"].join("\n"));
     const { code, stdout, stderr } = await run(["parse", path, "--json", "--keep-going"]);
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toHaveLength(1);
@@ -181,7 +181,7 @@ describe("recon: bad input exits 2 with one line on stderr", () => {
 
   it("a bad line, naming file, line and column", async () => {
     const path = join(dir, "bad-line.txt");
-    writeFileSync(path, `${HK_TRANSACTION_COLUMNS.join("|")}\no|t|1.00|0|HKD|2013-12-02 10:00:00|SALE||||||HKD|1|1|ALIPAYHK\n`);
+    writeFileSync(path, `${HK_TRANSACTION_COLUMNS.join("|")}\no|t|1.00|0|HKD|2013-12-02 10:00:00|SALE|||||||HKD|1|1|ALIPAYHK\n`);
     const { code, stderr } = await run(["summary", path]);
     expect(code).toBe(2);
     expectOneLine(stderr, /bad-line\.txt:2: column 7 \(Transaction_type\): expected PAYMENT, REVERSAL, REVERSE, REFUND, CANCEL, P or R, got "SALE"/);
@@ -213,7 +213,7 @@ describe("recon --help", () => {
 
 describe("recon progress bar", () => {
   const big = join(dir, "2088000000000001_transaction_20240102.txt");
-  const row = "order-000000|2024010222001400000|120.00|1.44|HKD|2024-01-02 09:15:02|PAYMENT||5812|Tea House|Central|shopQrCode|HKD|120.00|1|ALIPAYHK\n";
+  const row = "order-000000|2024010222001400000|120.00|1.44|HKD|2024-01-02 09:15:02|PAYMENT||5812|Tea House|S1|Central|shopQrCode|HKD|120.00|1|ALIPAYHK\n";
   const rows = Math.ceil(PROGRESS_MIN_BYTES / row.length) + 1;
 
   it("draws on a TTY stderr for a large file, and clears its line at the end", async () => {

@@ -40,7 +40,11 @@ export function isHeaderLine(fieldsText: readonly string[]): boolean {
   return named;
 }
 
-const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
+/**
+ * The header's date: `2013-12-02` (the documents' samples), `20131202`, or with a time,
+ * `2013-12-02 00:00:00` (the HK field table gives `Payment_time` as `yyyy-MM-dd HH:mm:ss`).
+ */
+const DATE = /^(\d{4})-?(\d{2})-?(\d{2})(?:[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?$/;
 
 /** Reads a header line; returns the header or the first problem with it. */
 export function readHeaderLine(fieldsText: readonly string[]): ReconFileHeader | HeaderProblem {
@@ -69,7 +73,7 @@ export function readHeaderLine(fieldsText: readonly string[]): ReconFileHeader |
         date = `${match[1]}-${match[2]}-${match[3]}`;
         dateField = name;
       } else if (/time|date/i.test(name)) {
-        return { column: i + 1, columnName: name, reason: `expected a date YYYY-MM-DD, got ${quoteInput(value)}` };
+        return { column: i + 1, columnName: name, reason: `expected a date YYYY-MM-DD or yyyy-MM-dd HH:mm:ss, got ${quoteInput(value)}` };
       }
     }
   }

@@ -105,7 +105,10 @@ export const ACQUIRER_17_COLUMNS: readonly string[] = [
   "Issue",
 ];
 
-/** Column names the sandbox and the HK documents use, for writers (fixtures, the benchmark generator). */
+/**
+ * The HK transaction file's 17 columns, as the HK "Transaction file format" page lists them and
+ * the sandbox writes them, for writers (fixtures, the benchmark generator).
+ */
 export const HK_TRANSACTION_COLUMNS: readonly string[] = [
   "Partner_transaction_id",
   "Transaction_id",
@@ -117,15 +120,16 @@ export const HK_TRANSACTION_COLUMNS: readonly string[] = [
   "Remark",
   "Secondary_merchant_industry",
   "Secondary_merchant_name",
+  "Secondary_merchant_id",
   "Operator_name",
   "Order_scene",
   "Trans_currency",
   "Trans_amount",
   "Trans_forex_rate",
-  "payment_inst",
+  "Issue",
 ];
 
-/** The HK settlement layout of spec §5.3 (last block). */
+/** The HK settlement file's 20 columns (HK "Settlement file format"; no header line), as the sandbox writes them. */
 export const HK_SETTLEMENT_COLUMNS: readonly string[] = [
   "Partner_transaction_id",
   "Transaction_id",
@@ -146,7 +150,7 @@ export const HK_SETTLEMENT_COLUMNS: readonly string[] = [
   "Trans_currency",
   "Trans_amount",
   "Trans_forex_rate",
-  "payment_inst",
+  "Issue",
 ];
 
 /** The outcome of reading a line as a column-name line. */

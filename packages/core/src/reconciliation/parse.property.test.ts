@@ -59,7 +59,7 @@ function time(minute: number): string {
 }
 
 function transactionLine(r: Row): string {
-  return [r.id, r.tid, amountText(r.amount, r.plainWhole), amountText(r.fee, r.plainWhole), "HKD", time(r.minute), r.rawType, r.remark, "5812", r.name, r.store, r.scene, "HKD", r.transAmount === null ? "" : amountText(r.transAmount, r.plainWhole), "1", r.inst].join("|");
+  return [r.id, r.tid, amountText(r.amount, r.plainWhole), amountText(r.fee, r.plainWhole), "HKD", time(r.minute), r.rawType, r.remark, "5812", r.name, "S1", r.store, r.scene, "HKD", r.transAmount === null ? "" : amountText(r.transAmount, r.plainWhole), "1", r.inst].join("|");
 }
 
 function settlementLine(r: Row): string {

@@ -89,6 +89,27 @@ describe("openReconciliationFile: layouts", () => {
     expect(records[0]).toMatchObject({ type: "REVERSAL", rawType: "REVERSE", paymentInst: "ALIPAYCN", extra: { Rmb_amount: "87.10" } });
   });
 
+  it("reads the HK documents' 17-column transaction layout with a header date in either documented form", async () => {
+    const columns =
+      "Partner_transaction_id|Transaction_id|Transaction_amount|Charge_amount|Currency|Payment_time|Transaction_type|Remark|Secondary_merchant_industry|Secondary_merchant_name|Secondary_merchant_id|Operator_name|Order_scene|Trans_currency|Trans_amount|Trans_forex_rate|Issue";
+    const row = "0001|201312020445|100|3|HKD|2013-12-02 10:45:42|PAYMENT||5812|xxx|1234|xxx|shopQrCode|TWD|100|0.031|ALIPAYCN";
+    for (const [date, field] of [
+      ["2013-12-02 00:00:00", "Payment_time"],
+      [" 2013-12-02", "Payment_time"],
+      ["2013-12-02 23:59:59", "Payment_time"],
+    ] as const) {
+      const { file, records } = await readAll(Buffer.from(`Partner:2088000000000001|${field}:${date}|Total_count:1\n${columns}\n${row}\n`));
+      expect(file.layout.name).toBe("hk-transaction");
+      expect(file.header).toMatchObject({ date: "2013-12-02", dateField: "Payment_time", totalCount: 1 });
+      expect(records[0]).toMatchObject({ secondaryMerchantId: "1234", paymentInst: "ALIPAYCN", transCurrency: "TWD", amount: 10000, fee: 300 });
+    }
+  });
+
+  it("refuses a header date that is neither form, naming the column", async () => {
+    const bad = `Partner:2088000000000001|Payment_time:2013-12-02 25:00:00|Total_count:1\n${HK_COLUMNS}\n${ROW}\n`;
+    await expect(readAll(Buffer.from(bad))).rejects.toThrow(/Payment_time.*expected a date YYYY-MM-DD or yyyy-MM-dd HH:mm:ss, got "2013-12-02 25:00:00"/);
+  });
+
   it("reads a file that starts with the column names (no header line)", async () => {
     const { file, records } = await readAll(Buffer.from(`${HK_COLUMNS}\n${ROW}\n`));
     expect(file.header).toBeNull();

@@ -13,7 +13,14 @@ export function cancel(ctx: ServiceContext): ServiceResult {
   if (ctx.faults.cancelRetryFlag) return retry();
 
   const trade = p.trade_no ? engine.ledger.getByAlipayId(partner.partner, p.trade_no) : engine.ledger.get(partner.partner, outTradeNo!);
-  if (!trade) return reply({ result_code: "SUCCESS", retry_flag: "N", out_trade_no: outTradeNo });
+  if (!trade) {
+    const release = outTradeNo ? engine.held.get(`${partner.partner}\u0000${outTradeNo}`) : undefined;
+    if (release) {
+      engine.config.log(`cancel ${outTradeNo}: its charge is held and unknown to the gateway yet; SUCCESS without trade_no, and the charge lands after it`);
+      release();
+    }
+    return reply({ result_code: "SUCCESS", retry_flag: "N", out_trade_no: outTradeNo });
+  }
   engine.refresh(trade);
 
   const answer = (action: string) => reply({ result_code: "SUCCESS", retry_flag: "N", action, out_trade_no: trade.partnerTransId, trade_no: trade.alipayTransId });

@@ -17,6 +17,7 @@ import { readGatewayRequest, TransportError, type GatewayRequest } from "./reque
 import type { ServiceContext, ServiceResult } from "./service";
 import { spotPay } from "./spot-pay";
 import { checkParams } from "./validate";
+import { isHeldCharge } from "../buyers";
 
 const SERVICES: Record<string, (ctx: ServiceContext) => ServiceResult> = {
   "alipay.acquire.precreate": precreate,
@@ -52,11 +53,15 @@ function process(engine: SandboxEngine, request: GatewayRequest, faults: Request
     else if (partner.merchantPublicKey) key = { publicKey: partner.merchantPublicKey };
     else return error("ILLEGAL_SIGN_TYPE", `sign_type: ${signType} needs the merchant's RSA public key, and partner ${partner.partner} has none`, partner);
     if (!p.sign) return error("ILLEGAL_SIGN", "sign: required", partner, signType);
-    const verdict = verifyParams(p, key, { charset: request.charset });
-    if (!verdict.ok) return error("ILLEGAL_SIGN", `sign: does not verify (${verdict.reason}); the sandbox checked ${signType} over ${request.charset} bytes of: ${canonicalize(p).slice(0, 200)}`, partner, signType);
+    if (partner.signTypes && !partner.signTypes.includes(signType)) {
+      return error("ILLEGAL_SIGN", `sign_type: partner ${partner.partner} is set up for ${partner.signTypes.join("/")}, so a ${signType} signature does not verify`, partner, signType);
+    }
+    const verifyCharset = engine.config.verifyCharset ?? request.charset;
+    const verdict = verifyParams(p, key, { charset: verifyCharset });
+    if (!verdict.ok) return error("ILLEGAL_SIGN", `sign: does not verify (${verdict.reason}); the sandbox checked ${signType} over ${verifyCharset} bytes of: ${canonicalize(p).slice(0, 200)}`, partner, signType);
   }
 
-  const problem = checkParams(service, p, partner.partner);
+  const problem = checkParams(service, p, partner.partner, request.charset);
   if (problem) return error("ILLEGAL_ARGUMENT", problem, partner, signType);
 
   const ctx: ServiceContext = { engine, partner, params: p, signType: isSignType(signType) ? signType : "MD5", charset: request.charset, faults };
@@ -90,12 +95,35 @@ export async function handleGateway(engine: SandboxEngine, req: IncomingMessage,
   }
   const p = request.params;
   const faults = engine.faults.forRequest(p.service, p.partner_trans_id ?? p.out_trade_no);
-  if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+  if (faults.latencyMs > 0) {
+    engine.config.log(`${p.service ?? "?"} ${p.partner_trans_id ?? p.out_trade_no ?? ""} delayed ${faults.latencyMs} ms (fault)`);
+    await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+  }
   if (faults.httpStatus) {
     engine.config.log(`${p.service ?? "?"} → fault: HTTP ${faults.httpStatus}`);
     res.writeHead(faults.httpStatus, { "content-type": "text/html; charset=UTF-8" });
     res.end(`<html><body><h1>${faults.httpStatus}</h1><p>sandbox fault</p></body></html>`);
     return;
+  }
+
+  const hold = faults.holdChargeMs || (p.service === "alipay.acquire.overseas.spot.pay" && isHeldCharge(p.buyer_identity_code) ? engine.config.heldChargeMs : 0);
+  if (hold > 0) {
+    // The gateway does not know this charge yet: a cancel of its id now finds no trade.
+    const heldKey = `${p.partner ?? ""}\u0000${p.partner_trans_id ?? ""}`;
+    engine.config.log(`${p.service} ${p.partner ?? "?"} ${p.partner_trans_id ?? ""} held up to ${hold} ms before processing`);
+    try {
+      // Until the hold ends, or a cancel of this id has been answered (the charge then lands after it).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, hold);
+        timer.unref();
+        engine.held.set(heldKey, () => {
+          clearTimeout(timer);
+          setImmediate(resolve);
+        });
+      });
+    } finally {
+      engine.held.delete(heldKey);
+    }
   }
 
   const { result, partner, signType } = process(engine, request, faults);

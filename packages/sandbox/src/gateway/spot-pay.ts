@@ -77,6 +77,7 @@ export function spotPay(ctx: ServiceContext): ServiceResult {
   let result: ServiceResult & { kind: "reply" };
   switch (behaviour.kind) {
     case "paid":
+    case "held_then_paid":
       paidNow(behaviour.wallet);
       result = paid(trade) as typeof result;
       break;

@@ -3,7 +3,7 @@
  * rule is a transport error, `is_success=F` + `ILLEGAL_ARGUMENT`, like the gateway's; the sandbox
  * also says which rule in the `X-Sandbox-Detail` header, which the real gateway does not.
  */
-import { AmountError, parseAmountLenient, parseGmt8, parseHkdAmount } from "@alipayhk/core";
+import { AmountError, byteLength, parseAmountLenient, parseGmt8, parseHkdAmount } from "@alipayhk/core";
 import { IT_B_PAY } from "../options";
 
 type Kind =
@@ -28,6 +28,8 @@ export interface Rule {
   kind: Kind;
   required?: boolean;
   max?: number;
+  /** A documented limit in bytes of the request charset (the HK docs' String(n) for free text). */
+  maxBytes?: number;
   values?: readonly string[];
 }
 
@@ -67,7 +69,8 @@ export const RULES: Record<string, readonly Rule[]> = {
     req("currency", "currency", 8),
     req("trans_amount", "amount"),
     req("buyer_identity_code", "id", 32),
-    req("identity_code_type", "any", 16, ["barcode", "qrcode"]),
+    // The HK spot.pay page documents `barcode` as the only value.
+    req("identity_code_type", "any", 16, ["barcode"]),
     r("trans_create_time", "compactTime"),
     r("memo", "plain", 256),
     r("biz_product", "text", 32),
@@ -82,8 +85,9 @@ export const RULES: Record<string, readonly Rule[]> = {
     req("partner_refund_id", "id", 64),
     req("refund_amount", "amount"),
     req("currency", "currency", 8),
-    r("refund_reson", "plain", 256),
-    r("refund_reason", "plain", 256),
+    // refund_reson is String(128) on the HK refund page: 128 bytes in the request's charset.
+    { ...r("refund_reson", "plain"), maxBytes: 128 },
+    { ...r("refund_reason", "plain"), maxBytes: 128 },
     r("is_sync", "any", 1, false, ["Y", "N"]),
     r("notify_url", "url", 200),
   ],
@@ -101,9 +105,13 @@ function quote(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 }
 
-function checkValue(rule: Rule, value: string, partner: string): string | undefined {
+function checkValue(rule: Rule, value: string, partner: string, charset: string): string | undefined {
   const { name } = rule;
   if (rule.max !== undefined && [...value].length > rule.max) return `${name}: at most ${rule.max} characters, got ${[...value].length}`;
+  if (rule.maxBytes !== undefined) {
+    const bytes = byteLength(value, charset);
+    if (bytes > rule.maxBytes) return `${name}: at most ${rule.maxBytes} bytes in ${charset}, got ${bytes}`;
+  }
   if (rule.values && !rule.values.includes(value)) return `${name}: expected one of ${rule.values.join(", ")}, got ${quote(value)}`;
   if (/[\u0000-\u001f\u007f]/.test(value) && rule.kind !== "json") return `${name}: control characters are not allowed`;
   switch (rule.kind) {
@@ -171,14 +179,14 @@ function checkValue(rule: Rule, value: string, partner: string): string | undefi
 }
 
 /** The first broken rule of `service` in `params`, as a readable sentence, or undefined. */
-export function checkParams(service: string, params: Record<string, string>, partner: string): string | undefined {
+export function checkParams(service: string, params: Record<string, string>, partner: string, charset = "UTF-8"): string | undefined {
   for (const rule of RULES[service] ?? []) {
     const value = params[rule.name];
     if (value === undefined || value === "") {
       if (rule.required) return `${rule.name}: required`;
       continue;
     }
-    const problem = checkValue(rule, value, partner);
+    const problem = checkValue(rule, value, partner, charset);
     if (problem) return problem;
   }
   const oneOf = ONE_OF[service];
