@@ -18,6 +18,7 @@ import { parsePrivateKey, parsePublicKey, type PrivateKeyMaterial, type PublicKe
 import { signParams, verifyParams } from "./signing/params";
 import { isSignType, nodeCryptoSigner, type SignKey, type Signer, type SignType, type VerifyKey } from "./signing/signer";
 import { DEFAULT_POLICY } from "./policy";
+import { checkSecondaryMerchant } from "./secondary-merchant";
 import { checkSignedText } from "./text";
 import { fetchTransport, type Transport } from "./transport";
 import {
@@ -30,6 +31,7 @@ import {
   type QueryResult,
   type RefundRequest,
   type RefundResult,
+  type SecondaryMerchant,
   type ServiceName,
   type SpotPayRequest,
   type SpotPayResult,
@@ -86,6 +88,12 @@ function resolveGateway(gateway: string | undefined): string {
 function json(value: object | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Secondary-merchant data: an object is checked (named field, clear error); a string is sent as given. */
+function merchantJson(value: SecondaryMerchant | string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === "string" ? value : JSON.stringify(checkSecondaryMerchant(value, field));
 }
 
 /**
@@ -165,7 +173,7 @@ export class AlipayHkClient {
       body: request.body,
       show_url: request.showUrl,
       passback_parameters: request.passbackParameters,
-      extend_params: json(request.extendParams),
+      extend_params: merchantJson(request.extendParams, "extendParams"),
       trade_information: json(request.tradeInformation),
     });
     const r = reply.response;
@@ -203,7 +211,7 @@ export class AlipayHkClient {
       trans_create_time: formatGmt8Compact(request.transCreateTime ?? this.clock.now()),
       memo: request.memo,
       biz_product: "OVERSEAS_MBARCODE_PAY",
-      extend_info: json(request.extendInfo),
+      extend_info: merchantJson(request.extendInfo, "extendInfo"),
       trade_information: json(request.tradeInformation),
     });
     this.checkEcho(SERVICES.spotPay, request.partnerTransId, reply.response.partner_trans_id, reply);

@@ -21,6 +21,7 @@ export * from "./flows/index";
 export * from "./events";
 export * from "./policy";
 export * from "./text";
+export { checkSecondaryMerchant, secondaryMerchantFromEnv, secondaryMerchantJson, SECONDARY_MERCHANT_ENV } from "./secondary-merchant";
 export {
   checkNotification,
   NOTIFICATION_FIELDS,

@@ -154,3 +154,32 @@ describe("faults as the client sees them", () => {
     await expect(wrong.query({ partnerTransId: "x" })).rejects.toMatchObject({ constructor: AlipayGatewayError, code: "ILLEGAL_SIGN" });
   });
 });
+
+describe("secondary-merchant data through the flows", () => {
+  let sandbox: RunningSandbox;
+  let client: AlipayHkClient;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    client = clientFor(sandbox, "MD5");
+  });
+  afterAll(() => sandbox.close());
+  const lotte = { secondary_merchant_name: "Lotte", secondary_merchant_id: "123", secondary_merchant_industry: "5812", store_id: "A101", store_name: "Causeway Bay" };
+
+  it("a barcode charge sends extend_info and a QR trade extend_params, as documented; the sandbox keeps them", async () => {
+    const pay = await payByBarcode(client, { partnerTransId: uid("sm"), amount: 1000, buyerCode: "281234567890123456", transName: "Coffee", secondaryMerchant: lotte });
+    expect(pay.status).toBe("paid");
+    const qr = await createQrPayment(client, { partnerTransId: uid("smq"), amount: 500, subject: "Order", secondaryMerchant: lotte });
+    expect(JSON.parse(qr.precreate.reply.request.extend_params!)).toEqual(lotte);
+    const trades = sandbox.trades();
+    expect(trades.find((t) => t.out_trade_no === pay.partnerTransId)).toBeTruthy();
+  });
+
+  it("the sandbox refuses what the client would: a non-MCC industry (sent raw) is ILLEGAL_ARGUMENT", async () => {
+    await expect(
+      client.spotPay({ partnerTransId: uid("smx"), amount: 100, buyerIdentityCode: "281234567890123456", transName: "x", extendInfo: JSON.stringify({ ...lotte, secondary_merchant_industry: "food" }) }),
+    ).rejects.toMatchObject({ constructor: AlipayGatewayError, code: "ILLEGAL_ARGUMENT" });
+    await expect(payByBarcode(client, { partnerTransId: uid("smy"), amount: 100, buyerCode: "281234567890123456", transName: "x", secondaryMerchant: { ...lotte, secondary_merchant_industry: "food" } })).rejects.toThrow(
+      /^extendInfo\.secondary_merchant_industry: expected a 4-digit MCC/,
+    );
+  });
+});

@@ -17,25 +17,28 @@ beforeAll(async () => {
   const extend = JSON.stringify({ secondary_merchant_name: "Mika|Coffee", secondary_merchant_id: "M1", secondary_merchant_industry: "5812", store_name: "Central" });
   // A QR payment, paid with ALIPAYCN.
   await callGateway(sandbox, { service: "alipay.acquire.precreate", out_trade_no: "QR-1", subject: "Beans", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "100.00", currency: "HKD", extend_params: extend });
-  sandbox.advanceClock("1m");
+  // Each step at an exact instant, so the files' times do not depend on how fast the machine is.
+  sandbox.setClock("2024-01-02T10:01:00+08:00");
   sandbox.payTrade("QR-1", { wallet: "ALIPAYCN" });
   // A barcode payment with two partial refunds.
-  sandbox.advanceClock("1m");
+  sandbox.setClock("2024-01-02T10:02:00+08:00");
   const spot = { service: "alipay.acquire.overseas.spot.pay", alipay_seller_id: sandbox.partner, trans_name: "Cup", currency: "HKD", identity_code_type: "barcode", buyer_identity_code: "280000000000000001" };
   await callGateway(sandbox, { ...spot, partner_trans_id: "BC-1", trans_amount: "33.33" });
-  sandbox.advanceClock("1m");
-  for (const [id, amount] of [
-    ["BC-1-R1", "11.11"],
-    ["BC-1-R2", "22.22"],
+  for (const [id, amount, at] of [
+    ["BC-1-R1", "11.11", "2024-01-02T10:03:00.000+08:00"],
+    ["BC-1-R2", "22.22", "2024-01-02T10:03:00.200+08:00"],
   ]) {
+    sandbox.setClock(at!);
     await callGateway(sandbox, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: "BC-1", partner_refund_id: id!, refund_amount: amount!, currency: "HKD", is_sync: "Y", refund_reson: "size" });
   }
   // A barcode payment cancelled the same day, and one that failed (no record).
+  sandbox.setClock("2024-01-02T10:03:00.400+08:00");
   await callGateway(sandbox, { ...spot, partner_trans_id: "BC-2", trans_amount: "10.00" });
+  sandbox.setClock("2024-01-02T10:03:00.600+08:00");
   await callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: "BC-2" });
   await callGateway(sandbox, { ...spot, partner_trans_id: "BC-3", trans_amount: "10.00", buyer_identity_code: "280000000000000003" });
   // Next day: one more payment.
-  sandbox.advanceClock("1d");
+  sandbox.setClock("2024-01-03T10:03:00+08:00");
   await callGateway(sandbox, { ...spot, partner_trans_id: "BC-4", trans_amount: "1.00" });
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { AlipayConfigError } from "../errors";
 import { paidOrMismatch, type TradeClosedEvent, type TradeEvent, type TradeEventSource } from "../events";
 import { DEFAULT_POLICY } from "../policy";
 import { checkSignedText } from "../text";
-import type { CancelResult, QueryResult, SpotPayResult, TradeDetails } from "../types";
+import type { CancelResult, QueryResult, SecondaryMerchant, SpotPayResult, TradeDetails } from "../types";
 import { checkPartnerTransId } from "./qr";
 import { leavesOutcomeOpen, sleeper, type RetryTiming } from "./retry";
 
@@ -16,6 +16,8 @@ export interface PayByBarcodeInput {
   buyerCode: string;
   transName: string;
   memo?: string;
+  /** Acquirers/ISVs: the secondary merchant and store this charge is for (sent as `extend_info`). */
+  secondaryMerchant?: SecondaryMerchant;
 }
 
 export interface BarcodeRecovery extends RetryTiming {
@@ -96,6 +98,7 @@ export async function payByBarcode(client: AlipayHkClient, input: PayByBarcodeIn
       buyerIdentityCode: input.buyerCode,
       transName: input.transName,
       memo: input.memo,
+      extendInfo: input.secondaryMerchant,
     });
     steps.push({ step: "pay", outcome: pay.outcome.kind, code: "code" in pay.outcome ? pay.outcome.code : undefined });
   } catch (error) {

@@ -14,6 +14,9 @@ export interface CreateQrPaymentInput {
   expiresInMinutes?: number;
   passback?: string;
   body?: string;
+  /** Acquirers/ISVs: the secondary merchant and store this trade is for (sent as `extend_params`). */
+  secondaryMerchant?: SecondaryMerchant;
+  /** @deprecated use `secondaryMerchant`. */
   extendParams?: SecondaryMerchant;
 }
 
@@ -61,7 +64,7 @@ export async function createQrPayment(client: AlipayHkClient, input: CreateQrPay
     itBPay: `${minutes}m`,
     passbackParameters: input.passback,
     body: input.body,
-    extendParams: input.extendParams,
+    extendParams: input.secondaryMerchant ?? input.extendParams,
   });
   return {
     partnerTransId: input.partnerTransId,

@@ -3,7 +3,7 @@
  * rule is a transport error, `is_success=F` + `ILLEGAL_ARGUMENT`, like the gateway's; the sandbox
  * also says which rule in the `X-Sandbox-Detail` header, which the real gateway does not.
  */
-import { AmountError, byteLength, parseAmountLenient, parseGmt8, parseHkdAmount } from "@alipayhk/core";
+import { AmountError, byteLength, checkSecondaryMerchant, parseAmountLenient, parseGmt8, parseHkdAmount } from "@alipayhk/core";
 import { IT_B_PAY } from "../options";
 
 type Kind =
@@ -14,6 +14,7 @@ type Kind =
   | "price"
   | "currency"
   | "json"
+  | "merchant"
   | "url"
   | "timestamp"
   | "epochMs"
@@ -55,7 +56,7 @@ export const RULES: Record<string, readonly Rule[]> = {
     r("price", "price"),
     r("quantity", "int"),
     r("goods_detail", "json", 10_000),
-    r("extend_params", "json", 2_000),
+    r("extend_params", "merchant", 2_000),
     r("it_b_pay", "duration"),
     r("qr_code_it_b_pay", "duration"),
     r("passback_parameters", "text", 256),
@@ -74,7 +75,7 @@ export const RULES: Record<string, readonly Rule[]> = {
     r("trans_create_time", "compactTime"),
     r("memo", "plain", 256),
     r("biz_product", "text", 32),
-    r("extend_info", "json", 2_000),
+    r("extend_info", "merchant", 2_000),
     r("trade_information", "json", 2_000),
     r("notify_url", "url", 200),
   ],
@@ -113,7 +114,7 @@ function checkValue(rule: Rule, value: string, partner: string, charset: string)
     if (bytes > rule.maxBytes) return `${name}: at most ${rule.maxBytes} bytes in ${charset}, got ${bytes}`;
   }
   if (rule.values && !rule.values.includes(value)) return `${name}: expected one of ${rule.values.join(", ")}, got ${quote(value)}`;
-  if (/[\u0000-\u001f\u007f]/.test(value) && rule.kind !== "json") return `${name}: control characters are not allowed`;
+  if (/[\u0000-\u001f\u007f]/.test(value) && rule.kind !== "json" && rule.kind !== "merchant") return `${name}: control characters are not allowed`;
   switch (rule.kind) {
     case "id":
       return /^[\x21-\x7e]+$/.test(value) ? undefined : `${name}: expected printable ASCII without spaces, got ${quote(value)}`;
@@ -135,6 +136,21 @@ function checkValue(rule: Rule, value: string, partner: string, charset: string)
       }
     case "currency":
       return /^[A-Z]{3}$/.test(value) ? undefined : `${name}: expected a 3-letter currency code like "HKD", got ${quote(value)}`;
+    case "merchant": {
+      // Secondary-merchant data, checked by the same rule the client applies (core's).
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        return `${name}: expected a JSON object, got ${quote(value)}`;
+      }
+      try {
+        checkSecondaryMerchant(parsed, name);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
     case "json": {
       let parsed: unknown;
       try {
