@@ -1,3 +1,5 @@
+import { AlipayConfigError } from "./errors";
+
 /**
  * Money as integer minor units (cents). Alipay HK amounts are HKD with two decimals, from
  * 0.01 to 100000000.00; they travel as decimal strings and are never held in a binary float.
@@ -11,14 +13,14 @@ export const MIN_HKD_CENTS = 1;
 /** The largest HKD amount the gateway accepts (100000000.00), in cents. */
 export const MAX_HKD_CENTS = 10_000_000_000;
 
-/** Thrown for an amount that is not a valid money value; `field` names the input. */
-export class AmountError extends Error {
-  override readonly name = "AmountError";
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * Thrown for an amount that is not a valid money value; `field` names the input. Part of the one
+ * error hierarchy: an `AlipayConfigError` (bad input) with code `INVALID_AMOUNT`.
+ */
+export class AmountError extends AlipayConfigError {
+  declare readonly field: string;
+  constructor(field: string, message: string) {
+    super(message, { field, code: "INVALID_AMOUNT" });
   }
 }
 

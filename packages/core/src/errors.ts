@@ -17,6 +17,8 @@ export type AlipayErrorType =
 export interface AlipayErrorDetails {
   service?: string;
   code?: string;
+  /** The input field at fault (configuration and input errors), e.g. `amount` or `extendInfo.store_id`. */
+  field?: string;
   partnerTransId?: string;
   raw?: string;
   cause?: unknown;
@@ -30,12 +32,18 @@ export class AlipayError extends Error {
   readonly partnerTransId?: string;
   /** The raw reply body (XML or text) when there was one. Replies carry no secrets. */
   readonly raw?: string;
+  /**
+   * The input field at fault, for configuration and input errors: given by the thrower, or the
+   * `<field>:` every such message starts with. Read this instead of parsing the message.
+   */
+  readonly field?: string;
 
   constructor(message: string, details: AlipayErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.service = details.service;
     this.code = details.code;
+    this.field = details.field ?? (this instanceof AlipayConfigError ? /^([A-Za-z_][\w.\-[\]]*): /.exec(message)?.[1] : undefined);
     this.partnerTransId = details.partnerTransId;
     this.raw = details.raw;
   }
