@@ -9,7 +9,7 @@ import {
   type CancelRetry,
   type Clock,
   type RefundRetry,
-  type SweepDecision,
+  type TradeEvent,
 } from "@alipayhk/core";
 import { apiRoutes } from "./api/routes";
 import { systemRoutes } from "./api/system-routes";
@@ -75,7 +75,7 @@ export interface WebhookService {
    */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** Runs one sweep pass now. */
-  sweep(): Promise<SweepDecision[]>;
+  sweep(): Promise<TradeEvent[]>;
   /** Starts the outbox and sweep without listening (when mounted via `handler`). */
   startWorkers(): void;
   readonly client: AlipayHkClient;
@@ -169,7 +169,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
   let workersStarted = false;
   let closed = false;
 
-  const runSweep = async (): Promise<SweepDecision[]> => {
+  const runSweep = async (): Promise<TradeEvent[]> => {
     const pass = (async () => {
       const decisions = await payments.sweep();
       await store.purgeIdempotency(now() - (config.idempotencyRetentionMs ?? 86_400_000));
