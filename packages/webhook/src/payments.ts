@@ -270,10 +270,14 @@ export class Payments {
         // A charge under a watched (cancelled) id is the watch's to give back.
         if (watch) return;
         const paid = await store.markPaid(id, { alipayTransId: event.alipayTransId, paymentInst: event.paymentInst, buyerLoginId: event.buyerLoginId, paidAt: event.paidAt }, now);
-        if (!paid && order.status !== "paid") {
-          // Money under an order this store settled as unpaid: a late payment. Watch the id, so
-          // the sweep gives it back and reports it (order.late_charge).
-          logger.log("error", "payment for an order that is no longer open; it will be given back", { order_id: order.orderId, partner_trans_id: id, status: order.status });
+        if (paid) return;
+        // Not pending any more. Read it again: another instance may have just marked it paid.
+        const current = await store.getOrderByTrade(id);
+        if (current && (current.status === "canceled" || current.status === "failed") && current.paidAt === undefined) {
+          // Money under an order this store settled as never paid: a late payment. Watch the id,
+          // so the sweep gives it back and reports it (order.late_charge). A paid-then-cancelled
+          // order's money was already handled by its cancel (reversal or refund).
+          logger.log("error", "payment for an order that is no longer open; it will be given back", { order_id: order.orderId, partner_trans_id: id, status: current.status });
           await store.addWatch({ partnerTransId: id, orderId: order.orderId, amount: order.amount, until: now }, now, now);
         }
         return;
