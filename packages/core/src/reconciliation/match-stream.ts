@@ -26,7 +26,7 @@ export interface ReconMatchSink {
 export interface ReconStreamMatchOptions extends ReconMatchOptions {
   /** Where the temporary spill files go (removed before returning); default the OS temp directory. */
   readonly tempDir?: string;
-  /** Number of partitions; default one per 20,000 records, at least 16. Memory follows the partition size, not the input. */
+  /** Number of partitions; default one per 5,000 records, from 16 to 1,000 (each an open file while they are written). Memory follows the partition size, not the input. */
   readonly partitions?: number;
 }
 
@@ -131,7 +131,8 @@ async function run(
       fileIndex.set(record.file, file);
     }
     const spilled: SpilledEntry = [record.kind === "settlement" ? 1 : 0, record.type, record.partnerTransactionId, record.transactionId, Math.abs(record.amount), record.currency, file, record.line];
-    spill.write(JSON.stringify(spilled));
+    // The two ids' hashes ahead of the entry, so the next passes need not parse it.
+    spill.write(`${hash(record.partnerTransactionId)},${hash(record.transactionId)},${JSON.stringify(spilled)}`);
   }
   spill.close();
   for (const day of options.extraDays ?? []) recordDays.add(day);
@@ -140,28 +141,28 @@ async function run(
   // 2. Join the ids each record links (its partner id and Alipay's transaction id) into groups.
   const groups = new HashedUnionFind(recordCount * 4);
   for await (const line of readLines(spillPath)) {
-    const entry = JSON.parse(line) as SpilledEntry;
-    groups.union(entry[2], entry[3]);
+    const comma = line.indexOf(",");
+    groups.union(Number(line.slice(0, comma)), Number(line.slice(comma + 1, line.indexOf(",", comma + 1))));
   }
 
   // 3. Write records, then orders and refunds, to the partition of their group.
-  const partitionCount = Math.max(1, Math.floor(options.partitions ?? Math.max(16, Math.ceil(recordCount / 20_000))));
+  const partitionCount = Math.max(1, Math.floor(options.partitions ?? Math.min(1000, Math.max(16, Math.ceil(recordCount / 5_000)))));
   const partitions = Array.from({ length: partitionCount }, (_, i) => new LineWriter(join(dir, `p${i}.jsonl`)));
-  const partitionOf = (id: string): LineWriter => partitions[groups.find(id) % partitionCount]!;
+  const partitionOf = (idHash: number): LineWriter => partitions[groups.find(idHash) % partitionCount]!;
   for await (const line of readLines(spillPath)) {
-    const entry = JSON.parse(line) as SpilledEntry;
-    partitionOf(entry[2]).write(`e${line}`);
+    const comma = line.indexOf(",");
+    partitionOf(Number(line.slice(0, comma))).write(`e${line.slice(line.indexOf(",", comma + 1) + 1)}`);
   }
   rmSync(spillPath, { force: true });
   let storeOrders = 0;
   for await (const order of ledger.orders) {
     storeOrders++;
-    partitionOf(order.id).write(`o${JSON.stringify([order.id, order.amount, order.currency, order.status, order.date])}`);
+    partitionOf(hash(order.id)).write(`o${JSON.stringify([order.id, order.amount, order.currency, order.status, order.date])}`);
   }
   let storeRefunds = 0;
   for await (const refund of ledger.refunds) {
     storeRefunds++;
-    partitionOf(refund.id).write(`r${JSON.stringify([refund.id, refund.orderId, refund.amount, refund.currency, refund.status, refund.date])}`);
+    partitionOf(hash(refund.id)).write(`r${JSON.stringify([refund.id, refund.orderId, refund.amount, refund.currency, refund.status, refund.date])}`);
   }
   for (const partition of partitions) partition.close();
   groups.release();
@@ -245,14 +246,16 @@ class HashedUnionFind {
     let size = 1024;
     while (size < minSlots) size *= 2;
     this.mask = size - 1;
-    this.parent = new Int32Array(size).map((_, i) => i);
+    this.parent = new Int32Array(size);
+    for (let i = 0; i < size; i++) this.parent[i] = i;
   }
 
-  find(id: string): number {
-    return this.root(hash(id) & this.mask);
+  /** The group of an id, given by its `hash`. */
+  find(idHash: number): number {
+    return this.root(idHash & this.mask);
   }
 
-  union(a: string, b: string): void {
+  union(a: number, b: number): void {
     const ra = this.find(a);
     const rb = this.find(b);
     if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
@@ -282,9 +285,14 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** Appends lines to a file through a small buffer (synchronous writes: the matcher owns the file). */
+/**
+ * Appends lines to a file through a fixed byte buffer (synchronous writes: the matcher owns the
+ * file). Bytes, not a growing string: a hundred partitions' worth of string buffers would leave
+ * the garbage collector far behind.
+ */
 class LineWriter {
-  private buffer = "";
+  private readonly buffer = Buffer.allocUnsafe(1 << 15);
+  private used = 0;
   private readonly fd: number;
 
   constructor(readonly path: string) {
@@ -292,8 +300,17 @@ class LineWriter {
   }
 
   write(line: string): void {
-    this.buffer += `${line}\n`;
-    if (this.buffer.length > 1 << 16) this.flush();
+    const room = this.buffer.length - this.used;
+    // A UTF-16 unit is at most 3 bytes in UTF-8; the newline is one more.
+    if (line.length * 3 + 1 > room) {
+      this.flush();
+      if (line.length * 3 + 1 > this.buffer.length) {
+        writeSync(this.fd, `${line}\n`);
+        return;
+      }
+    }
+    this.used += this.buffer.write(line, this.used);
+    this.buffer[this.used++] = 10;
   }
 
   close(): void {
@@ -302,8 +319,8 @@ class LineWriter {
   }
 
   private flush(): void {
-    if (this.buffer !== "") writeSync(this.fd, this.buffer);
-    this.buffer = "";
+    if (this.used > 0) writeSync(this.fd, this.buffer, 0, this.used);
+    this.used = 0;
   }
 }
 
