@@ -156,3 +156,60 @@ export function stop(child, signal = "SIGTERM") {
     child.kill(signal);
   });
 }
+
+/**
+ * A TCP proxy in front of PostgreSQL that counts round trips: every Sync (extended protocol, one
+ * per parameterised query) and every simple Query a client sends. For counting, never for timing.
+ * Resolves with { url, roundTrips(), close() }; `url` is `databaseUrl` through the proxy.
+ */
+export async function startPgCounter(databaseUrl) {
+  const { createServer: createTcpServer, connect } = await import("node:net");
+  const target = new URL(databaseUrl);
+  let roundTrips = 0;
+  const sockets = new Set();
+  const server = createTcpServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sockets.add(client).add(upstream);
+    let pending = Buffer.alloc(0);
+    let started = false;
+    client.on("data", (chunk) => {
+      upstream.write(chunk);
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        if (!started) {
+          if (pending.length < 4) break;
+          const length = pending.readInt32BE(0);
+          if (pending.length < length) break;
+          pending = pending.subarray(length);
+          started = true;
+          continue;
+        }
+        if (pending.length < 5) break;
+        const length = pending.readInt32BE(1);
+        if (pending.length < length + 1) break;
+        const type = String.fromCharCode(pending[0]);
+        if (type === "S" || type === "Q") roundTrips++;
+        pending = pending.subarray(length + 1);
+      }
+    });
+    upstream.on("data", (chunk) => client.write(chunk));
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("close", end).on("error", end);
+    upstream.on("close", end).on("error", end);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = new URL(databaseUrl);
+  url.hostname = "127.0.0.1";
+  url.port = String(server.address().port);
+  return {
+    url: url.toString(),
+    roundTrips: () => roundTrips,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
