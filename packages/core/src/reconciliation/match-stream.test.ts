@@ -265,3 +265,22 @@ describe("matchReconciliationStream (bounded memory)", () => {
     }
   });
 });
+
+describe("matchReconciliationStream when the input fails", () => {
+  it("passes the source's error on and leaves no spill file behind", async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "alipayhk-match-stream-fail-"));
+    try {
+      const records = (async function* () {
+        yield record("PAYMENT", "o-1", 1000);
+        throw new Error("the SFTP download broke");
+      })();
+      await expect(matchReconciliationStream(records, { orders: [], refunds: [] }, {}, { tempDir: dir })).rejects.toThrow("the SFTP download broke");
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

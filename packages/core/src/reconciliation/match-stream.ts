@@ -92,9 +92,16 @@ export async function matchReconciliationStream(
   options: ReconStreamMatchOptions = {},
 ): Promise<ReconMatchSummary> {
   const dir = mkdtempSync(join(options.tempDir ?? tmpdir(), "alipayhk-recon-match-"));
+  const writers: LineWriter[] = [];
   try {
-    return await run(records, ledger, sink, options, dir);
+    return await run(records, ledger, sink, options, dir, (path) => {
+      const writer = new LineWriter(path);
+      writers.push(writer);
+      return writer;
+    });
   } finally {
+    // A source or a sink that threw leaves files open: close them before removing them.
+    for (const writer of writers) writer.abandon();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -105,6 +112,7 @@ async function run(
   sink: ReconMatchSink,
   options: ReconStreamMatchOptions,
   dir: string,
+  writer: (path: string) => LineWriter,
 ): Promise<ReconMatchSummary> {
   // 1. Stream the records once: totals, days, and a compact copy of each on disk.
   const transactionTotals = new ReconTotalsBuilder();
@@ -115,7 +123,7 @@ async function run(
   const files: string[] = [];
   const fileIndex = new Map<string, number>();
   const spillPath = join(dir, "records.jsonl");
-  const spill = new LineWriter(spillPath);
+  const spill = writer(spillPath);
   for await (const record of records) {
     recordCount++;
     if (record.kind === "settlement") {
@@ -147,7 +155,7 @@ async function run(
 
   // 3. Write records, then orders and refunds, to the partition of their group.
   const partitionCount = Math.max(1, Math.floor(options.partitions ?? Math.min(1000, Math.max(16, Math.ceil(recordCount / 5_000)))));
-  const partitions = Array.from({ length: partitionCount }, (_, i) => new LineWriter(join(dir, `p${i}.jsonl`)));
+  const partitions = Array.from({ length: partitionCount }, (_, i) => writer(join(dir, `p${i}.jsonl`)));
   const partitionOf = (idHash: number): LineWriter => partitions[groups.find(idHash) % partitionCount]!;
   for await (const line of readLines(spillPath)) {
     const comma = line.indexOf(",");
@@ -293,6 +301,7 @@ function hash(text: string): number {
 class LineWriter {
   private readonly buffer = Buffer.allocUnsafe(1 << 15);
   private used = 0;
+  private closed = false;
   private readonly fd: number;
 
   constructor(readonly path: string) {
@@ -315,6 +324,14 @@ class LineWriter {
 
   close(): void {
     this.flush();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
+  /** Closes the file without writing what is buffered, unless closed already. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
   }
 
