@@ -1,6 +1,7 @@
 // Reconciliation parser benchmark: writes a 1M-row HK transaction file to a temp dir, then reads it
 // with our parser, with csv-parse ('|' delimiter) and with a bare newline count, each in its own
-// process (so peak RSS is per contender), and prints rows/s, MB/s and peak RSS. Deletes the file.
+// process (so peak RSS is per contender), and prints rows/s, MB/s, peak RSS and the time of each
+// against the bare newline count (the target: our parser ≤ 3×). Deletes the file.
 //
 //   pnpm --filter @alipayhk/core build && pnpm --filter @alipayhk/bench bench:recon
 //   ROWS=200000 node recon/bench.mjs      (smaller run)
@@ -44,6 +45,7 @@ try {
   const smallRun = JSON.parse(execFileSync(process.execPath, [join(here, "contender.mjs"), "ours", small], { cwd: join(here, ".."), encoding: "utf8" }).trim().split("\n").pop());
 
   const csv = results.find((r) => r.which === "csv-parse");
+  const bare = results.find((r) => r.which === "newlines");
   const label = { ours: "@alipayhk/core parser (typed records)", "csv-parse": "csv-parse 6 (delimiter |, string arrays)", newlines: "newline count (node, no parsing)" };
   const table = results.map((r) => [
     label[r.which],
@@ -52,14 +54,17 @@ try {
     (r.maxRssBytes / 1_048_576).toFixed(0),
     (r.ms / 1000).toFixed(2),
     `${(csv.ms / r.ms).toFixed(2)}×`,
+    `${(r.ms / bare.ms).toFixed(2)}×`,
   ]);
-  const head = ["contender", "rows/s", "MB/s", "peak RSS MB", "seconds", "vs csv-parse"];
+  const head = ["contender", "rows/s", "MB/s", "peak RSS MB", "seconds", "vs csv-parse", "time vs newline count"];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(`\n${rows.toLocaleString("en-US")} rows, ${(bytes / 1_048_576).toFixed(1)} MB, node ${process.version}, best of ${repeats}\n`);
   console.log(line(head));
   for (const row of table) console.log(line(row));
   const ours = results.find((r) => r.which === "ours");
+  const ratio = ours.ms / bare.ms;
+  console.log(`\ntarget: our parser ≤ 3× the time of a bare newline count (same run): ${ratio <= 3 ? "met" : "MISSED"} (${ratio.toFixed(2)}×)`);
   console.log(
     `\npeak RSS of our parser: ${(smallRun.maxRssBytes / 1_048_576).toFixed(0)} MB at ${smallRows.toLocaleString("en-US")} rows, ` +
       `${(ours.maxRssBytes / 1_048_576).toFixed(0)} MB at ${rows.toLocaleString("en-US")} rows (RSS_CHECK_ROWS=N to try another size)`,

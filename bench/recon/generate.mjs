@@ -63,3 +63,30 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const bytes = await generateTransactionFile(rows, path);
   console.log(`${path}: ${rows} rows, ${(bytes / 1_048_576).toFixed(1)} MB`);
 }
+
+/**
+ * The store's side of the file `generateTransactionFile(rows, …)` writes, one entry at a time (as an
+ * adapter's database cursor would give it): an order per PAYMENT, CANCEL or REVERSAL row (paid, or
+ * canceled), a pending order and a succeeded refund per REFUND row, so `rows` orders in all. Every
+ * 1,000th paid order disagrees on the amount by a cent. Same seed as the file, so amounts agree.
+ */
+export function* generateLedgerEntries(rows, day = "2024-01-02") {
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let i = 0; i < rows; i++) {
+    const amount = 100 + Math.floor(random() * 500_000);
+    random(); // the wallet
+    const type = TYPES[i % TYPES.length];
+    if (type === "REFUND") {
+      yield { kind: "order", value: { id: `order-${i}`, amount, currency: "HKD", status: "pending", date: day } };
+      yield { kind: "refund", value: { id: `refund-${i}-1`, orderId: null, amount, currency: "HKD", status: "succeeded", date: day } };
+    } else if (type === "PAYMENT") {
+      yield { kind: "order", value: { id: `order-${i}`, amount: i % 1000 === 0 ? amount + 1 : amount, currency: "HKD", status: "paid", date: day } };
+    } else {
+      yield { kind: "order", value: { id: `order-${i}`, amount, currency: "HKD", status: "canceled", date: day } };
+    }
+  }
+}

@@ -16,11 +16,12 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { startProcess, startService, stop } from "./processes.mjs";
+import { startPgCounter, startProcess, startService, stop } from "./processes.mjs";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const COUNTED_ORDERS = Number(process.env.BENCH_COUNTED_ORDERS ?? 200);
 
 const secret = () => `whsec_${randomBytes(32).toString("base64")}`;
 
@@ -139,14 +140,35 @@ async function waitForDeliveries(receiverUrl, expected) {
   return ids;
 }
 
+/** `count` signed orders one after the other (for counting round trips); resolves with how many were acknowledged. */
+async function sequentialOrders(url, whsec, prefix, mode, count) {
+  const sign = signer(whsec);
+  let ok = 0;
+  for (let i = 0; i < count; i++) {
+    const orderId = `${prefix}-${i}`;
+    const body = JSON.stringify(
+      mode === "qr" ? { order_id: orderId, amount: "12.30", mode: "qr", description: "Bench" } : { order_id: orderId, amount: "12.30", mode: "barcode", buyer_code: "280000000000000001" },
+    );
+    const timestamp = Math.floor(Date.now() / 1000);
+    const id = `msg_${orderId}`;
+    const response = await fetch(`${url}/v1/orders`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": sign(id, timestamp, body) },
+    });
+    await response.text();
+    if (response.ok) ok++;
+  }
+  return ok;
+}
+
 /** One service run: a fresh sandbox, the bin on `storage`, the load, then the store is checked. */
 async function serviceRun(name, mode, storage) {
   const sandbox = await startProcess("sandbox");
   const receiver = mode === "barcode" ? await startProcess("receiver") : undefined;
   const whsec = secret();
-  const port = await freePort();
-  const service = await startService({
-    PORT: String(port),
+  const env = async (extra = {}) => ({
+    PORT: String(await freePort()),
     HOST: "127.0.0.1",
     WEBHOOK_SECRET: whsec,
     ALIPAYHK_GATEWAY: sandbox.info.gatewayUrl,
@@ -155,7 +177,9 @@ async function serviceRun(name, mode, storage) {
     ALIPAYHK_MD5_KEY: sandbox.info.md5Key,
     ...(receiver ? { WEBHOOK_ENDPOINTS: `${receiver.info.url}/hooks`, WEBHOOK_ENDPOINT_SECRET: secret() } : {}),
     ...storage.env,
+    ...extra,
   });
+  const service = await startService(await env());
   const prefix = `${mode}${Date.now().toString(36)}`;
   const before = { service: cpuSeconds(service.child.pid), sandbox: cpuSeconds(sandbox.child.pid) };
   const orders = await load(service.url, whsec, prefix, mode);
@@ -170,10 +194,23 @@ async function serviceRun(name, mode, storage) {
   const reads = mode === "qr" && orders.acknowledged.length > 0 ? await loadReads(service.url, whsec, orders.acknowledged) : undefined;
   if (reads) reads.cpu = { service: ((cpuSeconds(service.child.pid) - readsBefore) * 1000) / (reads.reads || 1) };
   await stop(service.child);
+  // Round trips per order, counted apart from the timed run (the counting proxy costs time).
+  let roundTrips;
+  if (storage.env.DATABASE_URL) {
+    const counter = await startPgCounter(storage.env.DATABASE_URL);
+    const counted = await startService(await env({ DATABASE_URL: counter.url }));
+    const delivered = receiver ? (await (await fetch(receiver.info.url)).json()).ids : 0;
+    const start = counter.roundTrips();
+    const ok = await sequentialOrders(counted.url, whsec, `${prefix}c`, mode, COUNTED_ORDERS);
+    if (receiver) await waitForDeliveries(receiver.info.url, delivered + ok);
+    roundTrips = (counter.roundTrips() - start) / (ok || 1);
+    await stop(counted.child);
+    await counter.close();
+  }
   const stored = await storage.orderIds();
   await stop(sandbox.child);
   if (receiver) await stop(receiver.child);
-  const rows = [{ name, ...orders, lost: missing(orders.acknowledged, stored), delivered }];
+  const rows = [{ name, ...orders, lost: missing(orders.acknowledged, stored), delivered, roundTrips }];
   if (reads) rows.push({ name: `${name.split(":")[0]}: signed GET /v1/orders/{id} (no gateway call)`, ...reads, lost: 0 });
   return rows;
 }
@@ -232,12 +269,20 @@ async function main() {
   }
 
   console.log(`\n${DURATION} s per run, ${CONNECTIONS} connections, Node ${process.version}, loopback, ${os.cpus().length} cores, load average before: ${loadBefore}\n`);
-  console.log("| run | 2xx req/s | p50 ms | p99 ms | non-2xx | orders acknowledged | lost | events delivered | CPU ms/request: service, sandbox |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  console.log("| run | 2xx req/s | p50 ms | p99 ms | non-2xx | orders acknowledged | lost | events delivered | CPU ms/request: service, sandbox | DB round trips/order |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
   for (const row of rows) {
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.reads === undefined ? row.acknowledged.length : "-"} | ${row.lost} | ${row.delivered ?? "-"} | ${row.cpu ? [row.cpu.service, row.cpu.sandbox].filter((v) => v !== undefined).map((v) => v.toFixed(2)).join(", ") : "-"} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.reads === undefined ? row.acknowledged.length : "-"} | ${row.lost} | ${row.delivered ?? "-"} | ${row.cpu ? [row.cpu.service, row.cpu.sandbox].filter((v) => v !== undefined).map((v) => v.toFixed(2)).join(", ") : "-"} | ${row.roundTrips === undefined ? "-" : row.roundTrips.toFixed(1)} |`,
     );
+  }
+  // The targets, from the same run: PostgreSQL QR orders ≥ 0.6× SQLite's rate, service CPU per order ≤ 1.5× SQLite's.
+  const sqliteQr = rows.find((row) => row.name.startsWith("embedded SQLite: QR"));
+  const postgresQr = rows.find((row) => row.name.startsWith("PostgreSQL: QR"));
+  if (sqliteQr && postgresQr) {
+    const rateRatio = postgresQr.rps / sqliteQr.rps;
+    const cpuRatio = postgresQr.cpu.service / sqliteQr.cpu.service;
+    console.log(`\nPostgreSQL / SQLite, QR orders, same run: rate ${rateRatio.toFixed(2)}× (target ≥ 0.6: ${rateRatio >= 0.6 ? "met" : "MISSED"}), service CPU per order ${cpuRatio.toFixed(2)}× (target ≤ 1.5: ${cpuRatio <= 1.5 ? "met" : "MISSED"})`);
   }
   const failures = rows.filter((row) => row.lost > 0 || (row.delivered !== undefined && row.delivered < row.acknowledged.length));
   if (failures.length) {

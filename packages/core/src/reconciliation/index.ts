@@ -19,6 +19,8 @@ export type { ReconDayTotal, ReconTotals } from "./totals";
 export { loadStoreLedger, parseStoreLedger, toAlipayDay, toStoreOrderStatus, toStoreRefundStatus } from "./orders";
 export type { StoreLedger, StoreOrder, StoreOrderStatus, StoreRefund, StoreRefundStatus } from "./orders";
 export { matchReconciliation } from "./match";
+export { matchReconciliationStream } from "./match-stream";
+export type { ReconLedgerSource, ReconMatchSink, ReconMatchSummary, ReconStreamMatchOptions } from "./match-stream";
 export type { AlipayState, ReconDiscrepancy, ReconDiscrepancyKind, ReconMatch, ReconMatchOptions, ReconMatchReport } from "./match";
 export { matchReportToJson, recordToJson, renderMatchReport, renderTotals, totalsToJson } from "./report";
 export type { ReconRecordJson } from "./report";

@@ -87,8 +87,8 @@ export interface ReconMatchOptions {
   readonly extraDays?: readonly string[];
 }
 
-/** The part of a record matching keeps: far smaller than the record, for files of millions of lines. */
-interface AlipayEntry {
+/** The part of a record matching keeps: far smaller than the record, for files of millions of lines. @internal */
+export interface AlipayEntry {
   readonly kind: ReconFileKind;
   readonly type: ReconRecordType;
   readonly partnerTransactionId: string;
@@ -123,9 +123,7 @@ export async function matchReconciliation(
   ledger: StoreLedger,
   options: ReconMatchOptions = {},
 ): Promise<ReconMatchReport> {
-  const payments = new Map<string, AlipayEntry[]>(); // by partner_trans_id
-  const refunds = new Map<string, AlipayEntry[]>(); // by partner_refund_id
-  const reversals = new Map<string, AlipayEntry[]>(); // by Alipay transaction id
+  const index = new MatchIndex();
   const duplicates: ReconDiscrepancy[] = [];
   const transactionTotals = new ReconTotalsBuilder();
   const settlementTotals = new ReconTotalsBuilder();
@@ -142,153 +140,39 @@ export async function matchReconciliation(
       transactionTotals.add(record);
     }
     recordDays.add(record.paymentTime.slice(0, 10));
-    const entry: AlipayEntry = {
-      kind: record.kind,
-      type: record.type,
-      partnerTransactionId: ownCopy(record.partnerTransactionId),
-      transactionId: ownCopy(record.transactionId),
-      amount: Math.abs(record.amount),
-      currency: record.currency,
-      file: record.file,
-      line: record.line,
-      echo: false,
-    };
-    const reversal = entry.type === "REVERSAL" || entry.type === "CANCEL";
-    const group = reversal ? reversals : entry.type === "PAYMENT" ? payments : refunds;
-    const key = reversal ? entry.transactionId : entry.partnerTransactionId;
-    const list = group.get(key);
-    if (list === undefined) {
-      group.set(key, [entry]);
-      continue;
-    }
-    // The same movement (same ids and type) twice in one kind of file is a duplicate; once in each
-    // kind (transaction and settlement file) it is one movement, kept aside so it counts once.
-    const sameMovement = (e: AlipayEntry) => e.type === entry.type && e.partnerTransactionId === entry.partnerTransactionId && e.transactionId === entry.transactionId;
-    if (list.some((e) => sameMovement(e) && e.kind === entry.kind)) {
-      duplicates.push(discrepancy("duplicate", "record", entry.partnerTransactionId, null, entry, `${entry.type} ${entry.partnerTransactionId} appears twice in the ${record.kind} files`));
-    } else {
-      entry.echo = list.some(sameMovement);
-      list.push(entry);
-    }
-  }
-  // A cancel may come without its payment (paid and cancelled the same day): find it by the order id.
-  const reversalsByPartnerId = new Map<string, string[]>();
-  for (const [transactionId, entries] of reversals) {
-    for (const entry of entries) push(reversalsByPartnerId, entry.partnerTransactionId, transactionId);
+    const duplicate = index.add(entryOf(record, ownCopy(record.partnerTransactionId), ownCopy(record.transactionId)));
+    if (duplicate !== null) duplicates.push(duplicate);
   }
 
   // extraDays is read only now, so a caller can add the dates of the files as it streams them.
   for (const day of options.extraDays ?? []) recordDays.add(day);
   const days = options.days ?? [...recordDays].sort();
-  const inPeriod = (date: string | null): boolean => days === "all" || date === null || days.includes(date);
-  // A settlement file has only P and R: a cancelled trade comes as R under the trade's own id, the
-  // transaction id (spec §5.3) or the partner_trans_id (the sandbox). Such an R is a reversal.
-  const storeRefundIds = new Set(ledger.refunds.map((refund) => refund.id));
-  const storeOrderIds = new Set(ledger.orders.map((order) => order.id));
-  for (const [id, entries] of [...refunds]) {
-    if (storeRefundIds.has(id)) continue;
-    const isCancel = (entry: AlipayEntry) =>
-      entry.kind === "settlement" &&
-      (id === entry.transactionId || storeOrderIds.has(id) || (payments.get(id)?.some((payment) => payment.transactionId === entry.transactionId) ?? false));
-    if (!entries.every(isCancel)) continue;
-    refunds.delete(id);
-    for (const entry of entries) push(reversals, entry.transactionId, entry);
-  }
 
   const matched: ReconMatch[] = [];
   const missingFromFile: ReconDiscrepancy[] = [];
   const amountMismatches: ReconDiscrepancy[] = [];
   const statusMismatches: ReconDiscrepancy[] = [];
   const refundsNotExecuted: ReconDiscrepancy[] = [];
-  const outsidePeriod = { orders: 0, refunds: 0 };
-
-  for (const order of ledger.orders) {
-    const paid = (payments.get(order.id) ?? []).filter(counted);
-    payments.delete(order.id);
-    const reversed: AlipayEntry[] = [];
-    const tradeIds = new Set([...paid.map((entry) => entry.transactionId), ...(reversalsByPartnerId.get(order.id) ?? [])]);
-    for (const transactionId of tradeIds) {
-      reversed.push(...(reversals.get(transactionId) ?? []).filter(counted));
-      reversals.delete(transactionId);
-    }
-    const first = paid[0] ?? reversed[0];
-    const storePaid = order.status === "paid" || order.status === "refunded";
-    if (first === undefined) {
-      if (!storePaid) continue;
-      if (!inPeriod(order.date)) {
-        outsidePeriod.orders++;
-        continue;
-      }
-      missingFromFile.push(
-        orderDiscrepancy("missing_from_file", order, null, `paid in the store${order.date ? ` on ${order.date}` : ""}, no PAYMENT in the files`),
-      );
-      continue;
-    }
-    const alipayState: AlipayState = reversed.length > 0 ? "reversed" : "paid";
-    // "refunded" in the store and reversed at Alipay agree: the buyer has the money back either way.
-    if (order.status === "paid" && alipayState === "reversed") {
-      statusMismatches.push(orderDiscrepancy("status_mismatch", order, reversed[0]!, `${order.status} in the store, ${reversed[0]!.type} at Alipay (money returned to the buyer)`));
-      continue;
-    }
-    if (!storePaid && alipayState === "paid") {
-      statusMismatches.push(orderDiscrepancy("status_mismatch", order, first, `${order.status} in the store, paid at Alipay`));
-      continue;
-    }
-    if (alipayState === "paid") {
-      const total = paid.reduce((sum, entry) => sum + entry.amount, 0);
-      if (total !== order.amount || first.currency !== order.currency) {
-        amountMismatches.push(
-          orderDiscrepancy(
-            "amount_mismatch",
-            order,
-            { ...first, amount: total },
-            `store ${order.currency} ${formatAmount(order.amount)}, Alipay ${first.currency} ${formatAmount(total)}`,
-          ),
-        );
-        continue;
-      }
-    }
-    matched.push({ subject: "order", id: order.id, amount: order.amount, currency: order.currency, alipayState, transactionId: first.transactionId });
-  }
-
-  for (const refund of ledger.refunds) {
-    const done = (refunds.get(refund.id) ?? []).filter(counted);
-    refunds.delete(refund.id);
-    const first = done[0];
-    if (first === undefined) {
-      if (refund.status !== "succeeded") continue;
-      if (!inPeriod(refund.date)) {
-        outsidePeriod.refunds++;
-        continue;
-      }
-      refundsNotExecuted.push(
-        refundDiscrepancy("refund_not_executed", refund, null, `refunded in the store${refund.date ? ` on ${refund.date}` : ""}, no REFUND in the files`),
-      );
-      continue;
-    }
-    if (refund.status !== "succeeded") {
-      statusMismatches.push(refundDiscrepancy("status_mismatch", refund, first, `refund ${refund.status} in the store, executed at Alipay`));
-      continue;
-    }
-    const total = done.reduce((sum, entry) => sum + entry.amount, 0);
-    if (total !== refund.amount || first.currency !== refund.currency) {
-      amountMismatches.push(
-        refundDiscrepancy("amount_mismatch", refund, { ...first, amount: total }, `store refund ${refund.currency} ${formatAmount(refund.amount)}, Alipay ${first.currency} ${formatAmount(total)}`),
-      );
-      continue;
-    }
-    matched.push({ subject: "refund", id: refund.id, amount: refund.amount, currency: refund.currency, alipayState: "refunded", transactionId: first.transactionId });
-  }
-
   const orphans: ReconDiscrepancy[] = [];
-  for (const group of [payments, refunds, reversals]) {
-    for (const entries of group.values()) {
-      for (const entry of entries.filter(counted)) {
-        const what = entry.type === "PAYMENT" ? "no store order" : entry.type === "REFUND" ? "no store refund" : "no store order";
-        orphans.push(discrepancy("orphan", "record", entry.partnerTransactionId, null, entry, `${entry.type} at Alipay, ${what} with this id`));
-      }
-    }
-  }
+  const outsidePeriod = { orders: 0, refunds: 0 };
+  index.settle(ledger.orders, ledger.refunds, days, {
+    matched: (match) => matched.push(match),
+    discrepancy: (found) => {
+      const list = {
+        missing_from_file: missingFromFile,
+        orphan: orphans,
+        amount_mismatch: amountMismatches,
+        refund_not_executed: refundsNotExecuted,
+        status_mismatch: statusMismatches,
+        duplicate: duplicates,
+      }[found.kind];
+      list.push(found);
+    },
+    outsidePeriod: (subject) => {
+      if (subject === "order") outsidePeriod.orders++;
+      else outsidePeriod.refunds++;
+    },
+  });
 
   const totalsSource: ReconFileKind | null = settlementCount > 0 ? "settlement" : recordCount > 0 ? "transaction" : null;
   const discrepancyCount =
@@ -310,6 +194,172 @@ export async function matchReconciliation(
     totalsSource,
     discrepancyCount,
   };
+}
+
+/** The compact entry matching keeps for a record; `partnerTransactionId` and `transactionId` given as the caller wants them kept. */
+export function entryOf(record: ReconRecord, partnerTransactionId: string, transactionId: string): AlipayEntry {
+  return {
+    kind: record.kind,
+    type: record.type,
+    partnerTransactionId,
+    transactionId,
+    amount: Math.abs(record.amount),
+    currency: record.currency,
+    file: record.file,
+    line: record.line,
+    echo: false,
+  };
+}
+
+/** Where the findings of `MatchIndex.settle` go. */
+export interface MatchOutput {
+  matched(match: ReconMatch): void;
+  discrepancy(found: ReconDiscrepancy): void;
+  outsidePeriod(subject: "order" | "refund"): void;
+}
+
+/**
+ * The matching itself, over records and store entries that can only concern each other: the whole
+ * input for `matchReconciliation`, one partition of it for `matchReconciliationStream`.
+ * @internal
+ */
+export class MatchIndex {
+  readonly payments = new Map<string, AlipayEntry[]>(); // by partner_trans_id
+  readonly refunds = new Map<string, AlipayEntry[]>(); // by partner_refund_id
+  readonly reversals = new Map<string, AlipayEntry[]>(); // by Alipay transaction id
+
+  /** Adds a record's entry, in file order; returns the duplicate finding when it is one. */
+  add(entry: AlipayEntry): ReconDiscrepancy | null {
+    const reversal = entry.type === "REVERSAL" || entry.type === "CANCEL";
+    const group = reversal ? this.reversals : entry.type === "PAYMENT" ? this.payments : this.refunds;
+    const key = reversal ? entry.transactionId : entry.partnerTransactionId;
+    const list = group.get(key);
+    if (list === undefined) {
+      group.set(key, [entry]);
+      return null;
+    }
+    // The same movement (same ids and type) twice in one kind of file is a duplicate; once in each
+    // kind (transaction and settlement file) it is one movement, kept aside so it counts once.
+    const sameMovement = (e: AlipayEntry) => e.type === entry.type && e.partnerTransactionId === entry.partnerTransactionId && e.transactionId === entry.transactionId;
+    if (list.some((e) => sameMovement(e) && e.kind === entry.kind)) {
+      return discrepancy("duplicate", "record", entry.partnerTransactionId, null, entry, `${entry.type} ${entry.partnerTransactionId} appears twice in the ${entry.kind} files`);
+    }
+    entry.echo = list.some(sameMovement);
+    list.push(entry);
+    return null;
+  }
+
+  /** Matches the store's orders and refunds (each iterated twice) against the entries added; consumes the index. */
+  settle(orders: Iterable<StoreOrder>, storeRefunds: Iterable<StoreRefund>, days: readonly string[] | "all", out: MatchOutput): void {
+    const { payments, refunds, reversals } = this;
+    // A cancel may come without its payment (paid and cancelled the same day): find it by the order id.
+    const reversalsByPartnerId = new Map<string, string[]>();
+    for (const [transactionId, entries] of reversals) {
+      for (const entry of entries) push(reversalsByPartnerId, entry.partnerTransactionId, transactionId);
+    }
+    const inPeriod = (date: string | null): boolean => days === "all" || date === null || days.includes(date);
+    // A settlement file has only P and R: a cancelled trade comes as R under the trade's own id, the
+    // transaction id (spec §5.3) or the partner_trans_id (the sandbox). Such an R is a reversal.
+    const storeRefundIds = new Set<string>();
+    for (const refund of storeRefunds) storeRefundIds.add(refund.id);
+    const storeOrderIds = new Set<string>();
+    for (const order of orders) storeOrderIds.add(order.id);
+    for (const [id, entries] of [...refunds]) {
+      if (storeRefundIds.has(id)) continue;
+      const isCancel = (entry: AlipayEntry) =>
+        entry.kind === "settlement" &&
+        (id === entry.transactionId || storeOrderIds.has(id) || (payments.get(id)?.some((payment) => payment.transactionId === entry.transactionId) ?? false));
+      if (!entries.every(isCancel)) continue;
+      refunds.delete(id);
+      for (const entry of entries) push(reversals, entry.transactionId, entry);
+    }
+
+    for (const order of orders) {
+      const paid = (payments.get(order.id) ?? []).filter(counted);
+      payments.delete(order.id);
+      const reversed: AlipayEntry[] = [];
+      const tradeIds = new Set([...paid.map((entry) => entry.transactionId), ...(reversalsByPartnerId.get(order.id) ?? [])]);
+      for (const transactionId of tradeIds) {
+        reversed.push(...(reversals.get(transactionId) ?? []).filter(counted));
+        reversals.delete(transactionId);
+      }
+      const first = paid[0] ?? reversed[0];
+      const storePaid = order.status === "paid" || order.status === "refunded";
+      if (first === undefined) {
+        if (!storePaid) continue;
+        if (!inPeriod(order.date)) {
+          out.outsidePeriod("order");
+          continue;
+        }
+        out.discrepancy(orderDiscrepancy("missing_from_file", order, null, `paid in the store${order.date ? ` on ${order.date}` : ""}, no PAYMENT in the files`));
+        continue;
+      }
+      const alipayState: AlipayState = reversed.length > 0 ? "reversed" : "paid";
+      // "refunded" in the store and reversed at Alipay agree: the buyer has the money back either way.
+      if (order.status === "paid" && alipayState === "reversed") {
+        out.discrepancy(orderDiscrepancy("status_mismatch", order, reversed[0]!, `${order.status} in the store, ${reversed[0]!.type} at Alipay (money returned to the buyer)`));
+        continue;
+      }
+      if (!storePaid && alipayState === "paid") {
+        out.discrepancy(orderDiscrepancy("status_mismatch", order, first, `${order.status} in the store, paid at Alipay`));
+        continue;
+      }
+      if (alipayState === "paid") {
+        const total = paid.reduce((sum, entry) => sum + entry.amount, 0);
+        if (total !== order.amount || first.currency !== order.currency) {
+          out.discrepancy(
+            orderDiscrepancy(
+              "amount_mismatch",
+              order,
+              { ...first, amount: total },
+              `store ${order.currency} ${formatAmount(order.amount)}, Alipay ${first.currency} ${formatAmount(total)}`,
+            ),
+          );
+          continue;
+        }
+      }
+      out.matched({ subject: "order", id: order.id, amount: order.amount, currency: order.currency, alipayState, transactionId: first.transactionId });
+    }
+
+    for (const refund of storeRefunds) {
+      const done = (refunds.get(refund.id) ?? []).filter(counted);
+      refunds.delete(refund.id);
+      const first = done[0];
+      if (first === undefined) {
+        if (refund.status !== "succeeded") continue;
+        if (!inPeriod(refund.date)) {
+          out.outsidePeriod("refund");
+          continue;
+        }
+        out.discrepancy(refundDiscrepancy("refund_not_executed", refund, null, `refunded in the store${refund.date ? ` on ${refund.date}` : ""}, no REFUND in the files`));
+        continue;
+      }
+      if (refund.status !== "succeeded") {
+        out.discrepancy(refundDiscrepancy("status_mismatch", refund, first, `refund ${refund.status} in the store, executed at Alipay`));
+        continue;
+      }
+      const total = done.reduce((sum, entry) => sum + entry.amount, 0);
+      if (total !== refund.amount || first.currency !== refund.currency) {
+        out.discrepancy(
+          refundDiscrepancy("amount_mismatch", refund, { ...first, amount: total }, `store refund ${refund.currency} ${formatAmount(refund.amount)}, Alipay ${first.currency} ${formatAmount(total)}`),
+        );
+        continue;
+      }
+      out.matched({ subject: "refund", id: refund.id, amount: refund.amount, currency: refund.currency, alipayState: "refunded", transactionId: first.transactionId });
+    }
+
+    for (const group of [payments, refunds, reversals]) {
+      for (const entries of group.values()) {
+        for (const entry of entries.filter(counted)) {
+          const what = entry.type === "PAYMENT" ? "no store order" : entry.type === "REFUND" ? "no store refund" : "no store order";
+          out.discrepancy(discrepancy("orphan", "record", entry.partnerTransactionId, null, entry, `${entry.type} at Alipay, ${what} with this id`));
+        }
+      }
+    }
+    payments.clear();
+    refunds.clear();
+    reversals.clear();
+  }
 }
 
 /**

@@ -27,6 +27,17 @@ export class OutboxStore {
    * lease has run out: at least once, and never twice at the same time.
    */
   async claim(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    if (this.db.dialect === "postgres") {
+      // One statement, one round trip: pick (skipping rows other instances hold), lease, and read the payloads.
+      const rows = await this.db.all<{ id: string; event_id: string; endpoint: string; attempts: number; payload: string }>(
+        `UPDATE deliveries d SET next_attempt_at = ?
+         FROM (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?${this.db.skipLocked}) c, events e
+         WHERE d.id = c.id AND e.id = d.event_id
+         RETURNING d.id, d.event_id, d.endpoint, d.attempts, e.payload`,
+        [now + leaseMs, now, limit],
+      );
+      return rows.map((row) => ({ id: row.id, eventId: row.event_id, endpoint: row.endpoint, attempts: Number(row.attempts), payload: row.payload }));
+    }
     return this.db.tx(async (q) => {
       const rows = await q.all<{ id: string; event_id: string; endpoint: string; attempts: number }>(
         `SELECT id, event_id, endpoint, attempts FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?${this.db.skipLocked}`,

@@ -71,25 +71,27 @@ export class Store {
   // ---- orders --------------------------------------------------------------------------------
 
   async reserveOrder(input: NewOrder, now: number, firstSweepAt: number, expiresAt: number | undefined): Promise<ReserveOrderResult> {
+    const insert = `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`;
+    const values: Param[] = [
+      input.orderId,
+      input.mode,
+      input.amount,
+      input.currency,
+      input.description,
+      input.notifyUrl ?? null,
+      partnerTransIdFor(this.options.partnerTransIdPrefix, input.orderId, 1),
+      expiresAt ?? null,
+      firstSweepAt,
+      now,
+      now,
+    ];
+    // A new order id (nearly every request): one statement, one round trip, the row as inserted.
+    const [created] = await this.db.all(`${insert} RETURNING ${ORDER_COLUMNS}`, values);
+    if (created) return { kind: "created", order: toOrder(created) };
     return this.db.tx(async (q) => {
       // Insert first: two instances taking the same new order id meet at the primary key, not in a race.
-      const inserted = await q.run(
-        `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`,
-        [
-          input.orderId,
-          input.mode,
-          input.amount,
-          input.currency,
-          input.description,
-          input.notifyUrl ?? null,
-          partnerTransIdFor(this.options.partnerTransIdPrefix, input.orderId, 1),
-          expiresAt ?? null,
-          firstSweepAt,
-          now,
-          now,
-        ],
-      );
+      const inserted = await q.run(insert, values);
       if (inserted > 0) return { kind: "created", order: await this.orderIn(q, input.orderId) };
       const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?${this.db.forUpdate}`, [input.orderId]);
       const order = toOrder(row!);
@@ -111,10 +113,9 @@ export class Store {
   }
 
   async saveQr(orderId: string, qrCode: string, expiresAt: number, now: number): Promise<OrderRecord> {
-    return this.db.tx(async (q) => {
-      await q.run("UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ?", [qrCode, expiresAt, now, orderId]);
-      return this.orderIn(q, orderId);
-    });
+    // One statement: atomic alone, and the row comes back with it.
+    const [row] = await this.db.all(`UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ? RETURNING ${ORDER_COLUMNS}`, [qrCode, expiresAt, now, orderId]);
+    return toOrder(row!);
   }
 
   async getOrder(orderId: string): Promise<OrderRecord | undefined> {
@@ -154,14 +155,14 @@ export class Store {
   /** pending → paid, with a `payment.succeeded` event. Null when the trade is not ours or not pending. */
   async markPaid(partnerTransId: string, details: PaidDetails, now: number): Promise<OrderRecord | undefined> {
     return this.db.tx(async (q) => {
-      const changed = await q.run(
+      const [row] = await q.all(
         `UPDATE orders SET status = 'paid', alipay_trans_id = COALESCE(?, alipay_trans_id), payment_inst = COALESCE(?, payment_inst),
            buyer_login_id = COALESCE(?, buyer_login_id), paid_amount = amount, paid_at = ?, next_sweep_at = NULL, updated_at = ?
-         WHERE partner_trans_id = ? AND status = 'pending'`,
+         WHERE partner_trans_id = ? AND status = 'pending' RETURNING ${ORDER_COLUMNS}`,
         [details.alipayTransId ?? null, details.paymentInst ?? null, details.buyerLoginId ?? null, details.paidAt?.getTime() ?? now, now, partnerTransId],
       );
-      if (changed === 0) return undefined;
-      const order = await this.orderByTradeIn(q, partnerTransId);
+      if (!row) return undefined;
+      const order = toOrder(row);
       await this.addEvent(q, "payment.succeeded", order.partnerTransId, order, paymentEventData(order), now);
       return order;
     });
@@ -170,12 +171,12 @@ export class Store {
   /** pending → failed (a barcode charge that took no money), with a `payment.failed` event. */
   async markFailed(partnerTransId: string, code: string, reason: string, now: number): Promise<OrderRecord | undefined> {
     return this.db.tx(async (q) => {
-      const changed = await q.run(
-        "UPDATE orders SET status = 'failed', failure_code = ?, next_sweep_at = NULL, updated_at = ? WHERE partner_trans_id = ? AND status = 'pending'",
+      const [row] = await q.all(
+        `UPDATE orders SET status = 'failed', failure_code = ?, next_sweep_at = NULL, updated_at = ? WHERE partner_trans_id = ? AND status = 'pending' RETURNING ${ORDER_COLUMNS}`,
         [code, now, partnerTransId],
       );
-      if (changed === 0) return undefined;
-      const order = await this.orderByTradeIn(q, partnerTransId);
+      if (!row) return undefined;
+      const order = toOrder(row);
       await this.addEvent(q, "payment.failed", order.partnerTransId, order, paymentEventData(order, { code, reason }), now);
       return order;
     });
@@ -192,12 +193,12 @@ export class Store {
   ): Promise<OrderRecord | undefined> {
     return this.db.tx(async (q) => {
       const states = change.from.map(() => "?").join(", ");
-      const changed = await q.run(
-        `UPDATE orders SET status = 'canceled', reversed = ?, next_sweep_at = NULL, updated_at = ? WHERE partner_trans_id = ? AND status IN (${states})`,
+      const [row] = await q.all(
+        `UPDATE orders SET status = 'canceled', reversed = ?, next_sweep_at = NULL, updated_at = ? WHERE partner_trans_id = ? AND status IN (${states}) RETURNING ${ORDER_COLUMNS}`,
         [change.reversed ? 1 : 0, now, partnerTransId, ...change.from],
       );
-      if (changed === 0) return undefined;
-      const order = await this.orderByTradeIn(q, partnerTransId);
+      if (!row) return undefined;
+      const order = toOrder(row);
       const refund = change.fallbackRefund;
       if (refund) {
         await q.run(
@@ -300,8 +301,16 @@ export class Store {
     return this.db.tx(async (q) => {
       const orders = (await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(toOrder);
       const refunds = (await q.all(`SELECT * FROM refunds WHERE status = 'pending' AND next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(toRefund);
-      for (const order of orders) await q.run("UPDATE orders SET next_sweep_at = ? WHERE order_id = ?", [now + leaseMs, order.orderId]);
-      for (const refund of refunds) await q.run("UPDATE refunds SET next_sweep_at = ? WHERE order_id = ? AND return_id = ?", [now + leaseMs, refund.orderId, refund.returnId]);
+      // One statement per table, not one per row.
+      if (orders.length > 0) {
+        await q.run(`UPDATE orders SET next_sweep_at = ? WHERE order_id IN (${orders.map(() => "?").join(", ")})`, [now + leaseMs, ...orders.map((order) => order.orderId)]);
+      }
+      if (refunds.length > 0) {
+        await q.run(`UPDATE refunds SET next_sweep_at = ? WHERE ${refunds.map(() => "(order_id = ? AND return_id = ?)").join(" OR ")}`, [
+          now + leaseMs,
+          ...refunds.flatMap((refund) => [refund.orderId, refund.returnId]),
+        ]);
+      }
       return { orders, refunds };
     });
   }
@@ -485,24 +494,26 @@ export class Store {
     return toOrder(row!);
   }
 
-  private async orderByTradeIn(q: Queryable, partnerTransId: string): Promise<OrderRecord> {
-    const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE partner_trans_id = ?`, [partnerTransId]);
-    return toOrder(row!);
-  }
-
   /** The outbox: the event and one delivery per endpoint, in the transaction of the change. */
   private async addEvent(q: Queryable, type: EventType, subject: string, order: OrderRecord, data: Record<string, unknown>, now: number): Promise<void> {
     const id = eventId(type, subject);
-    const inserted = await q.run("INSERT INTO events (id, type, order_id, payload, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", [
-      id,
-      type,
-      order.orderId,
-      eventPayload(type, now, data),
-      now,
-    ]);
-    if (inserted === 0) return;
     const endpoints = new Set(this.options.endpoints);
     if (order.notifyUrl) endpoints.add(order.notifyUrl);
+    const event: Param[] = [id, type, order.orderId, eventPayload(type, now, data), now];
+    const insertEvent = "INSERT INTO events (id, type, order_id, payload, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+    if (this.db.dialect === "postgres" && endpoints.size > 0) {
+      // The event and its deliveries in one statement (one round trip); no delivery when the event existed.
+      const rows = [...endpoints].map(() => "(?, ?)").join(", ");
+      await q.run(
+        `WITH e AS (${insertEvent} RETURNING id)
+         INSERT INTO deliveries (id, event_id, endpoint, status, attempts, next_attempt_at)
+         SELECT d.id, e.id, d.endpoint, 'pending', 0, CAST(? AS BIGINT) FROM e CROSS JOIN (VALUES ${rows}) AS d (id, endpoint)`,
+        [...event, now, ...[...endpoints].flatMap((endpoint) => [deliveryId(id, endpoint), endpoint])],
+      );
+      return;
+    }
+    const inserted = await q.run(insertEvent, event);
+    if (inserted === 0) return;
     for (const endpoint of endpoints) {
       await q.run("INSERT INTO deliveries (id, event_id, endpoint, status, attempts, next_attempt_at) VALUES (?, ?, ?, 'pending', 0, ?)", [
         deliveryId(id, endpoint),
