@@ -494,6 +494,11 @@ export class Store {
     return toOrder(row!);
   }
 
+  private async orderByTradeIn(q: Queryable, partnerTransId: string): Promise<OrderRecord> {
+    const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE partner_trans_id = ?`, [partnerTransId]);
+    return toOrder(row!);
+  }
+
   /** The outbox: the event and one delivery per endpoint, in the transaction of the change. */
   private async addEvent(q: Queryable, type: EventType, subject: string, order: OrderRecord, data: Record<string, unknown>, now: number): Promise<void> {
     const id = eventId(type, subject);
