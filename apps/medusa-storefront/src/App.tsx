@@ -235,7 +235,7 @@ function Payment({
   useEffect(() => {
     sdk.store.payment
       .listPaymentProviders({ region_id: cart.region_id! })
-      .then(({ payment_providers }) => setProviders(payment_providers.map((p) => p.id).filter(isAlipayHkProvider)))
+      .then(({ payment_providers }) => setProviders(payment_providers.map((p) => p.id).filter(isAlipayHkProvider).sort((a, b) => Number(b === ALIPAYHK_QR_PROVIDER_ID) - Number(a === ALIPAYHK_QR_PROVIDER_ID))))
       .catch((e: Error) => setError(e.message));
   }, [sdk, cart.region_id]);
 
