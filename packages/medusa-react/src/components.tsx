@@ -62,9 +62,10 @@ export function AlipayHkQrPayment({ labels, size = 240, className, style, ...opt
       {qr.phase === "error" && (
         <>
           <p role="alert" style={alert} data-alipayhk="error">
-            {qr.error?.message}
+            {qr.errorKind === "complete" ? t.completeFailed : qr.errorKind === "renew" ? t.renewFailed : t.loadFailed}
+            {qr.error?.message ? <small data-alipayhk="error-detail"> ({qr.error.message})</small> : null}
           </p>
-          <button type="button" style={button} data-alipayhk="retry" onClick={qr.retry}>
+          <button type="button" style={button} data-alipayhk="retry" onClick={qr.errorKind === "renew" ? qr.renew : qr.retry}>
             {t.tryAgain}
           </button>
         </>

@@ -44,6 +44,9 @@ export interface AlipayHkLabels {
   paidPlacingOrder: string;
   orderPlaced: string;
   tryAgain: string;
+  loadFailed: string;
+  completeFailed: string;
+  renewFailed: string;
   connectionProblem: string;
   loading: string;
   barcodeLabel: string;
@@ -67,6 +70,9 @@ export const defaultAlipayHkLabels: AlipayHkLabels = {
   paidPlacingOrder: "Payment received. Placing your order…",
   orderPlaced: "Payment received. Your order is placed.",
   tryAgain: "Try again",
+  loadFailed: "We couldn't load the QR code. Nothing was charged.",
+  completeFailed: "Your payment was received, but the order is not placed yet. Try again: you will not be charged twice.",
+  renewFailed: "We couldn't get a new QR code. Nothing was charged.",
   connectionProblem: "We can't reach the shop right now. Still checking for your payment…",
   loading: "Loading the QR code…",
   barcodeLabel: "Buyer's payment code",

@@ -39,6 +39,8 @@ export interface AlipayHkQrPaymentState {
   connectionProblem: boolean;
   /** Set in phase `error`. */
   error: Error | undefined;
+  /** What failed: loading the QR, completing the cart after payment, or getting a new QR. */
+  errorKind: "load" | "complete" | "renew" | undefined;
   /** Asks `onRenew` for a new QR (phase `expired`, or any time). */
   renew: () => void;
   /** After an error: completes the cart again (if paid) or reloads the QR. */
@@ -60,6 +62,7 @@ export function useAlipayHkQrPayment(options: UseAlipayHkQrPaymentOptions): Alip
   const [qrImage, setQrImage] = useState<string>();
   const [status, setStatus] = useState<AlipayHkSessionStatus>();
   const [error, setError] = useState<Error>();
+  const [errorKind, setErrorKind] = useState<"load" | "complete" | "renew">();
   const [connectionProblem, setConnectionProblem] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const [attempt, setAttempt] = useState(0);
@@ -86,6 +89,7 @@ export function useAlipayHkQrPayment(options: UseAlipayHkQrPaymentOptions): Alip
       setPhase("completed");
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
+      setErrorKind("complete");
       setPhase("error");
     }
   }, []);
@@ -125,6 +129,7 @@ export function useAlipayHkQrPayment(options: UseAlipayHkQrPaymentOptions): Alip
         if (stopped || (e as Error).name === "AbortError") return;
         if (first) {
           setError(e instanceof Error ? e : new Error(String(e)));
+          setErrorKind("load");
           setPhase("error");
           return;
         }
@@ -165,6 +170,7 @@ export function useAlipayHkQrPayment(options: UseAlipayHkQrPaymentOptions): Alip
       },
       (e: unknown) => {
         setError(e instanceof Error ? e : new Error(String(e)));
+        setErrorKind("renew");
         setPhase("error");
       }
     );
@@ -175,5 +181,5 @@ export function useAlipayHkQrPayment(options: UseAlipayHkQrPaymentOptions): Alip
     else setAttempt((n) => n + 1);
   }, [status, complete]);
 
-  return { phase: shownPhase, sessionId, qrImage, qrCode, expiresAt: expiry, msLeft, connectionProblem, error, renew, retry };
+  return { phase: shownPhase, sessionId, qrImage, qrCode, expiresAt: expiry, msLeft, connectionProblem, error, errorKind, renew, retry };
 }
