@@ -71,7 +71,7 @@ try {
 
   run("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"]);
   const require = createRequire(join(dir, "package.json"));
-  const installed = require("@medusajs/framework/package.json").version;
+  const installed = JSON.parse(readFileSync(join(dir, "node_modules/@medusajs/framework/package.json"), "utf8")).version;
   if (installed !== version) throw new Error(`installed @medusajs/framework ${installed}, not ${version}`);
 
   run("npx", ["tsc", "--noEmit", "-p", "."]);
