@@ -74,7 +74,7 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
       expect(session.status).toBe("pending");
       expect(data).toMatchObject({ partner_trans_id: session.id, amount: "100.00", trade_status: "pending" });
       expect(data.qr_code).toBe(trade(session.id).qr_code);
-      expect(data.qr_image).toMatch(/^data:image\/svg\+xml;base64,/);
+      expect(data).not.toHaveProperty("qr_image"); // rendered on demand by the store route, never stored
       expect(trade(session.id)).toMatchObject({ product: "qr", total_fee: "100.00", status: "WAIT_BUYER_PAY" });
 
       // The storefront completes too early: Medusa must not place the order.
@@ -170,6 +170,10 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
           data: { buyer_code: buyerCode },
         });
         expect(sandbox.trades().some((t) => t.out_trade_no === session.id)).toBe(false);
+        // The stored session (what the Store API hands the storefront) holds the code masked only.
+        const stored = await service.retrievePaymentSession(session.id, { select: ["id", "data"] });
+        expect(stored.data?.buyer_code).toBe(`${buyerCode.slice(0, 4)}${"*".repeat(buyerCode.length - 8)}${buyerCode.slice(-4)}`);
+        expect(JSON.stringify(stored.data)).not.toContain(buyerCode);
         const result = await service.authorizePaymentSession(session.id, {}).then(
           (payment) => ({ payment, error: undefined }),
           (error: Error) => ({ payment: undefined, error })

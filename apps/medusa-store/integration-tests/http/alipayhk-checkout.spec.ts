@@ -120,12 +120,13 @@ medusaIntegrationTestRunner({
       const { cartId, session } = await checkout(QR);
       expect(session.status).toBe("pending");
       expect(session.data.qr_code).toBe(trade(session.id).qr_code);
-      expect(session.data.qr_image).toMatch(/^data:image\/svg\+xml;base64,/);
+      expect(session.data).not.toHaveProperty("qr_image");
       expect(trade(session.id)).toMatchObject({ total_fee: "200.00", status: "WAIT_BUYER_PAY" });
 
       // The storefront polls while the QR is shown; completing now must not place an order.
-      const { data: polled } = await api.get(`/store/alipayhk/payment-sessions/${session.id}`, storefront);
-      expect(polled.payment_session).toMatchObject({ id: session.id, trade_status: "pending", expires_at: session.data.expires_at });
+      const { data: polled } = await api.get(`/store/alipayhk/payment-sessions/${session.id}?qr_image=true`, storefront);
+      expect(polled.payment_session).toMatchObject({ id: session.id, trade_status: "pending", expires_at: session.data.expires_at, qr_code: session.data.qr_code });
+      expect(polled.payment_session.qr_image).toMatch(/^data:image\/svg\+xml;base64,/);
       const early = await completeCart(cartId);
       expect(early.data.type).not.toBe("order");
       expect(await orderOfCart(cartId)).toBeUndefined();
@@ -214,8 +215,15 @@ medusaIntegrationTestRunner({
 
     it("barcode at the till: a refused code places no order", async () => {
       const { cartId, session } = await checkout(BARCODE, { buyer_code: "280000000000000003" });
+      // The Store API never hands the buyer's code back in clear.
+      expect(session.data.buyer_code).toBe("2800**********0003");
+      expect(JSON.stringify(session)).not.toContain("280000000000000003");
       const completed = await completeCart(cartId);
-      expect(completed.data.type).not.toBe("order");
+      expect(completed.status).toBe(400);
+      expect(completed.data.message).toMatch(/was not authorized with the provider/);
+      // What a storefront reads next to tell the buyer why.
+      const { data: outcome } = await api.get(`/store/alipayhk/payment-sessions/${session.id}`, storefront);
+      expect(outcome.payment_session).toMatchObject({ trade_status: "failed", failure_code: "BUYER_BALANCE_NOT_ENOUGH" });
       expect(await orderOfCart(cartId)).toBeUndefined();
       expect(trade(session.id)).toMatchObject({ status: "TRADE_CLOSED", failure: "BUYER_BALANCE_NOT_ENOUGH" });
     });

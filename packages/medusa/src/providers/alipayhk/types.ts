@@ -53,7 +53,8 @@ export interface AlipayHkRefundRecord {
 
 /**
  * What the providers keep in `payment_session.data` and `payment.data` (snake_case, JSON).
- * `qr_code`/`qr_image`/`expires_at` are what a storefront renders for a QR session.
+ * `qr_code`/`expires_at` are what a storefront renders for a QR session (the image comes from
+ * `GET /store/alipayhk/payment-sessions/:id?qr_image=true`, rendered on demand, never stored).
  */
 export interface AlipayHkPaymentData extends Record<string, unknown> {
   session_id: string;
@@ -65,12 +66,12 @@ export interface AlipayHkPaymentData extends Record<string, unknown> {
   currency: "HKD";
   /** The QR payload (`https://qr.alipay.com/...`). */
   qr_code?: string;
-  /** The same as an SVG data URL for `<img src>`. */
-  qr_image?: string;
   /** ISO time after which the QR can no longer be paid. */
   expires_at?: string;
-  /** Barcode: the buyer's payment code; dropped once the charge is resolved. */
+  /** Barcode: the buyer's payment code, masked (`2800**********0003`); dropped once the charge is resolved. */
   buyer_code?: string;
+  /** Barcode: the code itself, sealed with the provider's secret (see `buyer-code.ts`); dropped once the charge is resolved. */
+  buyer_code_sealed?: string;
   /** The trade as last seen at Alipay. */
   trade_status?: "pending" | "paid" | "closed" | "unknown" | "unresolved" | "failed";
   failure_code?: string;

@@ -110,7 +110,7 @@ describe("alipayhk-qr initiatePayment", () => {
     expect(result.id).toBe("payses_9");
     expect(result.status).toBe(PaymentSessionStatus.PENDING);
     expect(result.data).toMatchObject({ partner_trans_id: "payses_9", amount: "12.30", qr_code: "https://qr.alipay.com/bax0001", trade_status: "pending" });
-    expect(String(result.data?.qr_image)).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(result.data).not.toHaveProperty("qr_image");
     expect(Date.parse(String(result.data?.expires_at))).toBeGreaterThan(0);
     expect(gw.requests[0]).toMatchObject({ service: "alipay.acquire.precreate", out_trade_no: "payses_9", total_fee: "12.30", notify_url: "https://shop.example/hooks/alipayhk/alipayhk-qr_alipayhk" });
   });
@@ -136,10 +136,14 @@ describe("alipayhk-barcode authorizePayment", () => {
     const provider = new AlipayHkBarcodeService({ logger: quietLogger }, gw.options);
     const session = await provider.initiatePayment({ amount: 88, currency_code: "hkd", data: { session_id: "payses_b1", buyer_code: "280000000000000002" } });
     expect(gw.requests).toHaveLength(0);
+    // What the Store API would show the storefront: the code masked, never in clear.
+    expect(session.data?.buyer_code).toBe("2800**********0002");
+    expect(JSON.stringify(session.data)).not.toContain("280000000000000002");
     const first = await provider.authorizePayment({ data: session.data });
     expect(first.status).toBe(PaymentSessionStatus.CAPTURED);
     expect(first.data).toMatchObject({ trade_status: "paid", payment_inst: "ALIPAYCN", alipay_trans_id: "2026112121001003" });
     expect(first.data).not.toHaveProperty("buyer_code");
+    expect(first.data).not.toHaveProperty("buyer_code_sealed");
     expect(gw.requests[0]).toMatchObject({ service: "alipay.acquire.overseas.spot.pay", partner_trans_id: "payses_b1", trans_amount: "88.00", buyer_identity_code: "280000000000000002" });
 
     const again = await provider.authorizePayment({ data: first.data });

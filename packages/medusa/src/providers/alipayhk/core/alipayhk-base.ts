@@ -161,11 +161,11 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
       )
     );
     if (decision?.kind === "paid") {
-      const { buyer_code: _dropped, ...rest } = data;
+      const { buyer_code: _dropped, buyer_code_sealed: _sealed, auth_code: _auth, ...rest } = data;
       return { ...rest, trade_status: "paid", ...tradeFields(decision.details) };
     }
     if (decision?.kind === "closed") {
-      const { buyer_code: _dropped, ...rest } = data;
+      const { buyer_code: _dropped, buyer_code_sealed: _sealed, auth_code: _auth, ...rest } = data;
       return { ...rest, trade_status: "closed" };
     }
     return data;

@@ -18,11 +18,12 @@ import { AlipayHkBase } from "../core/alipayhk-base";
 import { sessionStatusOf, tradeFields } from "../trade-data";
 import { asMedusa } from "../errors";
 import type { AlipayHkPaymentData } from "../types";
+import { maskBuyerCode, openBuyerCode, sealBuyerCode } from "../buyer-code";
 
-/** Where the buyer's code may be given in the session data. */
-function buyerCodeOf(data: Record<string, unknown> | undefined): string | undefined {
+/** Where the storefront gives the buyer's code when it creates the session. */
+function givenBuyerCode(data: Record<string, unknown> | undefined): string | undefined {
   const code = data?.buyer_code ?? data?.auth_code;
-  return typeof code === "string" && code.trim() !== "" ? code.trim() : undefined;
+  return typeof code === "string" && code.trim() !== "" && !code.includes("*") ? code.replace(/\s+/g, "") : undefined;
 }
 
 /**
@@ -39,7 +40,7 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
     const sessionId = this.requireSessionId(input.data);
     this.requireHkd(input.currency_code);
-    const buyerCode = buyerCodeOf(input.data);
+    const buyerCode = givenBuyerCode(input.data);
     if (!buyerCode) {
       throw new MedusaError(
         MedusaError.Types.INVALID_DATA,
@@ -52,8 +53,12 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
       method: "barcode",
       amount: formatAmount(this.cents(input.amount)),
       currency: "HKD",
-      buyer_code: buyerCode,
+      // The Store API returns session data to the storefront: only a masked copy is readable.
+      buyer_code: maskBuyerCode(buyerCode),
+      buyer_code_sealed: sealBuyerCode(buyerCode, this.sealSecret, sessionId),
     };
+    // Medusa merges the data the session was created with into ours: overwrite every copy.
+    if (input.data?.auth_code !== undefined) data.auth_code = maskBuyerCode(String(input.data.auth_code));
     return { id: sessionId, data, status: PaymentSessionStatus.PENDING };
   }
 
@@ -71,9 +76,12 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
     if (data.trade_status === "unresolved" || data.trade_status === "unknown") {
       result = await asMedusa("query", () => resolveOpenCharge(this.client, data.partner_trans_id, [], this.recovery));
     } else {
-      const buyerCode = buyerCodeOf(data);
+      const buyerCode = this.buyerCodeOf(data);
       if (!buyerCode) {
-        throw new MedusaError(MedusaError.Types.INVALID_DATA, "alipayhk-barcode: data.buyer_code is missing");
+        throw new MedusaError(
+          MedusaError.Types.INVALID_DATA,
+          "alipayhk-barcode: the session holds no buyer code this provider can read; create a new session with data.buyer_code"
+        );
       }
       result = await asMedusa("spot.pay", () =>
         payByBarcode(
@@ -95,8 +103,21 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
     return { data: next, status: sessionStatusOf(next.trade_status) };
   }
 
+  /** The secret the buyer code is sealed with: the provider's own signing secret. */
+  private get sealSecret(): string {
+    const secret = this.config.md5Key ?? this.config.privateKey;
+    if (!secret) throw new MedusaError(MedusaError.Types.INVALID_DATA, "alipayhk-barcode: no md5Key or privateKey to seal the buyer code with");
+    return secret;
+  }
+
+  /** The sealed code of this session (or, for sessions written before 0.2, the plain one). */
+  private buyerCodeOf(data: AlipayHkPaymentData): string | undefined {
+    if (typeof data.buyer_code_sealed === "string") return openBuyerCode(data.buyer_code_sealed, this.sealSecret, data.session_id);
+    return givenBuyerCode(data);
+  }
+
   private afterCharge(data: AlipayHkPaymentData, result: BarcodePaymentResult): AlipayHkPaymentData {
-    const { buyer_code: _code, ...rest } = data;
+    const { buyer_code: _code, buyer_code_sealed: _sealed, auth_code: _auth, ...rest } = data;
     switch (result.status) {
       case "paid":
         return { ...rest, trade_status: "paid", ...tradeFields(result) };

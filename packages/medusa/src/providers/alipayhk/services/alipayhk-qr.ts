@@ -10,12 +10,11 @@ import { cancelOrder, createQrPayment, formatAmount, type MinorUnits } from "@al
 import { AlipayHkBase } from "../core/alipayhk-base";
 import { sessionStatusOf } from "../trade-data";
 import { asMedusa } from "../errors";
-import { qrImageDataUrl } from "../qr-image";
 import type { AlipayHkPaymentData } from "../types";
 
 /**
  * Online checkout: the shopper scans a QR code with AlipayHK or Alipay (`alipay.acquire.precreate`).
- * The session data carries `qr_code`, `qr_image` (an SVG data URL) and `expires_at`; the session
+ * The session data carries `qr_code` and `expires_at` (the store route renders the image on demand); the session
  * stays `pending` until the trade is paid, which the notification, the storefront's polling
  * (cart completion) or the scheduled job finds out.
  */
@@ -40,7 +39,6 @@ export class AlipayHkQrService extends AlipayHkBase {
       amount: formatAmount(amount),
       currency: "HKD",
       qr_code: qr.qrCode,
-      qr_image: await qrImageDataUrl(qr.qrCode),
       expires_at: qr.expiresAt.toISOString(),
       trade_status: "pending",
     };
