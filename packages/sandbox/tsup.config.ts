@@ -1,5 +1,6 @@
 import { packageBuild } from "../../tsup.shared.ts";
 
 export default packageBuild({
-  entry: { index: "src/index.ts", bin: "src/bin.ts" },
+  entry: { index: "src/index.ts" },
+  bins: { bin: "src/bin.ts" },
 });

@@ -153,7 +153,7 @@ export interface BridgeStoreOptions {
  * store.upsertOrder({ orderId: 727, orderKey: "wc_order_x", amountCents: 2935 });
  */
 export class BridgeStore {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
   private readonly now: () => Date;
 
   constructor(options: BridgeStoreOptions) {
