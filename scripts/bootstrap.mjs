@@ -77,7 +77,11 @@ if (task === "test") {
   log("building");
   p("exec", "turbo", "run", "build");
   log("running every test");
-  p("exec", "turbo", "run", "test", "--concurrency=1", "--continue", ...extra);
+  const tests = spawnSync(pm, [...pmArgs, "exec", "turbo", "run", "test", "--concurrency=1", "--continue", ...extra], { cwd: root, stdio: "inherit", env });
+  log("checking the published packages as users install them (packed tarballs)");
+  const packages = spawnSync(process.execPath, [join(root, "scripts/check-packages.mjs")], { cwd: root, stdio: "inherit", env });
+  if (tests.status !== 0) process.exit(tests.status ?? 1);
+  if (packages.status !== 0) process.exit(packages.status ?? 1);
 } else if (task === "start") {
   log("building");
   p("exec", "turbo", "run", "build");

@@ -107,10 +107,15 @@ const project = join(work, "project");
 mkdirSync(project);
 writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }, null, 2));
 log(`npm install ${tarballs.length} tarballs into an empty project`);
-// Peers are the host's business (a Medusa store brings Medusa): --legacy-peer-deps does not install them.
+// A host's peers are the host's business (a Medusa store brings Medusa): --legacy-peer-deps does
+// not install peers, so the other packages' peers (React for the storefront components) are named.
+const peers = tarballs
+  .filter(({ manifest }) => !isHostPlugin(manifest))
+  .flatMap(({ manifest }) => Object.entries(manifest.peerDependencies ?? {}))
+  .map(([name, range]) => `${name}@${range}`);
 const install = run(
   "npm",
-  ["install", "--no-audit", "--no-fund", "--loglevel=error", "--legacy-peer-deps", ...tarballs.map((t) => t.file), "typescript@5.9.3", "@types/node@20"],
+  ["install", "--no-audit", "--no-fund", "--loglevel=error", "--legacy-peer-deps", ...tarballs.map((t) => t.file), ...new Set(peers), "typescript@5.9.3", "@types/node@20"],
   { cwd: project },
 );
 if (!install.ok) fail("npm install of the tarballs", install.out);
