@@ -468,3 +468,27 @@ async function checkNotifyUrl(c: Collected, text: string, ctx: NotifyContext): P
   const worst: DoctorStatus = findings.some((f) => f.status === "problem") ? "problem" : findings.some((f) => f.status === "warning") ? "warning" : findings.some((f) => f.status === "ok") ? "ok" : "note";
   c.add("notify-url", worst, `notify URL ${url.href}: ${findings.map((f) => f.text).join(" ") || "well-formed."} ${CANNOT_TELL}`);
 }
+
+const MARK: Record<DoctorStatus, string> = { ok: "ok     ", problem: "PROBLEM", warning: "warning", note: "note   " };
+
+/** The report as a merchant reads it: one line per check, then the verdict (every tool prints this). */
+export function renderDoctorReport(report: DoctorReport): string {
+  const lines = [`Checking partner ${report.partner ?? "?"} (sign type ${report.signType ?? "?"}) against ${report.gatewayUrl ?? "?"}`];
+  for (const check of report.checks) lines.push(`  ${MARK[check.status]}  ${check.id.padEnd(17)} ${check.message}`);
+  lines.push(
+    report.ok
+      ? `No problems found${report.warnings ? ` (${report.warnings} warning${report.warnings === 1 ? "" : "s"})` : ""}.`
+      : `${report.problems} problem${report.problems === 1 ? "" : "s"} found.`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** The `ALIPAYHK_*` settings as `runDoctor` takes them, from an environment. */
+export function doctorSettingsFromEnv(env: Record<string, string | undefined>): Partial<Record<ClientSetting, string | undefined>> {
+  const settings: Partial<Record<ClientSetting, string | undefined>> = {};
+  for (const [setting, variable] of Object.entries(ALIPAYHK_ENV) as Array<[ClientSetting, string]>) {
+    const value = env[variable];
+    if (value !== undefined && value.trim() !== "") settings[setting] = value;
+  }
+  return settings;
+}

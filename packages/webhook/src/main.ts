@@ -1,3 +1,4 @@
+import { doctorSettingsFromEnv, renderDoctorReport, runDoctor } from "@alipayhk/core";
 import { ConfigError, ENV_VARIABLES, loadConfigFromEnv } from "./config";
 import { jsonLogger } from "./log";
 import { createWebhookService } from "./service";
@@ -5,6 +6,9 @@ import { createWebhookService } from "./service";
 export const USAGE = `alipayhk-webhook: Alipay HK for any store or POS through one small HTTP API
 
 Usage: alipayhk-webhook            start the service (configured by environment variables)
+       alipayhk-webhook --check    check the Alipay settings against the gateway without moving money
+                                   (keys and their roles, sign type, a signed query, the reply's
+                                   signature, the notify URL from PUBLIC_URL); exit 0 ok, 1 problem, 2 bad input
        alipayhk-webhook --help     this text
 
 Environment:
@@ -22,7 +26,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     process.stdout.write(USAGE);
     return 0;
   }
-  if (argv.length > 0) {
+  const check = argv[0] === "--check" && argv.length === 1;
+  if (argv.length > 0 && !check) {
     process.stderr.write(`alipayhk-webhook: ${argv[0]}: unknown argument; configuration comes from the environment (see --help)\n`);
     return 2;
   }
@@ -35,6 +40,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return 2;
     }
     throw error;
+  }
+  if (check) {
+    // The same checks as `alipayhk doctor`, on this service's own settings and notify URL.
+    const report = await runDoctor({ settings: doctorSettingsFromEnv(env), notifyUrl: `${config.service.publicUrl}/alipay/notify` });
+    process.stdout.write(renderDoctorReport(report));
+    return report.ok ? 0 : 1;
   }
   const logger = jsonLogger(config.logLevel);
   const service = await createWebhookService({ ...config.service, logger });

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,5 +125,47 @@ describe("the alipayhk-webhook bin", () => {
       expect(lines.map((line) => JSON.parse(line).msg)).toEqual(expect.arrayContaining(["listening", "barcode charge", "stopping"]));
       for (const secret of [webhookSecret, endpointSecret, API_TOKEN, sandbox.md5Key, "280000000000000001"]) expect(service.output()).not.toContain(secret);
     });
+  });
+});
+
+/** Runs the bin without blocking this process (the sandbox it talks to lives here). */
+function runAsync(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("--check: the doctor on the service's own settings", () => {
+  let sandbox: RunningSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox(SANDBOX_DEFAULTS);
+  });
+  afterAll(() => sandbox.close());
+
+  it("a right key passes the gateway checks (exit 0); the loopback notify URL is a warning that Alipay cannot reach it", async () => {
+    const result = await runAsync(["--check"], { ...base, ALIPAYHK_PARTNER: sandbox.partner, ALIPAYHK_MD5_KEY: sandbox.md5Key, ALIPAYHK_GATEWAY: sandbox.gatewayUrl, PUBLIC_URL: "http://127.0.0.1:8080" });
+    expect(result.stdout).toMatch(/ok\s+signed-query/);
+    expect(result.stdout).toMatch(/ok\s+reply-signature/);
+    expect(result.stdout).toMatch(/warning\s+notify-url\s+notify URL http:\/\/127\.0\.0\.1:8080\/alipay\/notify: 127\.0\.0\.1 is a local or private address/);
+    expect(result.code).toBe(0);
+  });
+
+  it("a wrong MD5 key is diagnosed in plain words (exit 1), and the key is never printed", async () => {
+    const wrongKey = "abcdefghijklmnopqrstuvwxyz012345";
+    const result = await runAsync(["--check"], { ...base, ALIPAYHK_PARTNER: sandbox.partner, ALIPAYHK_MD5_KEY: wrongKey, ALIPAYHK_GATEWAY: sandbox.gatewayUrl });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/PROBLEM\s+signed-query.*ILLEGAL_SIGN/);
+    expect(result.stdout + result.stderr).not.toContain(wrongKey);
+  });
+
+  it("bad settings are bad input (exit 2) with the variable named", () => {
+    const result = run(["--check"], { ...base, ALIPAYHK_PARTNER: "12345" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/ALIPAYHK_PARTNER: expected 16 digits/);
   });
 });

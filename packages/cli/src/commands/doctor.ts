@@ -2,7 +2,7 @@
  * `alipayhk doctor`: checks the gateway configuration (flags or ALIPAYHK_* variables) with core's
  * `runDoctor` and prints one line per check. Exit 0 all good, 1 a problem found, 2 bad input.
  */
-import { ALIPAYHK_ENV, AlipayConfigError, runDoctor, type ClientSetting, type DoctorReport, type DoctorStatus } from "@alipayhk/core";
+import { ALIPAYHK_ENV, AlipayConfigError, renderDoctorReport, runDoctor, type ClientSetting, type DoctorReport } from "@alipayhk/core";
 import { parseFlags } from "../args";
 import { GATEWAY_FLAGS, GATEWAY_FLAGS_HELP, pick } from "../config";
 import { UsageError, writeJson, type CommandIo } from "../io";
@@ -35,19 +35,8 @@ const FLAG_OF: Record<ClientSetting, string> = {
   timeoutMs: "--timeout-ms",
 };
 
-const MARK: Record<DoctorStatus, string> = { ok: "ok     ", problem: "PROBLEM", warning: "warning", note: "note   " };
-
-/** The report as a merchant reads it: one block per check, then the verdict. */
-export function renderDoctorReport(report: DoctorReport): string {
-  const lines = [`Checking partner ${report.partner ?? "?"} (sign type ${report.signType ?? "?"}) against ${report.gatewayUrl ?? "?"}`];
-  for (const check of report.checks) lines.push(`  ${MARK[check.status]}  ${check.id.padEnd(17)} ${check.message}`);
-  lines.push(
-    report.ok
-      ? `No problems found${report.warnings ? ` (${report.warnings} warning${report.warnings === 1 ? "" : "s"})` : ""}.`
-      : `${report.problems} problem${report.problems === 1 ? "" : "s"} found.`,
-  );
-  return `${lines.join("\n")}\n`;
-}
+/** The report as a merchant reads it (core's one rendering, shared with the adapters' `--check`). */
+export { renderDoctorReport };
 
 export async function doctorCommand(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseFlags(args, { ...GATEWAY_FLAGS, "notify-url": { type: "string" }, offline: { type: "boolean" }, json: { type: "boolean" } });
