@@ -277,7 +277,8 @@ export class FakeWooCommerce {
       if (isId(subId)) {
         const order = this.shop.getOrder(orderId);
         const refund = order.refunds.find((r) => r.id === Number(subId));
-        if (!refund) throw new WcRestError(404, "woocommerce_rest_invalid_id", "Invalid ID.");
+        // WC_REST_Order_Refunds_V2_Controller::get_object(): a refund of another order is not found either.
+        if (!refund) throw new WcRestError(404, "woocommerce_rest_invalid_order_refund_id", "Invalid order refund ID.");
         if (method === "GET") return { body: renderRefund(orderId, refund, this.url, dp) };
         if (method === "DELETE") {
           if (input.force !== "true" && input.force !== true) throw new WcRestError(501, "woocommerce_rest_trash_not_supported", "Refunds do not support trashing.");

@@ -379,16 +379,27 @@ export class FakeShop {
         if (typeof m.key === "string") refund.meta.push({ id: this.nextMetaId++, key: m.key, value: m.value });
       }
     }
+    // wc_create_refund() saves the refund BEFORE wc_refund_payment() runs the gateway, so the
+    // gateway (and the bridge reading it back over REST) sees it; on failure it is deleted again.
+    order.refunds.unshift(refund);
     if (input.apiRefund !== false) {
+      const drop = (message: string) => {
+        order.refunds.splice(order.refunds.indexOf(refund), 1);
+        return fail(message);
+      };
       const gateway = this.gateways.get(order.paymentMethod);
-      if (!gateway) throw fail("The payment gateway for this order does not exist.");
-      if (!gateway.supports.includes("refunds") || !gateway.processRefund) throw fail("The payment gateway for this order does not support automatic refunds.");
-      const result = await gateway.processRefund({ orderId, amount: formatCents(amountCents), reason: refund.reason, refundId: refund.id });
-      if (result === false) throw fail("An error occurred while attempting to create the refund using the payment gateway API.");
-      if (typeof result === "object") throw fail(result.error);
+      if (!gateway) throw drop("The payment gateway for this order does not exist.");
+      if (!gateway.supports.includes("refunds") || !gateway.processRefund) throw drop("The payment gateway for this order does not support automatic refunds.");
+      let result: Awaited<ReturnType<NonNullable<FakeGateway["processRefund"]>>>;
+      try {
+        result = await gateway.processRefund({ orderId, amount: formatCents(amountCents), reason: refund.reason, refundId: refund.id });
+      } catch (err) {
+        throw drop(err instanceof Error ? err.message : String(err));
+      }
+      if (result === false) throw drop("An error occurred while attempting to create the refund using the payment gateway API.");
+      if (typeof result === "object") throw drop(result.error);
       refund.refundedPayment = true;
     }
-    order.refunds.unshift(refund);
     if (remaining - amountCents > 0) {
       // woocommerce_order_partially_refunded: status unchanged.
     } else {
