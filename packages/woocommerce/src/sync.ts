@@ -294,6 +294,7 @@ export class WooSync {
         this.o.log.warn("webhook was not active (WooCommerce disables one after repeated failed deliveries); re-activated", { webhookId: hook.id, topic, was: hook.status });
       }
     }
+    this.o.health?.watching();
     return { created, reactivated };
   }
 

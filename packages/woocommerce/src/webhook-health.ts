@@ -8,7 +8,8 @@ import type { BridgeStore } from "./store.js";
  * - `waiting`: registered, nothing delivered yet, and no order changed long enough ago to expect one;
  * - `not_delivered`: an order changed after registration more than the grace period ago, and no
  *   delivery has arrived since: WooCommerce is not reaching the bridge (the poll carries on alone);
- * - `url_refused`: WordPress's delivery rule refuses PUBLIC_URL (nothing will ever arrive);
+ * - `url_refused`: WordPress's delivery rule refuses PUBLIC_URL and nothing has arrived (a shop
+ *   can allow it with the `http_allowed_safe_ports` filter: deliveries that do arrive win);
  * - `unknown`: the bridge has not registered or checked its webhooks yet.
  */
 export type WebhookHealthState = "ok" | "waiting" | "not_delivered" | "url_refused" | "unknown";
@@ -60,6 +61,11 @@ export class WebhookHealth {
     this.oldestUnanswered = undefined;
   }
 
+  /** The webhooks exist and are active: start watching from now if nothing was recorded (an upgrade, a new database). */
+  watching(): void {
+    if (this.time(REGISTERED) === undefined) this.registered();
+  }
+
   /** A ping or signed delivery arrived. */
   delivered(): void {
     this.o.store.setSetting(LAST_DELIVERY, this.o.now().toISOString());
@@ -94,7 +100,9 @@ export class WebhookHealth {
       ...(registered !== undefined ? { registeredAt: new Date(registered).toISOString() } : {}),
       ...(last !== undefined ? { lastDeliveryAt: new Date(last).toISOString() } : {}),
     };
-    if (this.urlVerdict && !this.urlVerdict.ok) return { ...base, state: "url_refused", message: this.urlVerdict.message! };
+    const deliveredSinceRegistration = registered !== undefined && last !== undefined && last >= registered;
+    // Deliveries that arrive beat the rule (a shop may allow the URL with a WordPress filter).
+    if (this.urlVerdict && !this.urlVerdict.ok && !deliveredSinceRegistration) return { ...base, state: "url_refused", message: this.urlVerdict.message! };
     if (registered === undefined) return base;
     const grace = this.o.graceMs ?? 5 * 60_000;
     const pending = this.oldestUnanswered;
