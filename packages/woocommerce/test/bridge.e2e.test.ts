@@ -436,3 +436,27 @@ describe("restart", () => {
     }
   });
 });
+
+describe("an order placed with the Checkout block (Store API)", () => {
+  it("ignores the checkout-draft and its order.created hint, then ends on the same hosted QR page and completes once paid", async () => {
+    const draft = h.woo.shop.storeApiDraft({ total: "12.30" });
+    await h.woo.webhooks.flush();
+    await h.bridge.poll();
+    expect(h.bridge.store.getOrder(draft.id)).toBeUndefined();
+    expect(tradesOf(h, draft)).toEqual([]);
+
+    // What the plugin's process_payment() returns, followed by the block: the hosted page.
+    const placed = h.woo.shop.storeApiCheckout(draft.id, {
+      billingAddress: { first_name: "Chan", last_name: "Tai Man", address_1: "1 Queen's Road Central", city: "Central", state: "HONG KONG", country: "HK", email: "b@example.com" },
+      paymentMethod: "alipayhk",
+      processPayment: (o) => ({ result: "success", redirect: `${h.url}/pay/${o.id}?key=${encodeURIComponent(o.orderKey)}` }),
+    });
+    const redirect = (placed.body.payment_result as { redirect_url: string }).redirect_url;
+    const page = await fetch(redirect);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("HKD 12.30");
+    const [trade] = tradesOf(h, draft);
+    h.sandbox.payTrade(trade!.partnerTransId);
+    await eventually(() => wcOrder(draft).status === "processing", "processing");
+  });
+});

@@ -92,3 +92,28 @@ describe("webhooks to a refused port, as WooCommerce 9.4.3 kept them", () => {
     expect(woo.webhooks.pings.filter((p) => p.webhookId === hook.id)).toEqual([{ webhookId: hook.id, status: 0, ok: false, refused: true }]);
   });
 });
+
+describe("the Store API checkout (the Checkout block), as WooCommerce 9.4.3 ran it", () => {
+  it("starts as checkout-draft with order.created; a Hong Kong address without a region is refused as the real one was; placing it follows process_payment's redirect", async () => {
+    const d = woo.shop.storeApiDraft({ total: "12.30" });
+    expect(d.status).toBe("checkout-draft");
+    expect(d.createdVia).toBe("store-api");
+    const address = { first_name: "Chan", last_name: "Tai Man", address_1: "1 Queen's Road Central", city: "Central", country: "HK", email: "buyer@example.com" };
+    const redirectOf = (o: { id: number; orderKey: string }) => ({ result: "success" as const, redirect: `http://127.0.0.1:80/pay/${o.id}?key=${o.orderKey}` });
+
+    const refused = woo.shop.storeApiCheckout(d.id, { billingAddress: address, paymentMethod: "alipayhk", processPayment: redirectOf });
+    const wantRefused = real("wc-9.4.3/store-api.checkout.hk-without-state.400.json");
+    expect(refused).toEqual({ status: wantRefused.status, body: wantRefused.body });
+    expect(woo.shop.orders.get(d.id)!.status).toBe("checkout-draft");
+
+    const placed = woo.shop.storeApiCheckout(d.id, { billingAddress: { ...address, state: "HONG KONG" }, paymentMethod: "alipayhk", processPayment: redirectOf });
+    const wantPlaced = real("wc-9.4.3/store-api.checkout.alipayhk.200.json") as { status: number; body: { status: string; payment_method: string; payment_result: { payment_status: string; redirect_url: string } } };
+    expect(placed.status).toBe(wantPlaced.status);
+    expect(placed.body).toMatchObject({ status: wantPlaced.body.status, payment_method: wantPlaced.body.payment_method });
+    const result = placed.body.payment_result as { payment_status: string; redirect_url: string; payment_details: unknown };
+    expect(result.payment_status).toBe(wantPlaced.body.payment_result.payment_status);
+    expect(result.redirect_url).toMatch(/^http:\/\/127\.0\.0\.1:80\/pay\/\d+\?key=wc_order_/);
+    expect(wantPlaced.body.payment_result.redirect_url).toMatch(/^http:\/\/127\.0\.0\.1:80\/pay\/\d+\?key=wc_order_/);
+    expect(Object.keys(result).sort()).toEqual(Object.keys(wantPlaced.body.payment_result).sort());
+  });
+});

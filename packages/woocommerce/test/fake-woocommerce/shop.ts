@@ -316,6 +316,59 @@ export class FakeShop {
   }
 
   /** The wp-admin "Cancel order" or any save; marks the order modified and queues `order.updated`. */
+  /**
+   * The Store API checkout (what the Checkout block does), as WooCommerce 9.4.3 ran it
+   * (fixtures woocommerce-real/wc-9.4.3/store-api.*): the cart becomes a `checkout-draft` order
+   * first, and `order.created` fires then; placing it validates the address (Hong Kong needs a
+   * `state`: 400 "Region is required", the draft stays), sets `pending`, and runs the gateway's
+   * classic `process_payment()`, whose redirect comes back as `payment_result.redirect_url`.
+   */
+  storeApiDraft(input: { total?: string } = {}): FakeOrder {
+    return this.seedOrder({ status: "checkout-draft", createdVia: "store-api", paymentMethod: "", paymentMethodTitle: "", ...(input.total ? { total: input.total } : {}) });
+  }
+
+  storeApiCheckout(
+    orderId: number,
+    input: { billingAddress: Record<string, string>; paymentMethod: string; processPayment: (order: FakeOrder) => { result: "success"; redirect: string } },
+  ): { status: number; body: Record<string, unknown> } {
+    const order = this.getOrder(orderId);
+    if (order.status !== "checkout-draft") throw new WcRestError(409, "woocommerce_rest_checkout_invalid_order", "Not a draft order.");
+    const billing = input.billingAddress;
+    if (billing.country === "HK" && !billing.state) {
+      return {
+        status: 400,
+        body: {
+          code: "woocommerce_rest_invalid_address",
+          message: "There was a problem with the provided billing address: Region is required",
+          data: { errors: { billing: ["Region is required"] }, status: 400 },
+        },
+      };
+    }
+    order.billing = { ...order.billing, ...billing };
+    order.paymentMethod = input.paymentMethod;
+    order.paymentMethodTitle = this.gateways.get(input.paymentMethod)?.title ?? input.paymentMethod;
+    this.setStatus(order, "pending");
+    this.save(order);
+    const result = input.processPayment(order);
+    return {
+      status: 200,
+      body: {
+        order_id: order.id,
+        status: order.status,
+        order_key: order.orderKey,
+        payment_method: order.paymentMethod,
+        payment_result: {
+          payment_status: result.result,
+          payment_details: [
+            { key: "result", value: result.result },
+            { key: "redirect", value: result.redirect },
+          ],
+          redirect_url: result.redirect,
+        },
+      },
+    };
+  }
+
   save(order: FakeOrder): void {
     order.dateModified = this.now();
     this.emit({ topic: "order.updated", orderId: order.id });

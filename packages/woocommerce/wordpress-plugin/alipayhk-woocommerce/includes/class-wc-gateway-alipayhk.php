@@ -160,7 +160,7 @@ class WC_Gateway_AlipayHK extends WC_Payment_Gateway {
 	}
 
 	/**
-	 * Versions before 0.2 kept a bearer token among the gateway settings, where any REST key with
+	 * Earlier versions kept a bearer token among the gateway settings, where any REST key with
 	 * read access could read it. Drop it.
 	 */
 	private function drop_legacy_token() {
