@@ -1,4 +1,4 @@
-// Real WordPress + WooCommerce check for issue 13 (run beside the project; not part of the repo).
+// Real WordPress + WooCommerce check for issues 11/13 (manual, beside the project; see README.md here).
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
