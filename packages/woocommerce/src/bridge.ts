@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { Agent } from "node:https";
 import type { AddressInfo } from "node:net";
-import { AlipayHkClient, formatAmount, parseHkdAmount, toMinorUnits, type AlipayHkClientOptions, type BarcodeRecovery, type MinorUnits, type SweepOptions } from "@alipayhk/core";
+import { AlipayHkClient, parseHkdAmount, type AlipayHkClientOptions, type BarcodeRecovery, type SweepOptions } from "@alipayhk/core";
 import type { BridgeConfig } from "./config.js";
 import { checkDeliveryUrl, resolveIPv4, type DeliveryUrlVerdict } from "./delivery-url.js";
 import { renderMessagePage, renderOrderPaymentPage, renderPaymentPage } from "./http/hosted-page.js";
@@ -10,6 +10,7 @@ import { wooWebhookRoute } from "./http/webhook-route.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { PluginAuthError, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyPluginLink, verifyPluginRequest } from "./plugin-auth.js";
 import { WebhookHealth } from "./webhook-health.js";
+import { formatAmount, toMinorUnits, type MinorUnits } from "@alipayhk/core";
 import { jsonLogger, type Logger } from "./log.js";
 import { PaymentService, sameKey } from "./payments.js";
 import { BridgeStore } from "./store.js";
