@@ -3,14 +3,18 @@ import { Agent } from "node:https";
 import type { AddressInfo } from "node:net";
 import { AlipayHkClient, checkNotification, parseHkdAmount, type AlipayHkClientOptions, type BarcodeRecovery, type SweepOptions } from "@alipayhk/core";
 import type { BridgeConfig } from "./config.js";
-import { renderMessagePage, renderPaymentPage } from "./http/hosted-page.js";
+import { checkDeliveryUrl, resolveIPv4, type DeliveryUrlVerdict } from "./delivery-url.js";
+import { renderMessagePage, renderOrderPaymentPage, renderPaymentPage } from "./http/hosted-page.js";
 import { createRouter, HttpError, readJsonBody, readRawBody, sendJson, sendText, type Handler, type RequestContext } from "./http/router.js";
 import { wooWebhookRoute } from "./http/webhook-route.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { PluginAuthError, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyPluginLink, verifyPluginRequest } from "./plugin-auth.js";
+import { WebhookHealth } from "./webhook-health.js";
+import { formatAmount, toMinorUnits, type MinorUnits } from "@alipayhk/core";
 import { jsonLogger, type Logger } from "./log.js";
 import { PaymentService, sameKey } from "./payments.js";
 import { BridgeStore } from "./store.js";
-import { WooSync, WooSyncError, type PollReport } from "./sync.js";
+import { REFUND_MARKER, WooSync, WooSyncError, type PollReport } from "./sync.js";
 import { WooClient } from "./woo/client.js";
 import { WooError } from "./woo/errors.js";
 
@@ -25,6 +29,10 @@ export interface BridgeOverrides {
   sweep?: SweepOptions;
   /** Run the poll every `pollIntervalSeconds` (default true; tests call `poll()` themselves). */
   autoPoll?: boolean;
+  /** How late a webhook delivery may be before `/healthz` calls it missing (default 5 minutes). */
+  webhookGraceMs?: number;
+  /** Host name → IPv4 for the delivery-URL rule (default: DNS). */
+  resolveHost?: (host: string) => Promise<string | undefined>;
 }
 
 /**
@@ -71,12 +79,67 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     barcodeRecovery: overrides.barcodeRecovery,
     cancelRetry: overrides.sweep,
   });
-  const sync = new WooSync({ woo, alipay, store, locks, log, payments, publicUrl: config.publicUrl, webhookSecret: config.woo.webhookSecret, sweep: overrides.sweep });
+  const health = new WebhookHealth({
+    store,
+    log,
+    deliveryUrl: `${config.publicUrl}/woocommerce/webhook`,
+    now: () => alipay.clock.now(),
+    ...(overrides.webhookGraceMs !== undefined ? { graceMs: overrides.webhookGraceMs } : {}),
+  });
+  const sync = new WooSync({ woo, alipay, store, locks, log, payments, publicUrl: config.publicUrl, webhookSecret: config.woo.webhookSecret, sweep: overrides.sweep, health });
 
+  /** The POS barcode route: bearer BRIDGE_API_TOKEN only (the plugin's secret is no bearer token). */
   const requireToken = (ctx: RequestContext) => {
     const header = ctx.req.headers.authorization ?? "";
     const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+    if (config.apiToken === undefined) throw new HttpError(401, "the POS route is off: set BRIDGE_API_TOKEN on the bridge", "unauthorized");
     if (!token || !sameKey(token, config.apiToken)) throw new HttpError(401, "missing or wrong bearer token", "unauthorized");
+  };
+  /** The WordPress plugin's calls: an HMAC over the request keyed by WOO_PLUGIN_SECRET (never a bearer token). */
+  const requirePluginSignature = (ctx: RequestContext, body: Buffer) => {
+    const header = (name: string) => {
+      const v = ctx.req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    try {
+      verifyPluginRequest(
+        config.pluginSecret,
+        { method: ctx.req.method ?? "", path: ctx.url.pathname, body, timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER) },
+        new Date(),
+      );
+    } catch (err) {
+      if (err instanceof PluginAuthError) throw new HttpError(401, err.message, "unauthorized");
+      throw err;
+    }
+  };
+  /**
+   * Issue 11: execute only a refund WooCommerce really has, on that order, for that amount. Read
+   * it back over REST before anything reaches Alipay; refused requests change nothing.
+   */
+  const confirmWcRefund = async (orderId: number, refundId: number, amount: MinorUnits) => {
+    let refund;
+    try {
+      refund = await woo.getRefund(orderId, refundId);
+    } catch (err) {
+      if (err instanceof WooError && (err.status === 404 || err.status === 400)) {
+        throw new HttpError(404, `refund_id: WooCommerce has no refund ${refundId} on order ${orderId}; nothing executed`, "unknown_refund");
+      }
+      log.error("could not read a refund back from WooCommerce", { orderId, refundId, error: err });
+      throw new HttpError(502, "WooCommerce could not be asked about this refund; nothing executed, try again", "woo_unavailable");
+    }
+    if (refund.id !== refundId) throw new HttpError(404, `refund_id: WooCommerce has no refund ${refundId} on order ${orderId}; nothing executed`, "unknown_refund");
+    let wcAmount: number;
+    try {
+      wcAmount = toMinorUnits(String(refund.amount).replace(/^-/, ""), "refund.amount");
+    } catch {
+      throw new HttpError(409, `amount: WooCommerce's refund ${refundId} has an unreadable amount; nothing executed`, "amount_mismatch");
+    }
+    if (wcAmount !== amount) {
+      throw new HttpError(409, `amount: WooCommerce's refund ${refundId} is HKD ${formatAmount(wcAmount)}, not HKD ${formatAmount(amount)}; nothing executed`, "amount_mismatch");
+    }
+    if (refund.meta_data.some((m) => m.key === REFUND_MARKER)) {
+      throw new HttpError(409, `refund_id: refund ${refundId} was recorded by the bridge itself; nothing executed`, "bridge_refund");
+    }
   };
   const orderIdParam = (ctx: RequestContext): number => {
     const raw = ctx.params.orderId ?? "";
@@ -105,7 +168,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
 
   const routes = createRouter(
     [
-      { method: "GET", path: "/healthz", handler: ({ res }) => sendJson(res, 200, { ok: true }) },
+      { method: "GET", path: "/healthz", handler: ({ res }) => sendJson(res, 200, { ok: true, webhooks: health.report() }) },
       { method: "GET", path: "/pay/:orderId", handler: payPage },
       {
         method: "GET",
@@ -128,8 +191,9 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         method: "POST",
         path: "/woocommerce/refund",
         handler: async (ctx) => {
-          requireToken(ctx);
-          const body = await readJsonBody(ctx.req);
+          const raw = await readRawBody(ctx.req, 64 * 1024);
+          requirePluginSignature(ctx, raw);
+          const body = parseJsonObject(raw);
           const orderId = Number(body.order_id);
           const refundId = Number(body.refund_id);
           if (!Number.isInteger(orderId) || orderId <= 0 || !Number.isInteger(refundId) || refundId <= 0) {
@@ -141,6 +205,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
           } catch (err) {
             throw new HttpError(400, (err as Error).message, "invalid_body");
           }
+          await confirmWcRefund(orderId, refundId, amount);
           try {
             const record = await sync.executeWcRefund(orderId, refundId, amount, typeof body.reason === "string" ? body.reason : "");
             const status = record.status;
@@ -156,12 +221,34 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
         },
       },
       {
+        method: "GET",
+        path: "/woocommerce/orders/:orderId/payment",
+        handler: (ctx) => {
+          const orderId = orderIdParam(ctx);
+          try {
+            verifyPluginLink(config.pluginSecret, { path: ctx.url.pathname, expires: ctx.url.searchParams.get("expires"), signature: ctx.url.searchParams.get("signature") }, new Date());
+          } catch (err) {
+            if (err instanceof PluginAuthError) throw new HttpError(401, err.message, "unauthorized");
+            throw err;
+          }
+          const trades = store.tradesForOrder(orderId).map((t) => ({ ...t, amount: formatAmount(t.amountCents) }));
+          const refunds = store.refundsForOrder(orderId).map((r) => ({ ...r, amount: formatAmount(r.amountCents) }));
+          ctx.res
+            .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "referrer-policy": "no-referrer" })
+            .end(renderOrderPaymentPage(orderId, trades, refunds));
+        },
+      },
+      {
         method: "POST",
         path: "/woocommerce/webhook",
         handler: wooWebhookRoute({
           secret: config.woo.webhookSecret,
-          onPing: (webhookId) => log.info("webhook ping", { webhookId }),
+          onPing: (webhookId) => {
+            health.delivered();
+            log.info("webhook ping", { webhookId });
+          },
           onDelivery: async (event) => {
+            health.delivered();
             if (event.resource !== "order" || event.resourceId === null) return;
             await sync.syncOrder(event.resourceId);
           },
@@ -214,8 +301,17 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
 
   const poll = async (): Promise<PollReport> => {
     if (polling) return polling;
-    polling = sync.poll().finally(() => (polling = undefined));
+    polling = sync.poll().finally(() => {
+      polling = undefined;
+      health.check();
+    });
     return polling;
+  };
+  /** WordPress's delivery rule applied to PUBLIC_URL; a refusal is logged and shown by `/healthz`. */
+  const checkWebhookUrl = async (): Promise<DeliveryUrlVerdict> => {
+    const verdict = await checkDeliveryUrl(`${config.publicUrl}/woocommerce/webhook`, config.woo.url, overrides.resolveHost ?? resolveIPv4);
+    health.setUrlVerdict(verdict);
+    return verdict;
   };
 
   return {
@@ -226,16 +322,25 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     payments,
     sync,
     poll,
-    /** Listens on `port` (default from config) and starts the poll loop. */
-    async start(port = config.port, host = "0.0.0.0"): Promise<string> {
-      await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    health,
+    checkWebhookUrl,
+    /** Listens on `port` and `host` (default from config), checks PUBLIC_URL against WordPress's delivery rule and starts the poll loop. */
+    async start(port = config.port, host = config.host): Promise<string> {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      await checkWebhookUrl();
       if (overrides.autoPoll !== false) {
         void poll().catch((err: unknown) => log.error("first poll failed", { error: err }));
         timer = setInterval(() => void poll().catch((err: unknown) => log.error("poll failed", { error: err })), config.pollIntervalSeconds * 1000);
         timer.unref();
       }
       const addr = server.address() as AddressInfo;
-      log.info("alipayhk-woo listening", { port: addr.port, publicUrl: config.publicUrl });
+      log.info("alipayhk-woo listening", { host, port: addr.port, publicUrl: config.publicUrl });
       return `http://127.0.0.1:${addr.port}`;
     },
     async stop(): Promise<void> {
@@ -249,3 +354,14 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
 }
 
 export type Bridge = ReturnType<typeof createBridge>;
+
+function parseJsonObject(raw: Buffer): Record<string, unknown> {
+  if (!raw.length) return {};
+  try {
+    const parsed = JSON.parse(raw.toString("utf8")) as unknown;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, "body: expected a JSON object", "invalid_body");
+  }
+}

@@ -29,11 +29,18 @@ export interface BridgeConfig {
     holdStockMinutes: number;
   };
   alipay: AlipayEnvConfig;
+  /** Address to listen on (`HOST`, default `0.0.0.0`; `127.0.0.1` behind a reverse proxy on the same machine). */
+  host: string;
   port: number;
   /** Where buyers, WooCommerce and Alipay reach the bridge, without a trailing slash. */
   publicUrl: string;
-  /** Bearer token for the POS barcode route and the WordPress plugin's refund call. */
-  apiToken: string;
+  /** Bearer token for the POS barcode route only (`BRIDGE_API_TOKEN`); unset = the route is off. */
+  apiToken?: string;
+  /**
+   * HMAC-SHA256 key shared with the WordPress plugin (`WOO_PLUGIN_SECRET`): the plugin signs its
+   * refund calls and transaction links with it and never sends it. Never equal to `apiToken`.
+   */
+  pluginSecret: string;
   latePaymentPolicy: LatePaymentPolicy;
   qrExpiryMinutes: number;
   pollIntervalSeconds: number;
@@ -59,9 +66,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [name: string, meaning: st
   ["WOO_WEBHOOK_SECRET", "secret of the order.* webhooks the bridge registers (required)"],
   ["WOO_CA_FILE", "extra CA certificate (PEM file) to trust for the shop (optional)"],
   ["WOO_HOLD_STOCK_MINUTES", "the shop's Hold stock (minutes), 0 = off (default 60)"],
-  ["PORT", "port to listen on (default 8787)"],
-  ["PUBLIC_URL", "public base URL of this bridge, e.g. https://pay.example.com (required)"],
-  ["BRIDGE_API_TOKEN", "bearer token for POS barcode and plugin refund calls, 16+ chars (required)"],
+  ["HOST", "address to listen on (default 0.0.0.0; 127.0.0.1 behind a reverse proxy)"],
+  ["PORT", "port to listen on (default 8080, a port WooCommerce delivers webhooks to)"],
+  ["PUBLIC_URL", "public base URL of this bridge, e.g. https://pay.example.com (required; WooCommerce delivers webhooks only to ports 80, 443, 8080 and public hosts)"],
+  ["WOO_PLUGIN_SECRET", "key the WordPress plugin signs refund calls with (its Bridge secret), 32+ chars (required)"],
+  ["BRIDGE_API_TOKEN", "bearer token of the POS barcode route, 16+ chars, not the plugin secret (optional; unset = route off)"],
   ["LATE_PAYMENT_POLICY", "refund | flag: a payment arriving for a cancelled order (default refund)"],
   ["QR_EXPIRY_MINUTES", "QR validity, must be below WOO_HOLD_STOCK_MINUTES (default 15)"],
   ["POLL_INTERVAL_SECONDS", "reconciliation poll period, 5 or more (default 60)"],
@@ -134,10 +143,17 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     }
   }
   const holdStockMinutes = int("WOO_HOLD_STOCK_MINUTES", 60, 0, 100_000);
-  const port = int("PORT", 8787, 0, 65_535);
+  const host = get("HOST") ?? "0.0.0.0";
+  if (!/^[0-9A-Za-z.:-]+$/.test(host) || host.length > 253) problems.push(`HOST: expected an address such as 127.0.0.1, 0.0.0.0 or ::, got ${JSON.stringify(host)}`);
+  const port = int("PORT", 8080, 0, 65_535);
   const publicUrl = url("PUBLIC_URL", "e.g. https://pay.example.com");
-  const apiToken = required("BRIDGE_API_TOKEN", "a random string of 16+ characters");
-  if (apiToken && apiToken.length < 16) problems.push("BRIDGE_API_TOKEN: expected 16 or more characters");
+  const pluginSecret = required("WOO_PLUGIN_SECRET", "a random string of 32+ characters, also set as the plugin's Bridge secret");
+  if (pluginSecret && pluginSecret.length < 32) problems.push("WOO_PLUGIN_SECRET: expected 32 or more characters");
+  const apiToken = get("BRIDGE_API_TOKEN");
+  if (apiToken !== undefined && apiToken.length < 16) problems.push("BRIDGE_API_TOKEN: expected 16 or more characters");
+  if (apiToken !== undefined && apiToken === pluginSecret) {
+    problems.push("BRIDGE_API_TOKEN: must differ from WOO_PLUGIN_SECRET (the POS and the WordPress plugin use separate credentials)");
+  }
 
   const policy = (get("LATE_PAYMENT_POLICY") ?? "refund").toLowerCase();
   if (policy !== "refund" && policy !== "flag") {
@@ -158,9 +174,11 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
   return {
     woo: { url: wooUrl, consumerKey, consumerSecret, webhookSecret, ...(ca ? { ca } : {}), holdStockMinutes },
     alipay,
+    host,
     port,
     publicUrl,
-    apiToken,
+    ...(apiToken !== undefined ? { apiToken } : {}),
+    pluginSecret,
     latePaymentPolicy: policy as LatePaymentPolicy,
     qrExpiryMinutes,
     pollIntervalSeconds,

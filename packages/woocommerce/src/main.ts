@@ -1,5 +1,6 @@
 import { createBridge, type Bridge } from "./bridge.js";
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from "./config.js";
+import { checkDeliveryUrl, resolveIPv4 } from "./delivery-url.js";
 
 export interface MainIo {
   out(text: string): void;
@@ -9,7 +10,8 @@ export interface MainIo {
 const USAGE = `alipayhk-woo: the Alipay HK bridge for WooCommerce
 
 Usage: alipayhk-woo            start the bridge (configuration from the environment)
-       alipayhk-woo --check    validate the configuration and exit
+       alipayhk-woo --check    validate the configuration, warn when WooCommerce would refuse
+                               to deliver webhooks to PUBLIC_URL, and exit
        alipayhk-woo --help
 
 Environment:
@@ -41,7 +43,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return { code: 2 };
   }
   if (args.includes("--check")) {
-    io.out(`alipayhk-woo: configuration OK (shop ${config.woo.url}, public URL ${config.publicUrl}, sign type ${config.alipay.signType})`);
+    io.out(`alipayhk-woo: configuration OK (shop ${config.woo.url}, public URL ${config.publicUrl}, listening on ${config.host}:${config.port}, sign type ${config.alipay.signType})`);
+    const verdict = await checkDeliveryUrl(`${config.publicUrl}/woocommerce/webhook`, config.woo.url, resolveIPv4);
+    if (!verdict.ok) io.err(`alipayhk-woo: warning: ${verdict.message} (the poll still keeps orders in step, every POLL_INTERVAL_SECONDS)`);
     return { code: 0 };
   }
   const bridge = createBridge(config);

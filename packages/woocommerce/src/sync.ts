@@ -19,6 +19,7 @@ import type { KeyedMutex } from "./keyed-mutex.js";
 import type { Logger } from "./log.js";
 import { PAYMENT_METHOD, REFUND_MARKER, type PaymentService } from "./payments.js";
 import type { BridgeStore, RefundRecord } from "./store.js";
+import type { WebhookHealth } from "./webhook-health.js";
 import type { WooClient } from "./woo/client.js";
 import { WooError } from "./woo/errors.js";
 import type { WcOrder, WcRefund } from "./woo/types.js";
@@ -36,6 +37,8 @@ export interface WooSyncOptions {
   publicUrl: string;
   webhookSecret: string;
   sweep?: SweepOptions;
+  /** Told when webhooks are (re-)registered and which orders changed, to notice missing deliveries. */
+  health?: WebhookHealth;
 }
 
 export interface PollReport {
@@ -220,6 +223,7 @@ export class WooSync {
       for (const order of orders) {
         const modified = order.date_modified_gmt ? Date.parse(`${order.date_modified_gmt}Z`) : NaN;
         if (modified > Date.parse(newest)) newest = new Date(modified).toISOString();
+        this.o.health?.orderChanged(order.id, new Date(modified));
         if (order.payment_method !== PAYMENT_METHOD && !store.getOrder(order.id)) continue;
         report.ordersChecked++;
         await guard("order sync", { orderId: order.id }, () => this.syncOrder(order.id));
@@ -267,17 +271,20 @@ export class WooSync {
     for (const topic of WEBHOOK_TOPICS) {
       const mine = hooks.filter((h) => h.delivery_url === deliveryUrl && h.topic === topic);
       if (!mine.length) {
+        this.o.health?.registered(); // before: WooCommerce pings during the create call
         await this.o.woo.createWebhook({ name: `Alipay HK bridge: ${topic}`, topic, deliveryUrl, secret: this.o.webhookSecret });
         created++;
         continue;
       }
       for (const hook of mine) {
         if (hook.status === "active") continue;
+        this.o.health?.registered();
         await this.o.woo.setWebhookStatus(hook.id, "active");
         reactivated++;
         this.o.log.warn("webhook was not active (WooCommerce disables one after repeated failed deliveries); re-activated", { webhookId: hook.id, topic, was: hook.status });
       }
     }
+    this.o.health?.watching();
     return { created, reactivated };
   }
 

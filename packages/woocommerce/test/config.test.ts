@@ -12,6 +12,7 @@ const base = {
   WOO_WEBHOOK_SECRET: "whsec-0123456789",
   PUBLIC_URL: "https://pay.example.com",
   BRIDGE_API_TOKEN: "tok-0123456789abcdef",
+  WOO_PLUGIN_SECRET: "plugin-secret-0123456789abcdef-0123",
   ALIPAYHK_GATEWAY: "alipay-sandbox",
   ALIPAYHK_PARTNER: "2088101122136241",
   ALIPAYHK_SIGN_TYPE: "MD5",
@@ -33,7 +34,8 @@ describe("loadConfig", () => {
     const config = loadConfig(base);
     expect(config).toMatchObject({
       woo: { url: "https://shop.example.com", holdStockMinutes: 60 },
-      port: 8787,
+      host: "0.0.0.0",
+      port: 8080,
       publicUrl: "https://pay.example.com",
       latePaymentPolicy: "refund",
       qrExpiryMinutes: 15,
@@ -44,10 +46,23 @@ describe("loadConfig", () => {
 
   it("lists every missing variable, one line each, naming it", () => {
     const list = problems({});
-    for (const name of ["WOO_URL", "WOO_CONSUMER_KEY", "WOO_CONSUMER_SECRET", "WOO_WEBHOOK_SECRET", "PUBLIC_URL", "BRIDGE_API_TOKEN", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER"]) {
+    for (const name of ["WOO_URL", "WOO_CONSUMER_KEY", "WOO_CONSUMER_SECRET", "WOO_WEBHOOK_SECRET", "PUBLIC_URL", "WOO_PLUGIN_SECRET", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER"]) {
       expect(list.some((p) => p.startsWith(`${name}: missing`))).toBe(true);
     }
+    expect(list.some((p) => p.startsWith("BRIDGE_API_TOKEN"))).toBe(false); // the POS route is optional
     for (const p of list) expect(p).not.toContain("\n");
+  });
+
+  it("keeps the POS token and the plugin's secret apart, and reads HOST", () => {
+    expect(problems({ ...base, BRIDGE_API_TOKEN: base.WOO_PLUGIN_SECRET })).toEqual([
+      "BRIDGE_API_TOKEN: must differ from WOO_PLUGIN_SECRET (the POS and the WordPress plugin use separate credentials)",
+    ]);
+    expect(problems({ ...base, WOO_PLUGIN_SECRET: "short-secret" })).toEqual(["WOO_PLUGIN_SECRET: expected 32 or more characters"]);
+    expect(problems({ ...base, HOST: "127.0.0.1; rm" })).toEqual(['HOST: expected an address such as 127.0.0.1, 0.0.0.0 or ::, got "127.0.0.1; rm"']);
+    const { BRIDGE_API_TOKEN: _omit, ...noPos } = base;
+    const c = loadConfig({ ...noPos, HOST: "127.0.0.1", PORT: "8787" });
+    expect(c).toMatchObject({ host: "127.0.0.1", port: 8787, pluginSecret: base.WOO_PLUGIN_SECRET });
+    expect(c.apiToken).toBeUndefined();
   });
 
   it("explains bad values, and never echoes a secret", () => {

@@ -5,6 +5,7 @@ import type { Clock } from "@alipayhk/core";
 import { createBridge, type Bridge } from "../src/bridge.js";
 import type { BridgeConfig, LatePaymentPolicy } from "../src/config.js";
 import { memoryLogger } from "../src/log.js";
+import { pluginSignature } from "../src/plugin-auth.js";
 import { BridgeStore } from "../src/store.js";
 import { FakeWooCommerce, type FakeOrder } from "./fake-woocommerce/index.js";
 import { clientFor } from "./helpers.js";
@@ -22,6 +23,10 @@ export interface Harness {
   /** The public URL (through the front door). */
   url: string;
   token: string;
+  /** WOO_PLUGIN_SECRET: the key the WordPress plugin signs its refund calls with. */
+  pluginSecret: string;
+  /** POST /woocommerce/refund signed as the PHP plugin signs it (`secret` overrides the key). */
+  pluginRefund(body: Record<string, unknown>, options?: { secret?: string; bearer?: string; unsigned?: boolean }): Promise<{ status: number; body: Record<string, unknown> }>;
   log: ReturnType<typeof memoryLogger>;
   clock: MovableClock;
   config: BridgeConfig;
@@ -39,6 +44,13 @@ export interface HarnessOptions {
   /** Register the bridge's webhooks at WooCommerce at start (default true). */
   webhooks?: boolean;
   dbPath?: string;
+  /**
+   * Let WooCommerce deliver to the bridge on its random loopback port (default true), as
+   * setup.sh's test-only mu-plugin does for a real shop. `false`: WordPress's rule as shipped.
+   */
+  loopbackWebhooks?: boolean;
+  /** Overrides for createBridge (e.g. `webhookGraceMs`). */
+  bridge?: { webhookGraceMs?: number };
 }
 
 export class MovableClock implements Clock {
@@ -98,16 +110,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const log = memoryLogger();
   const clock = new MovableClock();
   const token = "test-token-0123456789abcdef";
+  const pluginSecret = "plugin-secret-0123456789abcdef-0123456789";
   let bridgeUrl = "";
   const front = new FrontDoor(() => bridgeUrl);
   await front.start();
+  if (options.loopbackWebhooks !== false) woo.webhooks.allowPort(Number(new URL(front.url).port));
   const dbPath = options.dbPath ?? ":memory:";
   const config: BridgeConfig = {
     woo: { url: woo.url, ...woo.key, webhookSecret: "webhook-secret-for-tests", holdStockMinutes: 60 },
     alipay: { gateway: sandbox.gatewayUrl, partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key },
+    host: "127.0.0.1",
     port: 0,
     publicUrl: front.url,
     apiToken: token,
+    pluginSecret,
     latePaymentPolicy: options.latePaymentPolicy ?? "refund",
     qrExpiryMinutes: 15,
     pollIntervalSeconds: 60,
@@ -123,6 +139,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         log,
         alipayOptions: { clock },
         autoPoll: false,
+        resolveHost: async () => "203.0.113.10",
+        ...options.bridge,
         barcodeRecovery: { pollIntervalMs: 20, maxPollMs: 5_000, cancelRetryMs: 10 },
         sweep: { retryBaseMs: 10, cancelRetryMs: 10, pollIntervalMs: 20, maxPollMs: 0 },
       }),
@@ -141,6 +159,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     front,
     url: front.url,
     token,
+    pluginSecret,
+    async pluginRefund(body, options = {}) {
+      const text = JSON.stringify(body);
+      const ts = Math.floor(Date.now() / 1000);
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (!options.unsigned) {
+        headers["x-alipayhk-timestamp"] = String(ts);
+        headers["x-alipayhk-signature"] = pluginSignature(options.secret ?? pluginSecret, "v1", ts, "POST", "/woocommerce/refund", text);
+      }
+      if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
+      const res = await fetch(`${front.url}/woocommerce/refund`, { method: "POST", headers, body: text });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
     log,
     clock,
     config,

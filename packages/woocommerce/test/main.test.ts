@@ -14,6 +14,7 @@ const env = {
   WOO_WEBHOOK_SECRET: "whsec-0123456789",
   PUBLIC_URL: "https://pay.example.com",
   BRIDGE_API_TOKEN: "tok-0123456789abcdef",
+  WOO_PLUGIN_SECRET: "plugin-secret-0123456789abcdef-0123",
   ALIPAYHK_GATEWAY: "alipay-sandbox",
   ALIPAYHK_PARTNER: "2088101122136241",
   ALIPAYHK_MD5_KEY: "0123456789abcdef0123456789abcdef",
@@ -40,7 +41,13 @@ describe("alipayhk-woo (main)", () => {
     expect(help.out[0]).toContain("ALIPAYHK_PRIVATE_KEY");
     const check = capture();
     expect((await main(["--check"], env, check.io)).code).toBe(0);
-    expect(check.out[0]).toBe("alipayhk-woo: configuration OK (shop https://shop.example.com, public URL https://pay.example.com, sign type MD5)");
+    expect(check.err.filter((l) => l.includes("port"))).toEqual([]);
+    const refused = capture();
+    expect((await main(["--check"], { ...env, WOO_URL: "http://127.0.0.1:8080", PUBLIC_URL: "http://127.0.0.1:8787" }, refused.io)).code).toBe(0);
+    expect(refused.err).toEqual([
+      "alipayhk-woo: warning: PUBLIC_URL port 8787 is not 80, 443 or 8080 nor the shop's own port; WooCommerce delivers webhooks with wp_safe_remote_request(), whose wp_http_validate_url() refuses it (\"A valid URL was not provided.\"), counts a failure and in the end disables the webhook. Put the bridge behind a reverse proxy on 443 (see \"Running the bridge\") or listen on PORT=8080 (the poll still keeps orders in step, every POLL_INTERVAL_SECONDS)",
+    ]);
+    expect(check.out[0]).toBe("alipayhk-woo: configuration OK (shop https://shop.example.com, public URL https://pay.example.com, listening on 0.0.0.0:8080, sign type MD5)");
   });
 });
 
@@ -64,6 +71,7 @@ describe("alipayhk-woo started from the environment", () => {
         WOO_CONSUMER_SECRET: woo.key.consumerSecret,
         PUBLIC_URL: "http://127.0.0.1:9",
         PORT: "0",
+        HOST: "127.0.0.1",
         DB_PATH: join(mkdtempSync(join(tmpdir(), "alipayhk-woo-main-")), "bridge.sqlite"),
         ALIPAYHK_GATEWAY: sandbox.gatewayUrl,
         ALIPAYHK_PARTNER: sandbox.partner,
@@ -75,8 +83,14 @@ describe("alipayhk-woo started from the environment", () => {
       expect(started.code).toBe(0);
       const bridge = started.bridge!;
       const port = (bridge.server.address() as { port: number }).port;
-      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
       await eventually(() => woo.webhooks.webhooks.size === 3, "webhooks registered by the first poll");
+      // PUBLIC_URL http://127.0.0.1:9: a loopback host that is not the shop's... the shop is 127.0.0.1
+      // too, so only the port rule applies: 9 is not 80/443/8080, nor the shop's port.
+      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ok: boolean; webhooks: { state: string; message: string } };
+      expect(health.ok).toBe(true);
+      expect(health.webhooks.state).toBe("url_refused");
+      expect(health.webhooks.message).toMatch(/^PUBLIC_URL port 9 is not 80, 443 or 8080 nor the shop's own port; WooCommerce delivers webhooks with wp_safe_remote_request\(\)/);
+      expect(c.err).toEqual([]);
       expect([...woo.webhooks.webhooks.values()].map((w) => w.deliveryUrl)).toEqual(Array(3).fill("http://127.0.0.1:9/woocommerce/webhook"));
       expect(woo.requests.every((r) => r.auth === "oauth" && r.status < 400)).toBe(true);
     } finally {

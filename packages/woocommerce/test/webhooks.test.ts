@@ -79,6 +79,7 @@ describe("deliveries from the fake WooCommerce to the receiver route", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/woocommerce/webhook`;
+    woo.webhooks.allowPort((server.address() as AddressInfo).port); // the test-only mu-plugin's filter
   });
   afterAll(async () => {
     await woo.close();
@@ -144,8 +145,9 @@ describe("deliveries from the fake WooCommerce to the receiver route", () => {
     expect(woo.webhooks.deliveries.find((d) => d.resourceId === a.id)?.status).toBeNull();
   });
 
-  it("disables a webhook after repeated failures, delivers nothing while disabled, and pings when re-activated", async () => {
+  it("disables a webhook after repeated failures, delivers nothing while disabled, and does not ping when re-activated", async () => {
     const fresh = await FakeWooCommerce.start({ protocol: "https" });
+    fresh.webhooks.allowPort(Number(new URL(receiverUrl).port));
     try {
       const c = clientFor(fresh);
       fresh.webhooks.mode = "manual";
@@ -164,9 +166,12 @@ describe("deliveries from the fake WooCommerce to the receiver route", () => {
       await fresh.webhooks.flush();
       expect(fresh.webhooks.deliveries).toHaveLength(7);
 
+      // Real WooCommerce: an update pings only when the URL changed or the first ping never succeeded.
       expect((await c.setWebhookStatus(hook.id, "active")).status).toBe("active");
-      await eventually(() => fresh.webhooks.pings.length === 2, "re-activation ping");
-      expect(fresh.webhooks.pings[1]).toMatchObject({ webhookId: hook.id, ok: true });
+      await c.setStatus(order.id, "on-hold");
+      await fresh.webhooks.flush();
+      expect(fresh.webhooks.deliveries.map((d) => d.status).slice(7)).toEqual([200]);
+      expect(fresh.webhooks.pings).toHaveLength(1);
     } finally {
       failNext = 0;
       await fresh.close();
@@ -175,6 +180,7 @@ describe("deliveries from the fake WooCommerce to the receiver route", () => {
 
   it("a receiver with the wrong secret answers 401, which WooCommerce counts as a failure", async () => {
     const fresh = await FakeWooCommerce.start({ protocol: "https" });
+    fresh.webhooks.allowPort(Number(new URL(receiverUrl).port));
     try {
       const c = clientFor(fresh);
       await c.createWebhook({ name: "wrong secret", topic: "order.updated", deliveryUrl: receiverUrl, secret: "another-secret" });
@@ -183,6 +189,49 @@ describe("deliveries from the fake WooCommerce to the receiver route", () => {
       await eventually(() => fresh.webhooks.deliveries.length === 1, "delivery");
       expect(fresh.webhooks.deliveries[0]!.status).toBe(401);
       expect([...fresh.webhooks.webhooks.values()][0]!.failureCount).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("wp_http_validate_url(): a delivery URL on a refused port or private host gets no request at all, yet each refusal counts", async () => {
+    const fresh = await FakeWooCommerce.start({ protocol: "https" });
+    try {
+      const c = clientFor(fresh);
+      const shopPort = Number(new URL(fresh.url).port);
+      const v = (url: string) => fresh.webhooks.wpHttpValidateUrl(url);
+      expect(v("http://127.0.0.1:8787/woocommerce/webhook")).toBe(false); // the shop's host, another port
+      expect(v(`http://127.0.0.1:${shopPort}/x`)).toBe(true); // the shop's own host and port
+      expect(v("http://127.0.0.1:80/x")).toBe(true); // the shop's host: no private-address check; port 80
+      expect(v("http://localhost:8080/x")).toBe(false); // loopback, not the shop's host
+      expect(v("http://192.168.1.5/x")).toBe(false);
+      expect(v("http://172.20.0.2:443/x")).toBe(false);
+      expect(v("http://203.0.113.7:8080/x")).toBe(true);
+      expect(v("https://203.0.113.7:8443/x")).toBe(false);
+      expect(v("http://user:pw@203.0.113.7/x")).toBe(false);
+      expect(v("http://[::1]/x")).toBe(false);
+
+      fresh.webhooks.mode = "manual";
+      const before = received.length;
+      const hook = await c.createWebhook({ name: "refused", topic: "order.updated", deliveryUrl: receiverUrl, secret });
+      await eventually(() => fresh.webhooks.pings.length === 1, "ping attempt");
+      expect(fresh.webhooks.pings[0]).toMatchObject({ webhookId: hook.id, ok: false, refused: true });
+      const order = fresh.shop.seedOrder();
+      for (let i = 0; i < 7; i++) {
+        await c.setStatus(order.id, i % 2 ? "pending" : "on-hold");
+        await fresh.webhooks.flush();
+      }
+      expect(fresh.webhooks.deliveries.every((d) => d.refused === true && d.status === 0)).toBe(true);
+      expect(received.length).toBe(before); // the receiver never saw a request
+      expect((await c.listWebhooks()).find((h) => h.id === hook.id)?.status).toBe("disabled");
+
+      // Moving the webhook to an allowed URL pings (the URL changed).
+      fresh.webhooks.allowPort(Number(new URL(receiverUrl).port));
+      const other = receiverUrl.replace("127.0.0.1", "localhost");
+      fresh.webhooks.allowHost("localhost");
+      fresh.webhooks.update(fresh.webhooks.webhooks.get(hook.id)!, { deliveryUrl: other, status: "active" }); // what PUT webhooks/{id} does
+      await eventually(() => fresh.webhooks.pings.length === 2, "ping on URL change");
+      expect(fresh.webhooks.pings[1]).toMatchObject({ ok: true });
     } finally {
       await fresh.close();
     }

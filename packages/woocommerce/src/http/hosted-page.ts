@@ -74,6 +74,26 @@ export function renderMessagePage(title: string, message: string): string {
   return page(esc(title), `<main><h1>${esc(title)}</h1><p id="status">${esc(message)}</p></main>`);
 }
 
+/**
+ * The order's payment as the bridge knows it (WooCommerce's "transaction" link): its trades and
+ * refunds. Reached only through a link the plugin signed for a shop manager.
+ */
+export function renderOrderPaymentPage(
+  orderId: number,
+  trades: ReadonlyArray<{ partnerTransId: string; kind: string; status: string; amount: string; alipayTransId: string | null; paidAt: string | null; createdAt: string }>,
+  refunds: ReadonlyArray<{ refundKey: string; wcRefundId: number | null; amount: string; status: string; partnerRefundId: string | null; lastError: string | null }>,
+): string {
+  const row = (cells: Array<string | number | null>) => `<tr>${cells.map((c) => `<td>${esc(c === null ? "-" : String(c))}</td>`).join("")}</tr>`;
+  const tradeRows = trades.map((t) => row([t.partnerTransId, t.kind, t.status, `HKD ${t.amount}`, t.alipayTransId, t.paidAt ?? t.createdAt])).join("");
+  const refundRows = refunds.map((r) => row([r.refundKey, r.wcRefundId, `HKD ${r.amount}`, r.status, r.partnerRefundId, r.lastError])).join("");
+  return page(
+    `Order #${orderId}: Alipay HK`,
+    `<main style="max-width:60rem;text-align:left"><h1>Order #${orderId}: Alipay HK</h1>
+<h2>Trades</h2><table id="trades"><tr><th>partner_trans_id</th><th>kind</th><th>status</th><th>amount</th><th>Alipay trade no.</th><th>time</th></tr>${tradeRows || '<tr><td colspan="6">none</td></tr>'}</table>
+<h2>Refunds</h2><table id="refunds"><tr><th>partner_refund_id</th><th>WooCommerce refund</th><th>amount</th><th>status</th><th>Alipay refund</th><th>last error</th></tr>${refundRows || '<tr><td colspan="6">none</td></tr>'}</table></main>`,
+  );
+}
+
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -277,7 +277,13 @@ export class FakeWooCommerce {
       if (isId(subId)) {
         const order = this.shop.getOrder(orderId);
         const refund = order.refunds.find((r) => r.id === Number(subId));
-        if (!refund) throw new WcRestError(404, "woocommerce_rest_invalid_id", "Invalid ID.");
+        if (!refund) {
+          // As WooCommerce 9.4.3 answered (fixtures woocommerce-real/error.refund-*.json): an id that
+          // is no refund at all is a plain 404; a refund of ANOTHER order is HTTP 500 with `data: 404`.
+          const elsewhere = [...this.shop.orders.values()].some((o) => o.refunds.some((r) => r.id === Number(subId)));
+          if (elsewhere) throw new WcRestError(500, "woocommerce_rest_invalid_order_refund_id", "Invalid order refund ID.", 404);
+          throw new WcRestError(404, "woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.");
+        }
         if (method === "GET") return { body: renderRefund(orderId, refund, this.url, dp) };
         if (method === "DELETE") {
           if (input.force !== "true" && input.force !== true) throw new WcRestError(501, "woocommerce_rest_trash_not_supported", "Refunds do not support trashing.");

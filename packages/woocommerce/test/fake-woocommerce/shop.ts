@@ -316,6 +316,59 @@ export class FakeShop {
   }
 
   /** The wp-admin "Cancel order" or any save; marks the order modified and queues `order.updated`. */
+  /**
+   * The Store API checkout (what the Checkout block does), as WooCommerce 9.4.3 ran it
+   * (fixtures woocommerce-real/wc-9.4.3/store-api.*): the cart becomes a `checkout-draft` order
+   * first, and `order.created` fires then; placing it validates the address (Hong Kong needs a
+   * `state`: 400 "Region is required", the draft stays), sets `pending`, and runs the gateway's
+   * classic `process_payment()`, whose redirect comes back as `payment_result.redirect_url`.
+   */
+  storeApiDraft(input: { total?: string } = {}): FakeOrder {
+    return this.seedOrder({ status: "checkout-draft", createdVia: "store-api", paymentMethod: "", paymentMethodTitle: "", ...(input.total ? { total: input.total } : {}) });
+  }
+
+  storeApiCheckout(
+    orderId: number,
+    input: { billingAddress: Record<string, string>; paymentMethod: string; processPayment: (order: FakeOrder) => { result: "success"; redirect: string } },
+  ): { status: number; body: Record<string, unknown> } {
+    const order = this.getOrder(orderId);
+    if (order.status !== "checkout-draft") throw new WcRestError(409, "woocommerce_rest_checkout_invalid_order", "Not a draft order.");
+    const billing = input.billingAddress;
+    if (billing.country === "HK" && !billing.state) {
+      return {
+        status: 400,
+        body: {
+          code: "woocommerce_rest_invalid_address",
+          message: "There was a problem with the provided billing address: Region is required",
+          data: { errors: { billing: ["Region is required"] }, status: 400 },
+        },
+      };
+    }
+    order.billing = { ...order.billing, ...billing };
+    order.paymentMethod = input.paymentMethod;
+    order.paymentMethodTitle = this.gateways.get(input.paymentMethod)?.title ?? input.paymentMethod;
+    this.setStatus(order, "pending");
+    this.save(order);
+    const result = input.processPayment(order);
+    return {
+      status: 200,
+      body: {
+        order_id: order.id,
+        status: order.status,
+        order_key: order.orderKey,
+        payment_method: order.paymentMethod,
+        payment_result: {
+          payment_status: result.result,
+          payment_details: [
+            { key: "result", value: result.result },
+            { key: "redirect", value: result.redirect },
+          ],
+          redirect_url: result.redirect,
+        },
+      },
+    };
+  }
+
   save(order: FakeOrder): void {
     order.dateModified = this.now();
     this.emit({ topic: "order.updated", orderId: order.id });
@@ -379,16 +432,27 @@ export class FakeShop {
         if (typeof m.key === "string") refund.meta.push({ id: this.nextMetaId++, key: m.key, value: m.value });
       }
     }
+    // wc_create_refund() saves the refund BEFORE wc_refund_payment() runs the gateway, so the
+    // gateway (and the bridge reading it back over REST) sees it; on failure it is deleted again.
+    order.refunds.unshift(refund);
     if (input.apiRefund !== false) {
+      const drop = (message: string) => {
+        order.refunds.splice(order.refunds.indexOf(refund), 1);
+        return fail(message);
+      };
       const gateway = this.gateways.get(order.paymentMethod);
-      if (!gateway) throw fail("The payment gateway for this order does not exist.");
-      if (!gateway.supports.includes("refunds") || !gateway.processRefund) throw fail("The payment gateway for this order does not support automatic refunds.");
-      const result = await gateway.processRefund({ orderId, amount: formatCents(amountCents), reason: refund.reason, refundId: refund.id });
-      if (result === false) throw fail("An error occurred while attempting to create the refund using the payment gateway API.");
-      if (typeof result === "object") throw fail(result.error);
+      if (!gateway) throw drop("The payment gateway for this order does not exist.");
+      if (!gateway.supports.includes("refunds") || !gateway.processRefund) throw drop("The payment gateway for this order does not support automatic refunds.");
+      let result: Awaited<ReturnType<NonNullable<FakeGateway["processRefund"]>>>;
+      try {
+        result = await gateway.processRefund({ orderId, amount: formatCents(amountCents), reason: refund.reason, refundId: refund.id });
+      } catch (err) {
+        throw drop(err instanceof Error ? err.message : String(err));
+      }
+      if (result === false) throw drop("An error occurred while attempting to create the refund using the payment gateway API.");
+      if (typeof result === "object") throw drop(result.error);
       refund.refundedPayment = true;
     }
-    order.refunds.unshift(refund);
     if (remaining - amountCents > 0) {
       // woocommerce_order_partially_refunded: status unchanged.
     } else {

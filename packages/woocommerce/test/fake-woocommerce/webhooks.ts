@@ -10,10 +10,19 @@ import { wpJsonEncode } from "./wp-json.js";
  * - the body is `wp_json_encode(payload)` signed base64(HMAC-SHA256(body, secret));
  * - 2xx/301/302 is success and resets the failure count; otherwise the count grows and past
  *   `maxFailures` (5) the webhook is `disabled` and receives nothing until set `active` again;
- * - creating or activating a webhook sends the unsigned form ping `webhook_id=N`;
+ * - a REST-created active webhook always sends the unsigned form ping `webhook_id=N`; an update
+ *   pings only when the delivery URL changed or the first ping never succeeded
+ *   (`pending_delivery`), so re-activating a disabled webhook does not ping;
+ * - deliveries and pings go through `wp_safe_remote_request()`: {@link wpHttpValidateUrl} refuses
+ *   ports other than 80/443/8080 (unless host and port are the shop's own) and loopback/private
+ *   hosts other than the shop's; a refused URL gets no request, and each refusal counts as a failure.
+ *   {@link WebhookEmitter.allowPort} / {@link WebhookEmitter.allowHost} are the
+ *   `http_allowed_safe_ports` / `http_request_host_is_external` filters (setup.sh's test-only
+ *   mu-plugin), which tests of the happy path use to reach a bridge on a random loopback port;
+ * - real WooCommerce sends deliveries from its scheduled jobs, in batches about a minute late:
+ *   `mode: "manual"` is that (the test runs the cron with {@link WebhookEmitter.flush});
  * - nothing is retried.
- * The test controls time: `mode: "manual"` holds deliveries until {@link WebhookEmitter.flush}, and
- * faults can drop (lose) or duplicate the next deliveries.
+ * Faults can drop (lose) or duplicate the next deliveries.
  */
 
 export interface FakeWebhook {
@@ -24,6 +33,8 @@ export interface FakeWebhook {
   deliveryUrl: string;
   secret: string;
   failureCount: number;
+  /** WooCommerce's `pending_delivery`: true until a ping answered 200. */
+  pendingDelivery: boolean;
   dateCreated: Date;
   dateModified: Date;
 }
@@ -32,8 +43,10 @@ export interface DeliveryLog {
   webhookId: number;
   topic: string;
   resourceId: number;
-  /** HTTP status, or 0 for a network error; `null` when the fault injector dropped it. */
+  /** HTTP status, or 0 for a network error or a refused URL; `null` when the fault injector dropped it. */
   status: number | null;
+  /** wp_http_validate_url() refused the delivery URL: no request was made ("A valid URL was not provided."). */
+  refused?: boolean;
   body: string;
 }
 
@@ -42,6 +55,7 @@ export interface PingLog {
   status: number;
   /** `deliver_ping()` fails unless the answer is exactly 200. */
   ok: boolean;
+  refused?: boolean;
 }
 
 const TOPICS = ["order", "product", "coupon", "customer"].flatMap((r) => ["created", "updated", "deleted", "restored"].map((e) => `${r}.${e}`));
@@ -57,6 +71,8 @@ export class WebhookEmitter {
   private duplicateNext = 0;
   private nextId = 140;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly extraPorts = new Set<number>();
+  private readonly externalHosts = new Set<string>();
 
   constructor(
     private readonly now: () => Date,
@@ -68,19 +84,62 @@ export class WebhookEmitter {
     return TOPICS.includes(topic) || /^action\.(woocommerce_|wc_)/.test(topic);
   }
 
+  /** The `http_allowed_safe_ports` filter: also deliver to this port. */
+  allowPort(port: number): void {
+    this.extraPorts.add(port);
+  }
+
+  /** The `http_request_host_is_external` filter: treat this loopback/private host as external. */
+  allowHost(host: string): void {
+    this.externalHosts.add(host.toLowerCase());
+  }
+
   create(input: { name: string; topic: string; deliveryUrl: string; secret: string; status: FakeWebhook["status"] }): FakeWebhook {
     const now = this.now();
-    const hook: FakeWebhook = { id: this.nextId++, ...input, failureCount: 0, dateCreated: now, dateModified: now };
+    const hook: FakeWebhook = { id: this.nextId++, ...input, failureCount: 0, pendingDelivery: true, dateCreated: now, dateModified: now };
     this.webhooks.set(hook.id, hook);
     if (hook.status === "active") void this.ping(hook);
     return hook;
   }
 
   update(hook: FakeWebhook, patch: Partial<Pick<FakeWebhook, "name" | "topic" | "deliveryUrl" | "secret" | "status">>): void {
-    const wasActive = hook.status === "active";
+    const urlChanged = patch.deliveryUrl !== undefined && patch.deliveryUrl !== hook.deliveryUrl;
     Object.assign(hook, patch);
     hook.dateModified = this.now();
-    if (!wasActive && hook.status === "active") void this.ping(hook);
+    if (hook.status === "active" && (urlChanged || hook.pendingDelivery)) void this.ping(hook);
+  }
+
+  /**
+   * WordPress's `wp_http_validate_url()` (6.x) as wp_safe_remote_request() applies it, with this
+   * emitter's filters. Returns false when WordPress would refuse the URL.
+   */
+  wpHttpValidateUrl(url: string): boolean {
+    let u: URL;
+    let home: URL;
+    try {
+      u = new URL(url);
+      home = new URL(this.source());
+    } catch {
+      return false;
+    }
+    if (u.protocol !== "http:" && u.protocol !== "https:") return false;
+    if (u.username || u.password) return false;
+    const host = u.hostname.toLowerCase();
+    if (!host || /[:#?[\]]/.test(host)) return false;
+    const sameHost = host === home.hostname.toLowerCase();
+    if (!sameHost) {
+      // gethostbyname(): literal IPv4 or a name; offline, only localhost resolves.
+      const ip = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? host : host === "localhost" ? "127.0.0.1" : null;
+      if (ip === null) return false;
+      const [a, b] = ip.split(".").map(Number) as [number, number];
+      const isPrivate = a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+      if (isPrivate && !this.externalHosts.has(host)) return false;
+    }
+    // PHP's parse_url() keeps an explicit default port; WHATWG URL drops it (then it is 80/443 anyway).
+    if (u.port === "") return true;
+    const port = Number(u.port);
+    if ([80, 443, 8080, ...this.extraPorts].includes(port)) return true;
+    return sameHost && home.port !== "" && Number(home.port) === port;
   }
 
   /** A change happened (a hook fired): queue one delivery per subscribed active webhook, coalesced. */
@@ -129,8 +188,9 @@ export class WebhookEmitter {
     }
     const times = this.duplicateNext > 0 ? (this.duplicateNext--, 2) : 1;
     for (let i = 0; i < times; i++) {
+      const refused = !this.wpHttpValidateUrl(hook.deliveryUrl);
       const status = await this.post(hook, job.topic, body);
-      this.deliveries.push({ webhookId: hook.id, topic: job.topic, resourceId: job.resourceId, status, body });
+      this.deliveries.push({ webhookId: hook.id, topic: job.topic, resourceId: job.resourceId, status, body, ...(refused ? { refused } : {}) });
       if (status >= 200 && status < 303) {
         hook.failureCount = 0;
       } else if (hook.failureCount > this.maxFailures) {
@@ -143,6 +203,7 @@ export class WebhookEmitter {
 
   private async post(hook: FakeWebhook, topic: string, body: string): Promise<number> {
     const [resource, event] = topic.split(".");
+    if (!this.wpHttpValidateUrl(hook.deliveryUrl)) return 0;
     try {
       const res = await fetch(hook.deliveryUrl, {
         method: "POST",
@@ -170,6 +231,10 @@ export class WebhookEmitter {
 
   private async ping(hook: FakeWebhook): Promise<void> {
     let status = 0;
+    if (!this.wpHttpValidateUrl(hook.deliveryUrl)) {
+      this.pings.push({ webhookId: hook.id, status: 0, ok: false, refused: true });
+      return;
+    }
     try {
       const res = await fetch(hook.deliveryUrl, {
         method: "POST",
@@ -182,6 +247,7 @@ export class WebhookEmitter {
     } catch {
       status = 0;
     }
+    if (status === 200) hook.pendingDelivery = false;
     this.pings.push({ webhookId: hook.id, status, ok: status === 200 });
   }
 

@@ -1,14 +1,16 @@
 <?php
 /**
  * Plugin Name:          Alipay HK for WooCommerce (bridge gateway)
- * Description:          Registers the "alipayhk" payment gateway. Payment happens on the alipayhk-woo bridge's hosted QR page; refunds are executed by the bridge. All Alipay logic lives in the bridge.
+ * Description:          Registers the "alipayhk" payment gateway for the classic and the block-based checkout. Payment happens on the alipayhk-woo bridge's hosted QR page; refunds are executed by the bridge. All Alipay logic lives in the bridge.
  * Version:              0.1.0
  * Requires at least:    6.1
  * Requires PHP:         7.4
+ * Requires Plugins:     woocommerce
  * WC requires at least: 7.1
- * WC tested up to:      9.0
+ * WC tested up to:      9.4
  * License:              MIT
  * Text Domain:          alipayhk-woocommerce
+ * Domain Path:          /languages
  *
  * @package AlipayHK_WooCommerce
  */
@@ -16,17 +18,27 @@
 defined( 'ABSPATH' ) || exit;
 
 define( 'ALIPAYHK_WC_PLUGIN_FILE', __FILE__ );
+define( 'ALIPAYHK_WC_VERSION', '0.1.0' );
 
 /*
  * HPOS: this plugin only touches orders through the WooCommerce CRUD API (wc_get_order(),
  * $order->get_*()), never post meta, so it is compatible with custom order tables.
+ * Cart & Checkout blocks: the gateway registers a Blocks payment method (see below).
  */
 add_action(
 	'before_woocommerce_init',
 	static function () {
 		if ( class_exists( \Automattic\WooCommerce\Utilities\FeaturesUtil::class ) ) {
 			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'custom_order_tables', __FILE__, true );
+			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'cart_checkout_blocks', __FILE__, true );
 		}
+	}
+);
+
+add_action(
+	'init',
+	static function () {
+		load_plugin_textdomain( 'alipayhk-woocommerce', false, dirname( plugin_basename( __FILE__ ) ) . '/languages' );
 	}
 );
 
@@ -42,6 +54,25 @@ add_action(
 			static function ( $gateways ) {
 				$gateways[] = 'WC_Gateway_AlipayHK';
 				return $gateways;
+			}
+		);
+	}
+);
+
+/*
+ * The block-based checkout only offers payment methods registered with its own registry.
+ */
+add_action(
+	'woocommerce_blocks_loaded',
+	static function () {
+		if ( ! class_exists( \Automattic\WooCommerce\Blocks\Payments\Integrations\AbstractPaymentMethodType::class ) ) {
+			return;
+		}
+		require_once __DIR__ . '/includes/class-wc-alipayhk-blocks-support.php';
+		add_action(
+			'woocommerce_blocks_payment_method_type_registration',
+			static function ( $registry ) {
+				$registry->register( new WC_AlipayHK_Blocks_Support() );
 			}
 		);
 	}
