@@ -121,13 +121,16 @@ export async function driveOrders(plans: OrderPlan[], options: DriverOptions): P
       stats.requests += 1;
       try {
         const response = await call();
-        const retry = response.status >= 500 || (response.status === 409 && /in_progress/.test(response.body?.error?.code ?? ""));
+        // 409 charge_in_progress is an answer (the charge is the sweep's now); idempotency_in_progress is not.
+        const retry = response.status >= 500 || (response.status === 409 && response.body?.error?.code === "idempotency_in_progress");
         if (!retry) {
           const key = `${route} ${response.status}`;
           stats.answers[key] = (stats.answers[key] ?? 0) + 1;
           return response;
         }
         stats.retriedAnswers += 1;
+        const key = `${route} ${response.status} (retried)`;
+        stats.answers[key] = (stats.answers[key] ?? 0) + 1;
       } catch {
         stats.networkRetries += 1;
       }

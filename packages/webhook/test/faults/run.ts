@@ -72,7 +72,7 @@ async function inProcess(options: RunOptions, sandbox: RunningSandbox, proxy: Fa
     alipay: { partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: proxy.gatewayUrl, timeoutMs: CLIENT_TIMEOUT_MS },
     auth: { webhookSecret, apiToken: API_TOKEN },
     webhooks: { endpoints: [receiver.url], secret: endpointSecret, timeScale: 0.001, timeoutMs: 2_000, pollIntervalMs: 50 },
-    storage: options.databaseUrl ? { databaseUrl: options.databaseUrl, poolSize: 5 } : { dataDir },
+    storage: options.adapter === "postgres" && options.databaseUrl ? { databaseUrl: options.databaseUrl, poolSize: 5 } : { dataDir },
     sweepIntervalMs: 300,
     barcodeRecovery: { pollIntervalMs: 100, maxPollMs: 800, cancelRetryMs: 50 },
     refundRetry: { retryBaseMs: 20, cancelRetryMs: 50 },
