@@ -98,6 +98,8 @@ export async function startDemo(options: DemoOptions, overrides: StartDemoOverri
       auth: { webhookSecret: shopSecret },
       webhooks: { endpoints: [`${shopUrl}${EVENTS_PATH}`], secret: eventSecret },
       storage: { dataDir: options.dataDir },
+      // Everything runs on this machine (127.0.0.1): per-order notify URLs may point here too.
+      allowPrivateNotifyUrls: true,
       logger: jsonLogger("warn"),
       ...overrides.service,
     });

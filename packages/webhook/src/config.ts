@@ -1,4 +1,4 @@
-import { AlipayConfigError, clientOptionsFromEnv, type AlipayHkClientOptions } from "@alipayhk/core";
+import { AlipayConfigError, clientOptionsFromEnv, DEFAULT_POLICY, type AlipayHkClientOptions } from "@alipayhk/core";
 import { Webhook } from "standardwebhooks";
 import { isHttpUrl } from "./api/validate";
 import type { LogLevel } from "./log";
@@ -34,11 +34,12 @@ export const ENV_VARIABLES: ReadonlyArray<[string, string]> = [
   ["ALIPAYHK_ALIPAY_PUBLIC_KEY", "Alipay's RSA public key (PEM or base64), inline or a file path"],
   ["QR_EXPIRES_MINUTES", "minutes a QR code stays payable (default 15)"],
   ["SWEEP_INTERVAL_MS", "background sweep period in ms (default 60000; 0 = off)"],
-  ["ALIPAYHK_TIMEOUT_MS", "per-request gateway timeout in ms (default 15000)"],
-  ["BARCODE_MAX_POLL_MS", "how long a barcode charge waits for the buyer before cancelling, ms (default 30000)"],
+  ["ALIPAYHK_TIMEOUT_MS", `per-request gateway timeout in ms (default ${DEFAULT_POLICY.timeoutMs})`],
+  ["BARCODE_MAX_POLL_MS", `how long a barcode charge waits for the buyer before cancelling, ms (default ${DEFAULT_POLICY.barcodeMaxPollMs})`],
   ["IDEMPOTENCY_STALE_MS", "a request key left in progress this long (its instance died) is taken over, ms (default 60000)"],
   ["WEBHOOK_RETRY_TIME_SCALE", "multiplies the retry ladder's waits, for tests (default 1)"],
   ["WEBHOOK_TIMEOUT_MS", "per-delivery timeout in ms (default 10000)"],
+  ["ALLOW_PRIVATE_NOTIFY_URLS", "1 = accept per-order notify URLs on loopback/private hosts (default 0: refused with 400)"],
   ["LOG_LEVEL", "debug | info | warn | error (default info)"],
 ];
 
@@ -58,6 +59,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (!value) return fallback;
   if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = env[name]?.trim();
+  if (!value || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new ConfigError(name, `expected 1 or 0, got ${JSON.stringify(value.slice(0, 20))}`);
 }
 
 function secret(env: Env, name: string): string | undefined {
@@ -105,10 +113,9 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
   if (!isHttpUrl(publicUrl)) throw new ConfigError("PUBLIC_URL", `expected an http(s) URL, got ${JSON.stringify(publicUrl.slice(0, 60))}`);
 
   // The one reading of the ALIPAYHK_* variables (core's), shared with the CLI and the other adapters.
-  const timeoutMs = integer(env, "ALIPAYHK_TIMEOUT_MS", 15_000, 100, 120_000);
   let alipay: AlipayHkClientOptions;
   try {
-    alipay = { ...clientOptionsFromEnv(env), timeoutMs };
+    alipay = clientOptionsFromEnv(env);
   } catch (error) {
     if (error instanceof AlipayConfigError) {
       const [variable = "ALIPAYHK_PARTNER", ...rest] = error.message.split(": ");
@@ -139,8 +146,9 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
       publicUrl,
       qrExpiresInMinutes: integer(env, "QR_EXPIRES_MINUTES", 15, 1, 21_600),
       sweepIntervalMs: integer(env, "SWEEP_INTERVAL_MS", 60_000, 0, 86_400_000),
-      barcodeRecovery: { maxPollMs: integer(env, "BARCODE_MAX_POLL_MS", 30_000, 0, 600_000) },
+      barcodeRecovery: { maxPollMs: integer(env, "BARCODE_MAX_POLL_MS", DEFAULT_POLICY.barcodeMaxPollMs, 0, 600_000) },
       idempotencyStaleMs: integer(env, "IDEMPOTENCY_STALE_MS", 60_000, 100, 86_400_000),
+      allowPrivateNotifyUrls: flag(env, "ALLOW_PRIVATE_NOTIFY_URLS"),
     },
   };
 }

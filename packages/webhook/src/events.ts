@@ -49,3 +49,31 @@ export function refundEventData(order: OrderRecord, refund: RefundRecord): Recor
 export function eventPayload(type: EventType, createdAt: number, data: Record<string, unknown>): string {
   return JSON.stringify({ type, timestamp: new Date(createdAt).toISOString(), data });
 }
+
+/** What `order.payment_mismatch` reports (Alipay's reported facts beside the order's). */
+export interface MismatchFacts {
+  expected_amount: string;
+  reported_amount?: string;
+  reported_currency?: string;
+  alipay_trans_id?: string;
+  source: string;
+}
+
+/** `data` of `order.payment_mismatch`: the order stays unpaid and is flagged for a person. */
+export function mismatchEventData(order: OrderRecord, facts: MismatchFacts): Record<string, unknown> {
+  return { order_id: order.orderId, partner_trans_id: order.partnerTransId, currency: order.currency, status: order.status, flag: "payment_mismatch", ...facts };
+}
+
+/** What `order.late_charge` reports. */
+export interface LateChargeFacts {
+  amount?: string;
+  alipay_trans_id?: string;
+  /** `reversed` / `refunded`: given back; `pending`: not yet (still watched); `failed`: a person must act. */
+  resolution: "reversed" | "refunded" | "pending" | "failed";
+  code?: string;
+}
+
+/** `data` of `order.late_charge`: a charge that arrived under a cancelled trade id of the order. */
+export function lateChargeEventData(order: OrderRecord, partnerTransId: string, facts: LateChargeFacts): Record<string, unknown> {
+  return { order_id: order.orderId, partner_trans_id: partnerTransId, order_partner_trans_id: order.partnerTransId, currency: order.currency, ...facts };
+}

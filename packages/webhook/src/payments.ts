@@ -1,22 +1,24 @@
 import {
   AlipayError,
+  barcodeRequestBudgetMs,
   cancelOrder,
+  checkNotification,
   createQrPayment,
-  derivePartnerRefundId,
   formatAmount,
   leavesOutcomeOpen,
+  NOTIFY_SUCCESS,
   payByBarcode,
+  refundRequestBudgetMs,
   refundReturn,
   sweepOpenTrades,
   type AlipayHkClient,
-  type AlipayNotification,
   type BarcodeRecovery,
   type CancelRetry,
   type Clock,
   type OpenRefund,
   type OpenTrade,
   type RefundRetry,
-  type SweepDecision,
+  type TradeEvent,
 } from "@alipayhk/core";
 import type { CreateOrderBody, CreateReturnBody } from "./api/validate";
 import { ApiError, conflict, notFound, unprocessable } from "./http/errors";
@@ -27,6 +29,8 @@ import type { Store } from "./store/store";
 
 /** The return id of the refund a late cancel makes; `~` cannot appear in a platform's return id. */
 export const CANCEL_RETURN_ID = "~cancel";
+/** The reason sent with (and resent with) the refund a late cancel makes. */
+export const CANCEL_REFUND_REASON = "order cancelled";
 
 export interface PaymentsOptions {
   client: AlipayHkClient;
@@ -46,9 +50,18 @@ export interface PaymentsOptions {
 
 export type Outcome<T> = { status: number; value: T };
 
+/** The answer to Alipay's notification: `success` only once its facts are stored. */
+export interface NotifyAnswer {
+  status: number;
+  body: string;
+  /** Why it was refused (for metrics and logs), or `applied`. */
+  result: string;
+}
+
 /**
- * The adapter: maps the platform's orders and returns to core's flows and records what they
- * decide. No Alipay rule lives here: the flows own recovery, ids of refunds and the day rules.
+ * The adapter: maps the platform's orders and returns to core's flows, and applies the verified
+ * trade events core returns (`apply`). No Alipay rule lives here: core decides what happened
+ * (paid, mismatch, closed, late charge, refund outcome); this class only records it.
  */
 export class Payments {
   constructor(private readonly options: PaymentsOptions) {}
@@ -60,9 +73,10 @@ export class Payments {
   // ---- orders --------------------------------------------------------------------------------
 
   async createOrder(input: CreateOrderBody): Promise<Outcome<OrderRecord>> {
-    const { store, qrExpiresInMinutes, sweepIntervalMs } = this.options;
+    const { store, qrExpiresInMinutes, sweepIntervalMs, client, barcodeRecovery } = this.options;
     const now = this.now();
-    const firstSweepAt = now + (input.mode === "qr" ? sweepIntervalMs : this.barcodeRequestMs());
+    // A barcode charge belongs to its live request until the request cannot be running any more.
+    const firstSweepAt = now + (input.mode === "qr" ? sweepIntervalMs : barcodeRequestBudgetMs(client.timeoutMs, barcodeRecovery));
     const expiresAt = input.mode === "qr" ? now + qrExpiresInMinutes * 60_000 : undefined;
     const reserved = await store.reserveOrder(
       { orderId: input.orderId, mode: input.mode, amount: input.amount, currency: input.currency, description: input.description, notifyUrl: input.notify },
@@ -86,15 +100,6 @@ export class Payments {
     const charged = await this.chargeBarcode(order, input.buyerCode!);
     // 202: the outcome is still open; it comes as an event once the sweep settles it.
     return { status: charged.status === "pending" ? 202 : 201, value: charged };
-  }
-
-  /**
-   * The longest a live barcode request can take (pay, poll, cancel with retries): the sweep leaves
-   * the charge to the request until then, and takes it over only when its instance died.
-   */
-  private barcodeRequestMs(): number {
-    const { barcodeRecovery: r, client } = this.options;
-    return (r.maxPollMs ?? 30_000) + client.timeoutMs + (r.cancelAttempts ?? 5) * ((r.cancelRetryMs ?? 2_000) + client.timeoutMs) + 5_000;
   }
 
   private async precreate(order: OrderRecord): Promise<OrderRecord> {
@@ -132,25 +137,8 @@ export class Payments {
       return failed ?? (await store.getOrder(order.orderId))!;
     }
     metrics.gatewayCalls.inc({ flow: "barcode", result: result.status });
-    const now = this.now();
-    let changed: OrderRecord | undefined;
-    switch (result.status) {
-      case "paid":
-        changed = await store.markPaid(order.partnerTransId, { alipayTransId: result.alipayTransId, paymentInst: result.paymentInst, buyerLoginId: result.buyerLoginId, paidAt: result.paidAt }, now);
-        break;
-      case "failed":
-        changed = await store.markFailed(order.partnerTransId, result.code, "declined", now);
-        break;
-      case "canceled":
-        changed = await store.markFailed(order.partnerTransId, result.reversed ? "REVERSED" : "CANCELED", "outcome unknown; cancelled, no money kept", now);
-        break;
-      case "unresolved":
-        logger.log("warn", "barcode charge unresolved; the sweep will settle it", { order_id: order.orderId, partner_trans_id: order.partnerTransId, reason: result.reason });
-        await store.scheduleSweep(order.partnerTransId, now);
-        break;
-    }
-    this.options.onEvents();
-    return changed ?? (await store.getOrder(order.orderId))!;
+    await this.apply(result.events);
+    return (await store.getOrder(order.orderId))!;
   }
 
   // ---- cancel --------------------------------------------------------------------------------
@@ -167,45 +155,27 @@ export class Payments {
       client,
       {
         partnerTransId: order.partnerTransId,
-        refundFallback: remaining > 0 ? { amount: remaining, platformRefundId: CANCEL_RETURN_ID, reason: "order cancelled" } : undefined,
+        refundFallback: remaining > 0 ? { amount: remaining, platformRefundId: CANCEL_RETURN_ID, reason: CANCEL_REFUND_REASON } : undefined,
       },
       refundRetry,
     );
     metrics.gatewayCalls.inc({ flow: "cancel", result: result.status });
-    const now = this.now();
-    const from: OrderRecord["status"][] = ["pending", "paid", "failed"];
-    const partnerRefundId = derivePartnerRefundId(order.partnerTransId, CANCEL_RETURN_ID);
-    let changed: OrderRecord | undefined;
-    if (result.status === "closed" || result.status === "reversed") {
-      changed = await store.markCanceled(order.partnerTransId, { reason: "canceled", reversed: result.status === "reversed", from }, now);
-    } else if (result.status === "refunded") {
-      changed = await store.markCanceled(
-        order.partnerTransId,
-        { reason: "canceled", reversed: false, from, fallbackRefund: { returnId: CANCEL_RETURN_ID, partnerRefundId, amount: remaining, status: "succeeded" } },
-        now,
-      );
-    } else if (result.status === "unresolved" && result.refund?.status === "pending") {
-      // Past the day and the refund's outcome is open: cancelled here, the sweep finishes the refund.
-      changed = await store.markCanceled(
-        order.partnerTransId,
-        { reason: "canceled", reversed: false, from, fallbackRefund: { returnId: CANCEL_RETURN_ID, partnerRefundId, amount: remaining, status: "pending" } },
-        now,
-      );
-    } else if (result.status === "failed") {
-      throw new ApiError(409, "cancel_refused", `order_id: Alipay refused to cancel order ${orderId} (${result.code})`);
-    } else {
-      throw new ApiError(503, "cancel_unresolved", `order_id: the cancel of order ${orderId} could not be confirmed (${"reason" in result ? result.reason : result.status}); send it again later`, { "retry-after": "30" });
-    }
-    this.options.onEvents();
-    return { status: 200, value: changed ?? (await store.getOrder(orderId))! };
+    await this.apply(result.events);
+    const after = (await store.getOrder(orderId))!;
+    if (after.status === "canceled") return { status: 200, value: after };
+    // Nothing was recorded: tell the platform whether to fix something (409) or retry (503).
+    if ("code" in result) throw new ApiError(409, "cancel_refused", `order_id: Alipay refused to cancel order ${orderId} (${result.code})`);
+    throw new ApiError(503, "cancel_unresolved", `order_id: the cancel of order ${orderId} could not be confirmed (${"reason" in result ? result.reason : result.status}); send it again later`, { "retry-after": "30" });
   }
 
   // ---- refunds -------------------------------------------------------------------------------
 
   async refund(input: CreateReturnBody): Promise<Outcome<{ order: OrderRecord; refund: RefundRecord }>> {
-    const { client, store, refundRetry, sweepIntervalMs, metrics } = this.options;
+    const { client, store, refundRetry, metrics } = this.options;
     const now = this.now();
-    const reserved = await store.reserveRefund(input.orderId, input.returnId, input.amount, now, now + sweepIntervalMs);
+    // The live request owns the refund until it cannot be running any more: the sweep waits that long.
+    const firstSweepAt = now + refundRequestBudgetMs(client.timeoutMs, refundRetry);
+    const reserved = await store.reserveRefund(input.orderId, input.returnId, input.amount, now, firstSweepAt, input.reason);
     switch (reserved.kind) {
       case "unknown_order":
         throw notFound("order_not_found", `order_id: no order ${JSON.stringify(input.orderId)}`);
@@ -217,115 +187,236 @@ export class Payments {
           `amount: expected at most ${formatAmount(reserved.refundable)} (what is left to refund of order ${input.orderId}), got ${formatAmount(input.amount)}`,
         );
       case "conflict":
-        throw conflict("return_conflict", `return_id: return ${input.returnId} of order ${input.orderId} already exists with amount ${formatAmount(reserved.refund.amount)}`);
+        throw conflict(
+          "return_conflict",
+          `return_id: return ${input.returnId} of order ${input.orderId} already exists with amount ${formatAmount(reserved.refund.amount)}${reserved.refund.reason ? ` and reason ${JSON.stringify(reserved.refund.reason)}` : ""}`,
+        );
       case "existing":
         return { status: 200, value: { order: reserved.order, refund: reserved.refund } };
     }
-    const result = await refundReturn(client, { partnerTransId: reserved.order.partnerTransId, platformRefundId: input.returnId, amount: input.amount, reason: input.reason }, refundRetry);
+    const stored = reserved.refund;
+    const result = await refundReturn(client, { partnerTransId: reserved.order.partnerTransId, platformRefundId: stored.returnId, amount: stored.amount, reason: stored.reason }, refundRetry);
     metrics.gatewayCalls.inc({ flow: "refund", result: result.status });
-    const settled = await store.settleRefund(
-      input.orderId,
-      input.returnId,
-      result.status === "pending" ? { status: "pending", code: result.reason, nextSweepAt: this.now() + sweepIntervalMs } : { status: result.status, code: result.status === "failed" ? result.code : undefined },
-      this.now(),
-    );
-    this.options.onEvents();
-    return { status: 201, value: { order: reserved.order, refund: settled ?? reserved.refund } };
+    await this.apply(result.events);
+    const refund = (await store.refundsOf(input.orderId)).find((r) => r.returnId === input.returnId) ?? stored;
+    return { status: 201, value: { order: reserved.order, refund } };
   }
 
   // ---- notifications -------------------------------------------------------------------------
 
-  /** Applies a verified notification. Idempotent: duplicates and stale ones change nothing. */
-  async applyNotification(notification: AlipayNotification): Promise<string> {
-    const { store, logger } = this.options;
+  /**
+   * Alipay's notification, as the raw request bytes: core checks it (fields, charset from the
+   * notification or the trade, signature, partner, amounts, then a confirming query or refund
+   * resend). Refused → nothing changes, a non-`success` answer (503 when a later try can pass).
+   * Accepted → its events and the notification are stored in one transaction, then `success`.
+   */
+  async notification(raw: Buffer): Promise<NotifyAnswer> {
+    const { client, store, logger, refundRetry } = this.options;
+    const check = await checkNotification(client, raw, {
+      findTrade: async (partnerTransId) => {
+        const found = await store.orderOfTrade(partnerTransId);
+        return found ? { amount: found.watch?.amount ?? found.order.amount, currency: found.order.currency } : undefined;
+      },
+      findRefund: async (partnerRefundId) => {
+        const found = await store.refundRequest(partnerRefundId);
+        return found ? { partnerTransId: found.partnerTransId, platformRefundId: found.refund.returnId, amount: found.refund.amount, reason: found.refund.reason } : undefined;
+      },
+      refundRetry: { ...refundRetry, attempts: 1 },
+    });
+    if (!check.accepted) {
+      logger.log("warn", "notification refused", { refusal: check.refusal, reason: check.message, partner_trans_id: check.partnerTransId, retryable: check.retryable });
+      return { status: check.retryable ? 503 : 400, body: "fail", result: check.refusal };
+    }
     const now = this.now();
-    if (notification.partnerRefundId) {
-      const refund = await store.refundByPartnerRefundId(notification.partnerRefundId);
-      if (!refund) return "unknown_refund";
-      const status = (notification.refundStatus ?? "").toUpperCase();
-      if (refund.status === "pending" && (status === "REFUND_SUCCESS" || status === "SUCCESS")) {
-        await store.settleRefund(refund.orderId, refund.returnId, { status: "succeeded" }, now);
-      } else if (refund.status === "pending" && /FAIL/.test(status)) {
-        await store.settleRefund(refund.orderId, refund.returnId, { status: "failed", code: status }, now);
-      }
-      return "refund";
+    await store.transaction(async (tx) => {
+      await tx.recordNotification(check.notification.fields, now);
+      for (const event of check.events) await this.applyOne(tx, event, now);
+    });
+    this.options.onEvents();
+    logger.log("info", "notification", {
+      notify_id: check.notification.notifyId,
+      partner_trans_id: check.notification.outTradeNo ?? check.notification.partnerTransId,
+      events: check.events.map((e) => e.type).join(","),
+    });
+    return { status: 200, body: NOTIFY_SUCCESS, result: check.events[0]?.type ?? "no_change" };
+  }
+
+  // ---- applying core's events ----------------------------------------------------------------
+
+  /**
+   * Records verified trade events (from a flow, the sweep or a notification) in one transaction,
+   * with their outbound events. Idempotent: every change is conditional on the state it leaves.
+   */
+  async apply(events: readonly TradeEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const now = this.now();
+    await this.options.store.transaction(async (tx) => {
+      for (const event of events) await this.applyOne(tx, event, now);
+    });
+    this.options.onEvents();
+  }
+
+  private async applyOne(store: Store, event: TradeEvent, now: number): Promise<void> {
+    const { logger, sweepIntervalMs } = this.options;
+    const id = event.partnerTransId;
+    const found = await store.orderOfTrade(id);
+    if (!found) {
+      logger.log("warn", "trade event about a trade that is not this store's", { partner_trans_id: id, type: event.type, source: event.source });
+      return;
     }
-    const partnerTransId = notification.outTradeNo ?? notification.partnerTransId;
-    const order = partnerTransId ? await store.getOrderByTrade(partnerTransId) : undefined;
-    if (!order) {
-      logger.log("warn", "notification about a trade that is not ours", { partner_trans_id: partnerTransId, notify_id: notification.notifyId });
-      return "unknown_trade";
-    }
-    switch (notification.tradeStatus) {
-      case "TRADE_SUCCESS":
-      case "TRADE_FINISHED":
-        if (notification.totalFee !== undefined && notification.totalFee !== order.amount) {
-          logger.log("error", "paid amount differs from the order; not marked paid", {
-            order_id: order.orderId,
-            partner_trans_id: order.partnerTransId,
-            order_amount: formatAmount(order.amount),
-            notified_amount: formatAmount(notification.totalFee),
-          });
-          return "amount_mismatch";
+    const { order, watch } = found;
+    switch (event.type) {
+      case "trade.paid": {
+        // A charge under a watched (cancelled) id is the watch's to give back.
+        if (watch) return;
+        const paid = await store.markPaid(id, { alipayTransId: event.alipayTransId, paymentInst: event.paymentInst, buyerLoginId: event.buyerLoginId, paidAt: event.paidAt }, now);
+        if (paid) return;
+        // Not pending any more. Read it again: another instance may have just marked it paid.
+        const current = await store.getOrderByTrade(id);
+        if (current && (current.status === "canceled" || current.status === "failed") && current.paidAt === undefined) {
+          // Money under an order this store settled as never paid: a late payment. Watch the id,
+          // so the sweep gives it back and reports it (order.late_charge). A paid-then-cancelled
+          // order's money was already handled by its cancel (reversal or refund).
+          logger.log("error", "payment for an order that is no longer open; it will be given back", { order_id: order.orderId, partner_trans_id: id, status: current.status });
+          await store.addWatch({ partnerTransId: id, orderId: order.orderId, amount: order.amount, until: now }, now, now);
         }
-        await store.markPaid(order.partnerTransId, { alipayTransId: notification.tradeNo, paymentInst: notification.paymentInst, buyerLoginId: notification.fields.buyer_email, paidAt: notification.paidAt }, now);
-        return "paid";
-      case "TRADE_CLOSED":
-        // A barcode charge's close is its own flow's (or the sweep's) to record.
-        if (order.mode === "qr") await store.markCanceled(order.partnerTransId, { reason: "expired", reversed: false, from: ["pending"] }, now);
-        return "closed";
-      default:
-        return "ignored";
+        return;
+      }
+      case "trade.mismatch": {
+        if (watch) return;
+        logger.log("error", "reported payment differs from the order; not marked paid, flagged for a person", {
+          order_id: order.orderId,
+          partner_trans_id: id,
+          order_amount: formatAmount(event.expectedAmount),
+          reported_amount: event.reportedAmount === undefined ? undefined : formatAmount(event.reportedAmount),
+          reported_currency: event.reportedCurrency,
+        });
+        await store.flagMismatch(
+          id,
+          {
+            expected_amount: formatAmount(event.expectedAmount),
+            reported_amount: event.reportedAmount === undefined ? undefined : formatAmount(event.reportedAmount),
+            reported_currency: event.reportedCurrency,
+            alipay_trans_id: event.alipayTransId,
+            source: event.source,
+          },
+          now,
+        );
+        return;
+      }
+      case "trade.failed":
+        if (!watch) await store.markFailed(id, event.code, "declined", now);
+        return;
+      case "trade.closed": {
+        if (!watch) {
+          if (event.source === "cancel" || event.cause === "canceled") {
+            await store.markCanceled(id, { reason: "canceled", reversed: event.reversed, from: ["pending", "paid", "failed"] }, now);
+          } else if (order.mode === "barcode") {
+            await store.markFailed(id, event.reversed ? "REVERSED" : "CANCELED", "outcome unknown; cancelled, no money kept", now);
+          } else {
+            await store.markCanceled(id, { reason: "expired", reversed: event.reversed, from: ["pending"] }, now);
+          }
+        }
+        if (event.watchUntil) {
+          // Cancelled before the gateway knew the id: a delayed charge could still land on it.
+          await store.addWatch({ partnerTransId: id, orderId: order.orderId, amount: order.amount, until: event.watchUntil.getTime() }, now + sweepIntervalMs, now);
+        }
+        return;
+      }
+      case "trade.open":
+        // The live request ended with the outcome open: the sweep takes over now.
+        if (event.source === "barcode") {
+          logger.log("warn", "barcode charge unresolved; the sweep will settle it", { order_id: order.orderId, partner_trans_id: id, reason: event.reason });
+          await store.scheduleSweep(id, now);
+        }
+        return;
+      case "refund.succeeded":
+      case "refund.failed":
+      case "refund.pending": {
+        const refund = (await store.refundsOf(order.orderId)).find((r) => r.returnId === event.platformRefundId);
+        if (!refund) {
+          // The cancel's fallback refund is recorded with the cancel it completes.
+          if (event.platformRefundId === CANCEL_RETURN_ID && event.type !== "refund.failed") {
+            await store.markCanceled(
+              id,
+              {
+                reason: "canceled",
+                reversed: false,
+                from: ["pending", "paid", "failed"],
+                fallbackRefund: { returnId: CANCEL_RETURN_ID, partnerRefundId: event.partnerRefundId, amount: event.amount, status: event.type === "refund.succeeded" ? "succeeded" : "pending" },
+              },
+              now,
+            );
+            await store.setRefundReason(order.orderId, CANCEL_RETURN_ID, CANCEL_REFUND_REASON);
+          }
+          return;
+        }
+        if (event.type === "refund.pending") {
+          // Never failed: resent (identical content) by the sweep.
+          await store.refundStillOpen(order.orderId, refund.returnId, event.reason, now + sweepIntervalMs, now);
+          return;
+        }
+        const settled = await store.settleRefundFact(order.orderId, refund.returnId, { status: event.type === "refund.succeeded" ? "succeeded" : "failed", code: event.type === "refund.failed" ? event.code : undefined }, now);
+        if (settled?.corrected) {
+          logger.log("warn", "a refund reported failed went through after all; refund.succeeded corrects it", { order_id: order.orderId, return_id: refund.returnId, source: event.source });
+        }
+        return;
+      }
+      case "late_charge.found": {
+        if (!watch) return;
+        logger.log(event.resolution === "reversed" || event.resolution === "refunded" ? "warn" : "error", "late charge under a cancelled trade id", {
+          order_id: order.orderId,
+          partner_trans_id: id,
+          resolution: event.resolution,
+          code: event.code,
+        });
+        await store.recordLateCharge(
+          watch,
+          { amount: event.amount === undefined ? undefined : formatAmount(event.amount), alipay_trans_id: event.alipayTransId, resolution: event.resolution, code: event.code },
+          now,
+        );
+        // Given back, or beyond what the sweep can do (a person takes over): the watch is over.
+        if (event.resolution !== "pending") await store.endWatch(id);
+        return;
+      }
+      case "watch.ended":
+        if (watch) await store.endWatch(id);
+        return;
     }
   }
 
   // ---- sweep ---------------------------------------------------------------------------------
 
-  /** One pass of the background sweep through core's `sweepOpenTrades`; returns what it decided. */
-  async sweep(limit = 100): Promise<SweepDecision[]> {
+  /** One pass of the background sweep through core's `sweepOpenTrades`; returns the events it applied. */
+  async sweep(limit = 100): Promise<TradeEvent[]> {
     const { client, store, refundRetry, barcodeRecovery, sweepIntervalMs, metrics, logger } = this.options;
     const now = this.now();
     const claimed = await store.claimSweep(now, limit, sweepIntervalMs);
-    if (claimed.orders.length === 0 && claimed.refunds.length === 0) return [];
-    const byTrade = new Map(claimed.orders.map((order) => [order.partnerTransId, order]));
-    const trades: OpenTrade[] = claimed.orders.map((order) => ({ partnerTransId: order.partnerTransId, kind: order.mode, expiresAt: order.expiresAt === undefined ? undefined : new Date(order.expiresAt) }));
-    const refunds: Array<OpenRefund & { orderId: string }> = [];
+    const watched = await store.claimWatches(now, limit, sweepIntervalMs);
+    if (claimed.orders.length === 0 && claimed.refunds.length === 0 && watched.length === 0) return [];
+    const trades: OpenTrade[] = claimed.orders.map((order) => ({
+      partnerTransId: order.partnerTransId,
+      kind: order.mode,
+      amount: order.amount,
+      expiresAt: order.expiresAt === undefined ? undefined : new Date(order.expiresAt),
+    }));
+    const refunds: OpenRefund[] = [];
     for (const refund of claimed.refunds) {
       const order = await store.getOrder(refund.orderId);
-      if (order) refunds.push({ orderId: refund.orderId, partnerTransId: order.partnerTransId, platformRefundId: refund.returnId, amount: refund.amount });
+      // The stored request content, resent identically.
+      if (order) refunds.push({ partnerTransId: order.partnerTransId, platformRefundId: refund.returnId, amount: refund.amount, reason: refund.reason });
     }
-    const decisions = await sweepOpenTrades(client, { trades, refunds }, { ...barcodeRecovery, ...refundRetry, attempts: 1 });
-    for (const decision of decisions) {
-      metrics.sweeps.inc({ kind: decision.kind });
-      const at = this.now();
+    const watches = watched.map((w) => ({ partnerTransId: w.partnerTransId, until: new Date(w.until) }));
+    const events = await sweepOpenTrades(client, { trades, refunds, watches }, { ...barcodeRecovery, ...refundRetry, attempts: 1 });
+    for (const event of events) {
+      metrics.sweeps.inc({ kind: event.type });
       try {
-        switch (decision.kind) {
-          case "paid": {
-            const d = decision.details;
-            await store.markPaid(decision.partnerTransId, { alipayTransId: d.alipayTransId, paymentInst: d.paymentInst, buyerLoginId: d.buyerLoginId, paidAt: d.paidAt }, at);
-            break;
-          }
-          case "closed": {
-            const order = byTrade.get(decision.partnerTransId);
-            if (order?.mode === "barcode") await store.markFailed(decision.partnerTransId, decision.reversed ? "REVERSED" : "CANCELED", "outcome unknown; cancelled by the sweep", at);
-            else await store.markCanceled(decision.partnerTransId, { reason: "expired", reversed: decision.reversed, from: ["pending"] }, at);
-            break;
-          }
-          case "refund_succeeded":
-          case "refund_failed": {
-            const refund = refunds.find((r) => r.partnerTransId === decision.partnerTransId && r.platformRefundId === decision.platformRefundId);
-            if (refund) await store.settleRefund(refund.orderId, refund.platformRefundId, { status: decision.kind === "refund_succeeded" ? "succeeded" : "failed", code: decision.code }, at);
-            break;
-          }
-          default:
-            break;
-        }
+        await this.apply([event]);
       } catch (error) {
-        logger.log("error", "sweep could not record a decision", { partner_trans_id: decision.partnerTransId, kind: decision.kind, error: (error as Error).message });
+        logger.log("error", "sweep could not record an event", { partner_trans_id: event.partnerTransId, type: event.type, error: (error as Error).message });
       }
     }
-    this.options.onEvents();
-    return decisions;
+    return events;
   }
 }
 

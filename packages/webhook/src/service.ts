@@ -9,7 +9,7 @@ import {
   type CancelRetry,
   type Clock,
   type RefundRetry,
-  type SweepDecision,
+  type TradeEvent,
 } from "@alipayhk/core";
 import { apiRoutes } from "./api/routes";
 import { systemRoutes } from "./api/system-routes";
@@ -48,6 +48,13 @@ export interface WebhookServiceConfig {
   barcodeRecovery?: BarcodeRecovery;
   /** Refund and cancel retry timing in a request (core's defaults). */
   refundRetry?: RefundRetry & CancelRetry;
+  /**
+   * Accept per-order `notify` URLs whose host is loopback, private, link-local or unique-local
+   * (`localhost`, `127.0.0.1`, `10.x`, `[::1]`, `fc00::/7`, ...). Default false: such URLs are
+   * refused with 400, so a platform request cannot make the service post into its own network.
+   * Only literal addresses are checked; put an egress firewall in front for DNS names.
+   */
+  allowPrivateNotifyUrls?: boolean;
   /** Prefix of every Alipay trade id (to share a partner id between shops). Default none. */
   partnerTransIdPrefix?: string;
   /** An idempotency key left in progress this long (its instance died mid-request) may be taken over. Default 60 s. */
@@ -75,7 +82,7 @@ export interface WebhookService {
    */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** Runs one sweep pass now. */
-  sweep(): Promise<SweepDecision[]>;
+  sweep(): Promise<TradeEvent[]>;
   /** Starts the outbox and sweep without listening (when mounted via `handler`). */
   startWorkers(): void;
   readonly client: AlipayHkClient;
@@ -151,7 +158,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
     sweepIntervalMs: sweepIntervalMs > 0 ? sweepIntervalMs : 60_000,
     onEvents,
   });
-  const routeOptions = { payments, store, outbox: outboxStore, baseUrl: () => baseUrl, now, onEvents, canSignEvents: Boolean(config.webhooks?.secret) };
+  const routeOptions = { payments, store, outbox: outboxStore, baseUrl: () => baseUrl, now, onEvents, canSignEvents: Boolean(config.webhooks?.secret), allowPrivateNotifyUrls: config.allowPrivateNotifyUrls ?? false };
   const handler = createRequestListener({
     routes: [...systemRoutes({ ...routeOptions, client, db, logger, metrics }), ...apiRoutes(routeOptions)],
     auth,
@@ -169,7 +176,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
   let workersStarted = false;
   let closed = false;
 
-  const runSweep = async (): Promise<SweepDecision[]> => {
+  const runSweep = async (): Promise<TradeEvent[]> => {
     const pass = (async () => {
       const decisions = await payments.sweep();
       await store.purgeIdempotency(now() - (config.idempotencyRetentionMs ?? 86_400_000));

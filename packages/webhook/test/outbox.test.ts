@@ -9,7 +9,8 @@ describe("outbound events: signed, retried with the same id, dead-lettered, rede
   const attempts = new Map<string, number>();
   beforeAll(async () => {
     // A short ladder (4 attempts, real milliseconds) for the dead-letter case.
-    h = await startHarness({ webhooks: { ladderMs: [0, 20, 40, 80], timeScale: 1, pollIntervalMs: 20 } });
+    // The per-order endpoint listens on 127.0.0.1: allowed here by the service option.
+    h = await startHarness({ service: { allowPrivateNotifyUrls: true }, webhooks: { ladderMs: [0, 20, 40, 80], timeScale: 1, pollIntervalMs: 20 } });
     endpoint = h.receiver;
     perOrder = await startReceiver(h.endpointSecret);
   });

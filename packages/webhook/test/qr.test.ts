@@ -78,6 +78,14 @@ describe("QR orders end to end (sandbox over HTTP, SQLite)", () => {
     const openapi = (await (await fetch(`${h.url}/openapi.json`)).json()) as any;
     expect(openapi.openapi).toBe("3.1.0");
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(["/v1/orders", "/v1/orders/{order_id}/cancel", "/v1/returns", "/v1/events/{event_id}/redeliver", "/alipay/notify"]));
-    expect(Object.keys(openapi.webhooks)).toEqual(["payment.succeeded", "payment.failed", "payment.canceled", "refund.succeeded", "refund.failed"]);
+    expect(Object.keys(openapi.webhooks)).toEqual([
+      "payment.succeeded",
+      "payment.failed",
+      "payment.canceled",
+      "refund.succeeded",
+      "refund.failed",
+      "order.payment_mismatch",
+      "order.late_charge",
+    ]);
   });
 });

@@ -23,7 +23,7 @@ describe("background sweep (core's sweepOpenTrades)", () => {
     expect((await h.api.get("/v1/orders/sw-1")).body.status).toBe("pending");
     h.clock.advance(MINUTE + 1_000);
     const decisions = await h.service.sweep();
-    expect(decisions).toContainEqual(expect.objectContaining({ partnerTransId: "sw-1", kind: "paid" }));
+    expect(decisions).toContainEqual(expect.objectContaining({ partnerTransId: "sw-1", type: "trade.paid", source: "sweep" }));
     expect((await h.api.get("/v1/orders/sw-1")).body).toMatchObject({ status: "paid", payment_inst: "ALIPAYHK" });
     await eventually("payment.succeeded", () => h.receiver.byType("payment.succeeded").find((e) => e.data.order_id === "sw-1"));
   });
@@ -47,7 +47,7 @@ describe("background sweep (core's sweepOpenTrades)", () => {
     await clearFaults(h);
     h.clock.advance(MINUTE + 1_000);
     const decisions = await h.service.sweep();
-    expect(decisions).toContainEqual(expect.objectContaining({ kind: "refund_succeeded", platformRefundId: "late-1" }));
+    expect(decisions).toContainEqual(expect.objectContaining({ type: "refund.succeeded", platformRefundId: "late-1", source: "sweep" }));
     const order = (await h.api.get("/v1/orders/sw-3")).body;
     expect(order.refunds).toEqual([expect.objectContaining({ return_id: "late-1", status: "succeeded", partner_refund_id: pending.body.partner_refund_id })]);
     const trade = (await sandboxTrades(h.sandbox)).find((t) => t.out_trade_no === "sw-3");

@@ -18,6 +18,8 @@ export interface ApiRoutesOptions {
   onEvents: () => void;
   /** False without an endpoint secret: an order's own `notify` endpoint could not verify its events. */
   canSignEvents: boolean;
+  /** Accept per-order `notify` URLs on loopback/private hosts. */
+  allowPrivateNotifyUrls?: boolean;
 }
 
 const ORDER_STATUSES: readonly OrderStatus[] = ["pending", "paid", "failed", "canceled"];
@@ -59,7 +61,7 @@ export function apiRoutes(options: ApiRoutesOptions): Route[] {
       auth: true,
       idempotent: true,
       async handle({ body }) {
-        const input = parseCreateOrder(parseJsonObject(body));
+        const input = parseCreateOrder(parseJsonObject(body), { allowPrivateNotifyUrls: options.allowPrivateNotifyUrls });
         if (input.notify && !options.canSignEvents) throw badRequest("invalid_request", "notify: not available: no WEBHOOK_ENDPOINT_SECRET is configured to sign the events");
         const { status, value } = await payments.createOrder(input);
         // A new order (or attempt) has no refunds yet; an existing one may.

@@ -1,4 +1,4 @@
-import { AlipaySignatureError, type AlipayHkClient } from "@alipayhk/core";
+import type { AlipayHkClient } from "@alipayhk/core";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import type { Payments } from "../payments";
@@ -21,13 +21,9 @@ export interface SystemRoutesOptions {
   onEvents: () => void;
 }
 
-function charsetOf(contentType: string | undefined): string | undefined {
-  return /charset=([^;\s]+)/i.exec(contentType ?? "")?.[1]?.replace(/"/g, "");
-}
-
 /** Alipay's notify route, health, metrics and the OpenAPI document. */
 export function systemRoutes(options: SystemRoutesOptions): Route[] {
-  const { client, payments, store, logger, metrics } = options;
+  const { payments, logger, metrics } = options;
   const text = (status: number, body: string) => ({ status, body, contentType: "text/plain; charset=utf-8" });
   return [
     {
@@ -35,27 +31,16 @@ export function systemRoutes(options: SystemRoutesOptions): Route[] {
       pattern: /^\/alipay\/notify$/,
       name: "/alipay/notify",
       auth: false,
-      async handle({ req, body }) {
-        let notification;
+      async handle({ body }) {
+        // The raw bytes go to core: the charset is the notification's (or the trade's), never
+        // the Content-Type header; nothing is parsed or changed before the checks pass.
         try {
-          // The raw bytes are verified before any field is used.
-          notification = client.verifyNotification(body, { charset: charsetOf(req.headers["content-type"]) });
-        } catch (error) {
-          metrics.notifications.inc({ result: "bad_signature" });
-          logger.log("warn", "notification refused", { error: error instanceof AlipaySignatureError ? error.code : (error as Error).message });
-          return text(400, "fail");
-        }
-        try {
-          await store.recordNotification(notification.fields, options.now());
-          const result = await payments.applyNotification(notification);
-          options.onEvents();
-          metrics.notifications.inc({ result });
-          logger.log("info", "notification", { notify_id: notification.notifyId, partner_trans_id: notification.outTradeNo, trade_status: notification.tradeStatus, result });
-          // `success` only now that the notification and what it changed are stored.
-          return text(200, "success");
+          const answer = await payments.notification(body);
+          metrics.notifications.inc({ result: answer.result });
+          return text(answer.status, answer.body);
         } catch (error) {
           metrics.notifications.inc({ result: "store_error" });
-          logger.log("error", "notification not stored; Alipay will send it again", { notify_id: notification.notifyId, error: (error as Error).message });
+          logger.log("error", "notification not stored; Alipay will send it again", { error: (error as Error).message });
           return text(500, "fail");
         }
       },

@@ -1,6 +1,7 @@
-import { AmountError, checkHkdRange, toMinorUnits, type MinorUnits } from "@alipayhk/core";
+import { AlipayConfigError, AmountError, checkHkdRange, checkSignedText, toMinorUnits, type MinorUnits } from "@alipayhk/core";
 import { badRequest } from "../http/errors";
 import type { OrderMode } from "../store/records";
+import { privateHostReason } from "./notify-url";
 
 /** Order ids: up to 48 characters, so `<prefix><order_id>:<attempt>` stays within Alipay's 64. */
 const ORDER_ID = /^[A-Za-z0-9_.-]{1,48}$/;
@@ -71,8 +72,26 @@ export interface CreateOrderBody {
   notify?: string;
 }
 
+/**
+ * Text that Alipay signs (the description becomes the trade subject, the reason goes with the
+ * refund): `&` and `=` would re-split the signed fields, so they are refused here (core's rule).
+ */
+function signedText(value: string, field: string): string {
+  try {
+    return checkSignedText(value, field);
+  } catch (error) {
+    if (error instanceof AlipayConfigError) throw badRequest("invalid_request", error.message);
+    throw error;
+  }
+}
+
+export interface ParseOptions {
+  /** Accept `notify` URLs on loopback/private/link-local hosts (tests, a local demo). Default false. */
+  allowPrivateNotifyUrls?: boolean;
+}
+
 /** `POST /v1/orders`. */
-export function parseCreateOrder(body: Record<string, unknown>): CreateOrderBody {
+export function parseCreateOrder(body: Record<string, unknown>, options: ParseOptions = {}): CreateOrderBody {
   onlyFields(body, ["order_id", "amount", "currency", "description", "mode", "buyer_code", "notify"]);
   const orderId = id(body, "order_id", ORDER_ID, "1-48 characters from A-Z a-z 0-9 _ - .");
   const mode = body.mode;
@@ -83,6 +102,7 @@ export function parseCreateOrder(body: Record<string, unknown>): CreateOrderBody
   if (currency !== "HKD") throw invalid("currency", '"HKD" (Alipay HK in-store payments settle in HKD)', currency);
   const description = body.description ?? `Order ${orderId}`;
   if (typeof description !== "string" || description.trim() === "" || description.length > 128) throw invalid("description", "a string of 1-128 characters", description);
+  signedText(description, "description");
   let buyerCode: string | undefined;
   if (mode === "barcode") {
     buyerCode = id(body, "buyer_code", BUYER_CODE, "the wallet's 16-24 digit payment code starting with 25-30");
@@ -92,6 +112,8 @@ export function parseCreateOrder(body: Record<string, unknown>): CreateOrderBody
   let notify: string | undefined;
   if (body.notify !== undefined) {
     if (typeof body.notify !== "string" || !isHttpUrl(body.notify)) throw invalid("notify", "an http(s) URL for this order's events", body.notify);
+    const refused = options.allowPrivateNotifyUrls ? undefined : privateHostReason(new URL(body.notify).hostname);
+    if (refused) throw badRequest("invalid_request", `notify: expected a URL on a public host, got ${refused} (set ALLOW_PRIVATE_NOTIFY_URLS=1 to allow)`);
     notify = body.notify;
   }
   return { orderId, amount: cents, currency, description, mode, buyerCode, notify };
@@ -111,6 +133,7 @@ export function parseCreateReturn(body: Record<string, unknown>): CreateReturnBo
   const returnId = id(body, "return_id", RETURN_ID, "1-64 characters from A-Z a-z 0-9 _ - . :");
   const cents = amount(body);
   if (body.reason !== undefined && (typeof body.reason !== "string" || body.reason.length > 128)) throw invalid("reason", "a string of at most 128 characters", body.reason);
+  if (typeof body.reason === "string") signedText(body.reason, "reason");
   return { orderId, returnId, amount: cents, reason: body.reason as string | undefined };
 }
 

@@ -12,6 +12,7 @@ export function refundView(refund: RefundRecord): Record<string, unknown> {
     amount: formatAmount(refund.amount),
     status: refund.status,
     code: refund.code,
+    reason: refund.reason,
     created_at: iso(refund.createdAt),
     updated_at: iso(refund.updatedAt),
   };
@@ -37,6 +38,7 @@ export function orderView(order: OrderRecord, baseUrl: string, refunds?: RefundR
     paid_at: iso(order.paidAt),
     failure_code: order.failureCode,
     reversed: order.status === "canceled" ? order.reversed : undefined,
+    flag: order.flag,
     created_at: iso(order.createdAt),
     updated_at: iso(order.updatedAt),
   };

@@ -53,6 +53,8 @@ export class InboundAuth {
       if (!this.webhook) throw unauthorized("signature_not_accepted", "webhook-signature: signed requests are not set up here (no WEBHOOK_SECRET); use the bearer token");
       const id = header(headers, "webhook-id");
       const timestamp = header(headers, "webhook-timestamp");
+      // The id becomes the idempotency key: bounded like Idempotency-Key.
+      if (id !== undefined && (id.length === 0 || id.length > 255)) throw new ApiError(400, "invalid_webhook_id", "webhook-id: expected 1 to 255 characters");
       if (!id || !timestamp || !signature) {
         throw unauthorized("missing_signature_headers", "webhook-id, webhook-timestamp, webhook-signature: expected all three headers of a signed request");
       }

@@ -10,6 +10,7 @@ export type OrderMode = "qr" | "barcode";
  */
 export type OrderStatus = "pending" | "paid" | "failed" | "canceled";
 export type RefundStatus = "pending" | "succeeded" | "failed";
+export type OrderFlag = "payment_mismatch";
 
 export interface OrderRecord {
   orderId: string;
@@ -33,6 +34,13 @@ export interface OrderRecord {
   failureCode?: string;
   /** A paid trade that was cancelled on its day: the buyer got everything back. */
   reversed: boolean;
+  /**
+   * Set when the order needs a person: `payment_mismatch` (Alipay reported a payment whose amount
+   * or currency differs from the order; the order stays unpaid).
+   */
+  flag?: OrderFlag;
+  /** What the flag is about, for the person (JSON of the reported facts). */
+  flagDetail?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -44,12 +52,39 @@ export interface RefundRecord {
   amount: MinorUnits;
   status: RefundStatus;
   code?: string;
+  /** Part of the refund request's content: sent with it, and resent identically. */
+  reason?: string;
   createdAt: number;
   updatedAt: number;
 }
 
-export type EventType = "payment.succeeded" | "payment.failed" | "payment.canceled" | "refund.succeeded" | "refund.failed";
-export const EVENT_TYPES: readonly EventType[] = ["payment.succeeded", "payment.failed", "payment.canceled", "refund.succeeded", "refund.failed"];
+/** A trade id cancelled before the gateway knew it: watched until `until` for a late charge. */
+export interface WatchRecord {
+  partnerTransId: string;
+  orderId: string;
+  amount: MinorUnits;
+  until: number;
+  nextSweepAt: number;
+  createdAt: number;
+}
+
+export type EventType =
+  | "payment.succeeded"
+  | "payment.failed"
+  | "payment.canceled"
+  | "refund.succeeded"
+  | "refund.failed"
+  | "order.payment_mismatch"
+  | "order.late_charge";
+export const EVENT_TYPES: readonly EventType[] = [
+  "payment.succeeded",
+  "payment.failed",
+  "payment.canceled",
+  "refund.succeeded",
+  "refund.failed",
+  "order.payment_mismatch",
+  "order.late_charge",
+];
 
 export type DeliveryStatus = "pending" | "delivered" | "dead";
 
@@ -99,6 +134,8 @@ export function toOrder(row: Row): OrderRecord {
     paidAt: int(row.paid_at),
     failureCode: text(row.failure_code),
     reversed: Number(row.reversed) === 1,
+    flag: text(row.flag) as OrderFlag | undefined,
+    flagDetail: text(row.flag_detail),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -112,8 +149,20 @@ export function toRefund(row: Row): RefundRecord {
     amount: Number(row.amount),
     status: row.status as RefundStatus,
     code: text(row.code),
+    reason: text(row.reason),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+  };
+}
+
+export function toWatch(row: Row): WatchRecord {
+  return {
+    partnerTransId: String(row.partner_trans_id),
+    orderId: String(row.order_id),
+    amount: Number(row.amount),
+    until: Number(row.until_at),
+    nextSweepAt: Number(row.next_sweep_at),
+    createdAt: Number(row.created_at),
   };
 }
 

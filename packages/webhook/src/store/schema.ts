@@ -83,6 +83,23 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
   `,
+  // 2: trusted trade facts (issue 11): a refund's full request content (its reason, resent
+  // identically), an order flagged for a person (a reported payment that differs), and the
+  // late-charge watch of trade ids cancelled before the gateway knew them.
+  `
+  ALTER TABLE refunds ADD COLUMN reason TEXT;
+  ALTER TABLE orders ADD COLUMN flag TEXT;
+  ALTER TABLE orders ADD COLUMN flag_detail TEXT;
+  CREATE TABLE watches (
+    partner_trans_id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders (order_id),
+    amount BIGINT NOT NULL,
+    until_at BIGINT NOT NULL,
+    next_sweep_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX watches_sweep ON watches (next_sweep_at);
+  `,
 ];
 
 /** An arbitrary constant: the advisory lock instances take while migrating one PostgreSQL database. */

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { derivePartnerRefundId, type MinorUnits } from "@alipayhk/core";
-import { eventId, eventPayload, paymentEventData, refundEventData } from "../events";
+import { eventId, eventPayload, lateChargeEventData, mismatchEventData, paymentEventData, refundEventData, type LateChargeFacts, type MismatchFacts } from "../events";
 import type { Db, Param, Queryable } from "./db";
-import { toOrder, toRefund, type EventType, type OrderMode, type OrderRecord, type OrderStatus, type RefundRecord, type RefundStatus } from "./records";
+import { toOrder, toRefund, toWatch, type EventType, type OrderMode, type OrderRecord, type OrderStatus, type RefundRecord, type RefundStatus, type WatchRecord } from "./records";
 
 export interface NewOrder {
   orderId: string;
@@ -226,7 +226,7 @@ export class Store {
    * Reserves a refund against the paid amount before Alipay is asked, so two concurrent returns
    * can never together refund more than was paid.
    */
-  async reserveRefund(orderId: string, returnId: string, amount: MinorUnits, now: number, firstSweepAt: number): Promise<ReserveRefundResult> {
+  async reserveRefund(orderId: string, returnId: string, amount: MinorUnits, now: number, firstSweepAt: number, reason?: string): Promise<ReserveRefundResult> {
     return this.db.tx(async (q) => {
       const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?${this.db.forUpdate}`, [orderId]);
       if (!row) return { kind: "unknown_order" };
@@ -234,7 +234,9 @@ export class Store {
       const [existing] = await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]);
       if (existing) {
         const refund = toRefund(existing);
-        return refund.amount === amount ? { kind: "existing", order, refund } : { kind: "conflict", order, refund };
+        // The same return is the same request content: the amount and (when given) the reason.
+        const same = refund.amount === amount && (reason === undefined || (refund.reason ?? "") === reason);
+        return same ? { kind: "existing", order, refund } : { kind: "conflict", order, refund };
       }
       if (order.status !== "paid") return { kind: "not_paid", order };
       const [sum] = await q.all<{ committed: number }>(
@@ -249,6 +251,8 @@ export class Store {
          VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
         [orderId, returnId, partnerRefundId, amount, firstSweepAt, now, now],
       );
+      // The full request content, kept with the reservation so every resend is identical.
+      if (reason !== undefined) await q.run("UPDATE refunds SET reason = ? WHERE order_id = ? AND return_id = ?", [reason, orderId, returnId]);
       const refund = toRefund((await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]))[0]!);
       return { kind: "created", order, refund };
     });
@@ -357,6 +361,123 @@ export class Store {
     return this.db.run("DELETE FROM idempotency_keys WHERE created_at < ? AND status_code IS NOT NULL", [olderThan]);
   }
 
+  // ---- trusted trade facts (issue 11) ---------------------------------------------------------
+
+  /**
+   * Runs `work` against this store inside ONE database transaction: every change it makes (and
+   * every outbound event) commits together or not at all. Only database work belongs inside.
+   */
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    return this.db.tx((q) => work(new Store(boundDb(this.db, q), this.options)));
+  }
+
+  /** The order whose current trade, or whose watched earlier trade, has this id. */
+  async orderOfTrade(partnerTransId: string): Promise<{ order: OrderRecord; watch?: WatchRecord } | undefined> {
+    const watch = await this.getWatch(partnerTransId);
+    const order = await this.getOrderByTrade(partnerTransId);
+    if (order) return { order, watch };
+    if (!watch) return undefined;
+    const owner = await this.getOrder(watch.orderId);
+    return owner ? { order: owner, watch } : undefined;
+  }
+
+  /** A refund by its Alipay id, with the trade it belongs to (for checking a refund notification). */
+  async refundRequest(partnerRefundId: string): Promise<{ refund: RefundRecord; partnerTransId: string } | undefined> {
+    const refund = await this.refundByPartnerRefundId(partnerRefundId);
+    if (!refund) return undefined;
+    const order = await this.getOrder(refund.orderId);
+    return order ? { refund, partnerTransId: order.partnerTransId } : undefined;
+  }
+
+  /**
+   * Flags an order for a person (status unchanged: it stays unpaid), with an
+   * `order.payment_mismatch` event. Undefined when the trade is not this store's.
+   */
+  async flagMismatch(partnerTransId: string, facts: MismatchFacts, now: number): Promise<OrderRecord | undefined> {
+    return this.db.tx(async (q) => {
+      const changed = await q.run("UPDATE orders SET flag = 'payment_mismatch', flag_detail = ?, updated_at = ? WHERE partner_trans_id = ?", [JSON.stringify(facts), now, partnerTransId]);
+      if (changed === 0) return undefined;
+      const order = await this.orderByTradeIn(q, partnerTransId);
+      await this.addEvent(q, "order.payment_mismatch", `${partnerTransId}\u0000${facts.alipay_trans_id ?? ""}\u0000${facts.reported_amount ?? ""}`, order, mismatchEventData(order, facts), now);
+      return order;
+    });
+  }
+
+  /**
+   * A refund's verified outcome. `succeeded` leaves `pending` or `failed` (a correction: the
+   * money went back after all); `failed` leaves only `pending`. Each change makes its event.
+   */
+  async settleRefundFact(orderId: string, returnId: string, outcome: { status: "succeeded" | "failed"; code?: string }, now: number): Promise<{ refund: RefundRecord; corrected: boolean } | undefined> {
+    return this.db.tx(async (q) => {
+      const [before] = await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]);
+      if (!before) return undefined;
+      const from = outcome.status === "succeeded" ? ["pending", "failed"] : ["pending"];
+      const changed = await q.run(
+        `UPDATE refunds SET status = ?, code = ?, next_sweep_at = NULL, updated_at = ? WHERE order_id = ? AND return_id = ? AND status IN (${from.map(() => "?").join(", ")})`,
+        [outcome.status, outcome.code ?? null, now, orderId, returnId, ...from],
+      );
+      const refund = toRefund((await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]))[0]!);
+      const corrected = changed > 0 && String(before.status) === "failed";
+      if (changed > 0) {
+        const order = await this.orderIn(q, orderId);
+        await this.addEvent(q, outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed", `${orderId}\u0000${returnId}`, order, { ...refundEventData(order, refund), corrects: corrected ? "refund.failed" : undefined }, now);
+      }
+      return { refund, corrected };
+    });
+  }
+
+  /** A refund whose outcome is open: looked at again at `nextSweepAt`, never marked failed. */
+  async refundStillOpen(orderId: string, returnId: string, reason: string, nextSweepAt: number, now: number): Promise<void> {
+    await this.db.run("UPDATE refunds SET next_sweep_at = ?, code = ?, updated_at = ? WHERE order_id = ? AND return_id = ? AND status = 'pending'", [nextSweepAt, reason, now, orderId, returnId]);
+  }
+
+  /** Sets the stored request content of a refund recorded without it (the cancel's fallback refund). */
+  async setRefundReason(orderId: string, returnId: string, reason: string): Promise<void> {
+    await this.db.run("UPDATE refunds SET reason = ? WHERE order_id = ? AND return_id = ? AND reason IS NULL", [reason, orderId, returnId]);
+  }
+
+  /** Puts a cancelled trade id on the late-charge watch until `until` (first look at `firstSweepAt`). */
+  async addWatch(watch: { partnerTransId: string; orderId: string; amount: MinorUnits; until: number }, firstSweepAt: number, now: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO watches (partner_trans_id, order_id, amount, until_at, next_sweep_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (partner_trans_id) DO UPDATE SET until_at = excluded.until_at`,
+      [watch.partnerTransId, watch.orderId, watch.amount, watch.until, firstSweepAt, now],
+    );
+  }
+
+  async getWatch(partnerTransId: string): Promise<WatchRecord | undefined> {
+    const [row] = await this.db.all("SELECT * FROM watches WHERE partner_trans_id = ?", [partnerTransId]);
+    return row ? toWatch(row) : undefined;
+  }
+
+  async watchesOf(orderId: string): Promise<WatchRecord[]> {
+    return (await this.db.all("SELECT * FROM watches WHERE order_id = ? ORDER BY created_at", [orderId])).map(toWatch);
+  }
+
+  async endWatch(partnerTransId: string): Promise<void> {
+    await this.db.run("DELETE FROM watches WHERE partner_trans_id = ?", [partnerTransId]);
+  }
+
+  /** Claims the watched ids due for a look (as `claimSweep` does for trades and refunds). */
+  async claimWatches(now: number, limit: number, leaseMs: number): Promise<WatchRecord[]> {
+    return this.db.tx(async (q) => {
+      const watches = (await q.all(`SELECT * FROM watches WHERE next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(toWatch);
+      for (const watch of watches) await q.run("UPDATE watches SET next_sweep_at = ? WHERE partner_trans_id = ?", [now + leaseMs, watch.partnerTransId]);
+      return watches;
+    });
+  }
+
+  /** Records a late charge found under a watched id, with an `order.late_charge` event (once per resolution). */
+  async recordLateCharge(watch: WatchRecord, facts: LateChargeFacts, now: number): Promise<OrderRecord | undefined> {
+    return this.db.tx(async (q) => {
+      const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?`, [watch.orderId]);
+      if (!row) return undefined;
+      const order = toOrder(row);
+      await this.addEvent(q, "order.late_charge", `${watch.partnerTransId}\u0000${facts.resolution}`, order, lateChargeEventData(order, watch.partnerTransId, facts), now);
+      return order;
+    });
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
 
   private async orderIn(q: Queryable, orderId: string): Promise<OrderRecord> {
@@ -391,6 +512,19 @@ export class Store {
       ]);
     }
   }
+}
+
+/** A `Db` whose statements and nested transactions all run on `q` (one open transaction). */
+function boundDb(db: Db, q: Queryable): Db {
+  return {
+    dialect: db.dialect,
+    forUpdate: db.forUpdate,
+    skipLocked: db.skipLocked,
+    all: (sql, params) => q.all(sql, params),
+    run: (sql, params) => q.run(sql, params),
+    tx: (work) => work(q),
+    close: async () => {},
+  };
 }
 
 export function deliveryId(eventId: string, endpoint: string): string {
