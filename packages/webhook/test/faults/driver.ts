@@ -93,7 +93,7 @@ export interface DriverStats {
   retriedAnswers: number;
   /** Final answers by route and status, e.g. `POST /v1/returns 201`. */
   answers: Record<string, number>;
-  /** Flows that ended early on an error (logged; the reconciler still checks the order). */
+  /** Flows that ended early on an error, e.g. a request still answered 5xx at its deadline (logged; the reconciler still checks the order). */
   flowErrors: string[];
   /** The two answers of the duplicate return. */
   duplicateReturnAnswers: Array<{ status: number; body: unknown }>;
@@ -113,10 +113,11 @@ export interface DriverOptions {
 
 export async function driveOrders(plans: OrderPlan[], options: DriverOptions): Promise<DriverStats> {
   const stats: DriverStats = { requests: 0, networkRetries: 0, retriedAnswers: 0, answers: {}, flowErrors: [], duplicateReturnAnswers: [] };
-  const deadlineMs = options.requestDeadlineMs ?? 60_000;
+  const deadlineMs = options.requestDeadlineMs ?? 15_000;
 
   async function send(route: string, call: () => Promise<ApiResponse>): Promise<ApiResponse> {
     const deadline = Date.now() + deadlineMs;
+    let last = "no connection";
     for (;;) {
       stats.requests += 1;
       try {
@@ -129,12 +130,13 @@ export async function driveOrders(plans: OrderPlan[], options: DriverOptions): P
           return response;
         }
         stats.retriedAnswers += 1;
+        last = `HTTP ${response.status} ${response.body?.error?.code ?? ""}`.trim();
         const key = `${route} ${response.status} (retried)`;
         stats.answers[key] = (stats.answers[key] ?? 0) + 1;
       } catch {
         stats.networkRetries += 1;
       }
-      if (Date.now() > deadline) throw new Error(`${route}: no answer within ${deadlineMs} ms`);
+      if (Date.now() > deadline) throw new Error(`${route}: no final answer within ${deadlineMs} ms (last: ${last})`);
       await sleep(100);
     }
   }
@@ -172,7 +174,8 @@ export async function driveOrders(plans: OrderPlan[], options: DriverOptions): P
     const created = await send("POST /v1/orders", () => options.api().bearer("POST", "/v1/orders", body, { idempotencyKey: `create-${orderId}` }));
     if (created.status >= 400 && created.body?.error?.code !== "charge_in_progress") return;
     if (plan.kind === "qr_pay" || plan.kind === "qr_pay_cancel") await buyerPays(orderId);
-    const status = plan.kind === "qr_cancel_unpaid" ? "pending" : await waitStatus(orderId, 3_000);
+    // The duplicate return needs a paid order: its payment may take a few notification retries to confirm.
+    const status = plan.kind === "qr_cancel_unpaid" ? "pending" : await waitStatus(orderId, plan.duplicateReturn ? 30_000 : 3_000);
     if (status === "paid") {
       for (const [index, amount] of plan.returns.entries()) {
         const ret = { order_id: orderId, return_id: `ret-${index + 1}`, amount: money(amount), reason: "fault suite return" };
