@@ -194,6 +194,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           void forward(req, body).then((reply) => {
             done(`committed (${describe(reply)}), reply dropped`);
             res.socket?.destroy();
+            if (service.endsWith("acquire.cancel") && !("error" in reply)) releaseHeld(tradeIdOf(params));
           });
           return;
         case "reset":

@@ -46,6 +46,8 @@ export interface RunResult {
   proxy: Record<string, number>;
   lateChargesForwardedAfterCancel: number;
   driver: Omit<DriverStats, "duplicateReturnAnswers" | "flowErrors"> & { flowErrors: number };
+  /** The requests that ended without a final answer (order id, route, last answer). */
+  flowErrors: string[];
   duplicateReturn: { orderId: string; answers: number[]; refundsAtGateway: number; refundsAtAdapter: number };
   kills: number;
   driveMs: number;
@@ -208,6 +210,7 @@ export async function runFaultSuite(options: RunOptions): Promise<RunResult> {
         refundsAtGateway: dupTrades.flatMap((t) => t.refunds).filter((r) => dupRefundIds.has(r.partner_refund_id)).length,
         refundsAtAdapter: (dupOrder.refunds ?? []).filter((r) => r.return_id === "ret-1").length,
       },
+      flowErrors: stats.flowErrors,
       kills: adapter.kills,
       driveMs,
       settleMs,
@@ -230,7 +233,8 @@ export function formatResult(r: RunResult): string {
     `  must be 0: ${JSON.stringify(r.problems)}`,
     `  proxy decisions: ${JSON.stringify(r.proxy)}; late charges forwarded after their cancel: ${r.lateChargesForwardedAfterCancel}; late charges given back: ${r.figures.lateChargesReturned}`,
     `  duplicate return ${r.duplicateReturn.orderId}: answers ${r.duplicateReturn.answers.join("/")}, refunds at gateway ${r.duplicateReturn.refundsAtGateway}, at adapter ${r.duplicateReturn.refundsAtAdapter}`,
-    `  driver: ${r.driver.requests} requests, ${r.driver.networkRetries} network retries, ${r.driver.retriedAnswers} retried answers, ${r.driver.flowErrors} flow errors; kills ${r.kills}`,
+    `  driver: ${r.driver.requests} requests, ${r.driver.networkRetries} network retries, ${r.driver.retriedAnswers} retried answers, ${r.driver.flowErrors} requests without a final answer in 15 s; kills ${r.kills}`,
+    ...r.flowErrors.slice(0, 10).map((e) => `  ! ${e}`),
     `  drive ${(r.driveMs / 1000).toFixed(1)} s, settle ${(r.settleMs / 1000).toFixed(1)} s; log ${r.logFile}`,
     ...r.figures.details.slice(0, 15).map((d) => `  - ${d}`),
   ].join("\n");
