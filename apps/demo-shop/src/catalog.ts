@@ -1,4 +1,4 @@
-import type { MinorUnits } from "@alipayhk/core";
+import { sanitizeSignedText, type MinorUnits } from "@alipayhk/core";
 
 /** A product on the shelf; prices are integer cents (HKD), never floats. */
 export interface Product {
@@ -66,6 +66,7 @@ export function cartTotal(lines: readonly CartLine[]): MinorUnits {
 
 /** What Alipay shows the buyer as the subject: the lines, within the adapter's 128 characters. */
 export function describeCart(lines: readonly CartLine[]): string {
-  const text = lines.map((line) => `${line.quantity} x ${line.product.name}`).join(", ");
+  // The description becomes Alipay's signed subject: product names lose any "&" or "=".
+  const text = sanitizeSignedText(lines.map((line) => `${line.quantity} x ${line.product.name}`).join(", "));
   return text.length <= 128 ? text : `${text.slice(0, 125)}...`;
 }

@@ -42,6 +42,7 @@ export function refundEventData(order: OrderRecord, refund: RefundRecord): Recor
     currency: order.currency,
     status: refund.status,
     code: refund.code,
+    reason: refund.reason,
   };
 }
 

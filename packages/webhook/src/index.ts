@@ -1,7 +1,7 @@
 /**
  * @alipayhk/webhook: Alipay HK for any store or POS through one small HTTP API. Orders, returns
- * and cancels come in (signed per Standard Webhooks or with a bearer token); `payment.*` and
- * `refund.*` events go out, signed, from a durable outbox. State lives in SQLite (embedded) or
+ * and cancels come in (signed per Standard Webhooks or with a bearer token); `payment.*`,
+ * `refund.*` and `order.*` events go out, signed, from a durable outbox. State lives in SQLite (embedded) or
  * PostgreSQL. Every Alipay rule comes from `@alipayhk/core`'s flows.
  */
 export { createWebhookService, type WebhookService, type WebhookServiceConfig } from "./service";
@@ -13,6 +13,6 @@ export { eventId } from "./events";
 export { CANCEL_RETURN_ID } from "./payments";
 export { openApiDocument } from "./api/openapi";
 export { main, USAGE } from "./main";
-export type { EventType, OrderMode, OrderStatus, RefundStatus, OrderRecord, RefundRecord, EventRecord, DeliveryRecord, DeliveryStatus } from "./store/records";
+export type { EventType, OrderFlag, OrderMode, OrderStatus, RefundStatus, OrderRecord, RefundRecord, EventRecord, DeliveryRecord, DeliveryStatus, WatchRecord } from "./store/records";
 export type { Store } from "./store/store";
 export type { OutboxStore } from "./store/outbox-store";

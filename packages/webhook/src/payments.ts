@@ -391,8 +391,11 @@ export class Payments {
   async sweep(limit = 100): Promise<TradeEvent[]> {
     const { client, store, refundRetry, barcodeRecovery, sweepIntervalMs, metrics, logger } = this.options;
     const now = this.now();
-    const claimed = await store.claimSweep(now, limit, sweepIntervalMs);
-    const watched = await store.claimWatches(now, limit, sweepIntervalMs);
+    // Claimed rows are hidden from other passes at least as long as this pass's own refund
+    // resend (one attempt) can run: two sends of one refund never overlap.
+    const leaseMs = Math.max(sweepIntervalMs, refundRequestBudgetMs(client.timeoutMs, { ...refundRetry, attempts: 1 }));
+    const claimed = await store.claimSweep(now, limit, leaseMs);
+    const watched = await store.claimWatches(now, limit, leaseMs);
     if (claimed.orders.length === 0 && claimed.refunds.length === 0 && watched.length === 0) return [];
     const trades: OpenTrade[] = claimed.orders.map((order) => ({
       partnerTransId: order.partnerTransId,

@@ -133,6 +133,21 @@ describe("attacks on /alipay/notify: refused, state unchanged", () => {
     expect(await snapshot(h)).toEqual(before);
   });
 
+  it("the charset is the notification's (or the trade's), never the Content-Type header", async () => {
+    expect((await h.api.signed("POST", "/v1/orders", { order_id: "cs-1", amount: "3.80", mode: "qr", description: "港式奶茶" })).status).toBe(201);
+    await buyerPays(h.sandbox, "cs-1");
+    await eventually("cs-1 paid", async () => (await h.api.get("/v1/orders/cs-1")).body.status === "paid");
+    await outboxIdle(h);
+    const [stored] = await h.service.store.db.all<{ fields: string }>("SELECT fields FROM notifications WHERE partner_trans_id = ?", ["cs-1"]);
+    const { sign: _sign, sign_type: _type, ...fields } = JSON.parse(stored!.fields) as Record<string, string>;
+    expect(fields.subject).toBe("港式奶茶");
+    const before = await snapshot(h);
+    // UTF-8 bytes announced as GBK: decoding by the header would change the subject and break the signature.
+    const response = await fetch(`${h.url}/alipay/notify`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=GBK" }, body: sign(fields) });
+    expect([response.status, await response.text()]).toEqual([200, "success"]);
+    expect(await snapshot(h)).toEqual(before);
+  });
+
   it("TRADE_CLOSED replayed for an open order is refused by the confirming query; the buyer can still pay", async () => {
     const before = await snapshot(h);
     const closed = sign(paidFields({ trade_status: "TRADE_CLOSED", gmt_payment: undefined, gmt_close: GMT8 }));

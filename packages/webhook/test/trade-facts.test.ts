@@ -95,7 +95,7 @@ describe("refunds: full content kept, resent identically, never raced, corrected
     const order = (await h.api.get("/v1/orders/rf-3")).body;
     expect(order.refunds).toEqual([expect.objectContaining({ return_id: "ret-3", status: "succeeded", reason: "late" })]);
     const corrected = await eventually("correcting refund.succeeded", () => h.receiver.byType("refund.succeeded").find((e) => e.data.return_id === "ret-3"));
-    expect(corrected.data).toMatchObject({ status: "succeeded", corrects: "refund.failed", amount: "10.00" });
+    expect(corrected.data).toMatchObject({ status: "succeeded", corrects: "refund.failed", amount: "10.00", reason: "late" });
     expect((await trade(h, "rf-3")).refunds).toHaveLength(1);
   });
 });
