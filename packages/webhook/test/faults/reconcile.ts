@@ -34,6 +34,8 @@ export interface AdapterOrder {
   amount: string;
   partner_trans_id: string;
   reversed?: boolean;
+  paid_at?: string;
+  failure_code?: string;
   refunded_amount?: string;
   refunds?: AdapterRefund[];
 }
@@ -67,6 +69,8 @@ export interface Figures {
   missingEvents: number;
   /** Late charges found at the gateway (a paid trade on an order the adapter closed) and given back. */
   lateChargesReturned: number;
+  /** Of those, the ones the platform got no `order.late_charge` event (resolution reversed/refunded) for. */
+  lateChargesUnreported: number;
   /** By adapter status. */
   statuses: Record<string, number>;
   /** What each nonzero count is about (order ids), for the failure message. */
@@ -144,6 +148,7 @@ export async function reconcile(input: { api: ApiClient; sandboxUrl: string; rec
     unsettled: 0,
     missingEvents: 0,
     lateChargesReturned: 0,
+    lateChargesUnreported: 0,
     statuses: {},
     details: [],
   };
@@ -198,8 +203,21 @@ export async function reconcile(input: { api: ApiClient; sandboxUrl: string; rec
       figures.lostPayments += 1;
       note(`lost payment: ${orderId} is ${order.status} at the adapter, gateway kept ${keptTotal}`);
     }
-    // A paid trade under an order the adapter closed without keeping it: a late (or reversed) charge given back.
-    if (order.status !== "paid" && trades.some((t) => t.paid_at && kept(t) === 0 && t.out_trade_no === order.partner_trans_id && !order.reversed)) figures.lateChargesReturned += 1;
+    // A charge under an order the adapter never showed paid, nor reversed by its own cancel (the
+    // order's cancel, or the barcode request's: failure_code REVERSED): a late charge. It must have
+    // been given back (else it counts as a lost payment above) and reported to the platform.
+    if (order.status !== "paid" && !order.paid_at && !order.reversed && order.failure_code !== "REVERSED") {
+      for (const t of trades.filter((t) => t.paid_at && kept(t) === 0)) {
+        figures.lateChargesReturned += 1;
+        const reported = received.some(
+          (d) => d.type === "order.late_charge" && d.data.order_id === orderId && d.data.partner_trans_id === t.out_trade_no && ["reversed", "refunded"].includes(String(d.data.resolution)),
+        );
+        if (!reported) {
+          figures.lateChargesUnreported += 1;
+          note(`late charge given back without order.late_charge: ${t.out_trade_no} (${t.close_reason ?? t.status})`);
+        }
+      }
+    }
 
     // Refunds, matched by partner_refund_id.
     const gatewayRefunds = new Map<string, SandboxRefund>();

@@ -231,7 +231,7 @@ export function formatResult(r: RunResult): string {
   return [
     `fault suite ${r.name} (seed ${r.seed}): ${r.figures.orders} orders, ${r.figures.sandboxTrades} gateway trades, statuses ${JSON.stringify(r.figures.statuses)}`,
     `  must be 0: ${JSON.stringify(r.problems)}`,
-    `  proxy decisions: ${JSON.stringify(r.proxy)}; late charges forwarded after their cancel: ${r.lateChargesForwardedAfterCancel}; late charges given back: ${r.figures.lateChargesReturned}`,
+    `  proxy decisions: ${JSON.stringify(r.proxy)}; late charges forwarded after their cancel: ${r.lateChargesForwardedAfterCancel}; late charges given back: ${r.figures.lateChargesReturned}, of them without order.late_charge: ${r.figures.lateChargesUnreported}`,
     `  duplicate return ${r.duplicateReturn.orderId}: answers ${r.duplicateReturn.answers.join("/")}, refunds at gateway ${r.duplicateReturn.refundsAtGateway}, at adapter ${r.duplicateReturn.refundsAtAdapter}`,
     `  driver: ${r.driver.requests} requests, ${r.driver.networkRetries} network retries, ${r.driver.retriedAnswers} retried answers, ${r.driver.flowErrors} requests without a final answer in 15 s; kills ${r.kills}`,
     ...r.flowErrors.slice(0, 10).map((e) => `  ! ${e}`),
