@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Clock } from "@alipayhk/core";
 import { Webhook } from "standardwebhooks";
+import { publicOnlyLookup } from "./api/notify-url";
 import { safeUrl, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { ClaimedDelivery, OutboxStore } from "./store/outbox-store";
@@ -27,6 +28,13 @@ export interface OutboxOptions {
   concurrency?: number;
   /** How often to look for due deliveries (other instances' and retries). Default 1 s. */
   pollIntervalMs?: number;
+  /**
+   * Endpoints the operator configured: delivered to wherever they resolve. Any other endpoint (an
+   * order's own `notify` URL) connects only to public addresses, unless `allowPrivateEndpoints`.
+   */
+  trustedEndpoints?: readonly string[];
+  /** Let per-order endpoints resolve to loopback/private addresses (ALLOW_PRIVATE_NOTIFY_URLS). */
+  allowPrivateEndpoints?: boolean;
 }
 
 /**
@@ -65,7 +73,13 @@ export class OutboxWorker {
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 5_000;
     this.concurrency = options.concurrency ?? 8;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.trusted = new Set(options.trustedEndpoints ?? []);
+    this.allowPrivate = options.allowPrivateEndpoints ?? false;
   }
+
+  private readonly trusted: Set<string>;
+  private readonly allowPrivate: boolean;
+  private readonly publicLookup = publicOnlyLookup();
 
   start(): void {
     // With no secret there are no endpoints, hence no deliveries to send.
@@ -144,7 +158,8 @@ export class OutboxWorker {
     };
     let result: { ok: boolean; httpStatus?: number; error?: string };
     try {
-      const response = await this.http.request(delivery.endpoint, { method: "POST", headers, body: delivery.payload, timeoutMs: this.timeoutMs, signal: this.abort.signal });
+      const lookup = this.allowPrivate || this.trusted.has(delivery.endpoint) ? undefined : this.publicLookup;
+      const response = await this.http.request(delivery.endpoint, { method: "POST", headers, body: delivery.payload, timeoutMs: this.timeoutMs, signal: this.abort.signal, lookup });
       const ok = response.status >= 200 && response.status < 300;
       result = { ok, httpStatus: response.status, error: ok ? undefined : `HTTP ${response.status}` };
     } catch (error) {

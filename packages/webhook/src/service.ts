@@ -52,7 +52,8 @@ export interface WebhookServiceConfig {
    * Accept per-order `notify` URLs whose host is loopback, private, link-local or unique-local
    * (`localhost`, `127.0.0.1`, `10.x`, `[::1]`, `fc00::/7`, ...). Default false: such URLs are
    * refused with 400, so a platform request cannot make the service post into its own network.
-   * Only literal addresses are checked; put an egress firewall in front for DNS names.
+   * Literal addresses are refused at the API; a DNS name is checked when each delivery connects
+   * (every resolved address must be public).
    */
   allowPrivateNotifyUrls?: boolean;
   /** Prefix of every Alipay trade id (to share a partner id between shops). Default none. */
@@ -136,7 +137,14 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
   }
   const store = new Store(db, { endpoints, partnerTransIdPrefix: config.partnerTransIdPrefix ?? "" });
   const outboxStore = new OutboxStore(db);
-  const worker = new OutboxWorker(outboxStore, config.webhooks ?? {}, clock, logger, metrics, http);
+  const worker = new OutboxWorker(
+    outboxStore,
+    { ...config.webhooks, trustedEndpoints: endpoints, allowPrivateEndpoints: config.allowPrivateNotifyUrls ?? false },
+    clock,
+    logger,
+    metrics,
+    http,
+  );
   const now = () => clock.now().getTime();
   const onEvents = () => worker.kick();
 

@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import type { LookupFunction } from "node:net";
 import { AlipayNetworkError, AlipayTimeoutError, type Transport } from "@alipayhk/core";
 
 export interface HttpPostResult {
@@ -25,7 +26,10 @@ export class KeepAliveClient {
    * the server was closing an idle connection, not handling the request. Even otherwise nothing
    * happens twice: every gateway call is idempotent on its id, and deliveries on the event id.
    */
-  request(url: string, init: { method: string; headers: Record<string, string>; body?: string | Buffer; timeoutMs: number; signal?: AbortSignal }): Promise<HttpPostResult> {
+  request(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body?: string | Buffer; timeoutMs: number; signal?: AbortSignal; lookup?: LookupFunction },
+  ): Promise<HttpPostResult> {
     const attempt = (retried: boolean): Promise<HttpPostResult> =>
       new Promise((resolve, reject) => {
         const target = new URL(url);
@@ -35,7 +39,7 @@ export class KeepAliveClient {
         if (init.body !== undefined) headers["content-length"] = Buffer.byteLength(init.body);
         let settled = false;
         let timedOut = false;
-        const request = lib.request(target, { method: init.method, headers, agent }, (response) => {
+        const request = lib.request(target, { method: init.method, headers, agent, ...(init.lookup ? { lookup: init.lookup } : {}) }, (response) => {
           const chunks: Buffer[] = [];
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
           response.on("end", () => {

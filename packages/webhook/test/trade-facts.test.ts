@@ -5,8 +5,8 @@
  */
 import { buildSignedNotification } from "@alipayhk/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { privateHostReason } from "../src/api/notify-url";
-import { buyerPays, eventually, sandboxPost, sandboxTrades, startHarness, startSandbox, type Harness } from "./helpers";
+import { privateHostReason, publicOnlyLookup, type Resolver } from "../src/api/notify-url";
+import { buyerPays, eventually, sandboxPost, sandboxTrades, startHarness, startReceiver, startSandbox, type Harness } from "./helpers";
 
 const MINUTE = 60_000;
 const trade = async (h: Harness, outTradeNo: string) => (await sandboxTrades(h.sandbox)).find((t) => t.out_trade_no === outTradeNo);
@@ -200,6 +200,40 @@ describe("the API edge: signed text, notify URLs, webhook-id", () => {
     expect((await h.api.get("/v1/orders?limit=200")).body.data.filter((o: { order_id: string }) => o.order_id.startsWith("nu-"))).toEqual([]);
     // Public addresses and DNS names pass the check.
     for (const host of ["93.184.216.34", "[2606:2800:220:1::1]", "hooks.example.com", "[::ffff:93.184.216.34]"]) expect([host, privateHostReason(host)]).toEqual([host, undefined]);
+  });
+
+  it("a per-order notify URL whose name resolves to a private address is never connected to", async () => {
+    // As if a DNS name had passed the API check and then resolved to this machine: the order is
+    // stored directly with a `localhost` URL (the API refuses that name itself).
+    const internal = await startReceiver(h.endpointSecret);
+    const port = new URL(internal.url).port;
+    try {
+      const now = h.clock.now().getTime();
+      await h.service.store.reserveOrder({ orderId: "dns-1", mode: "qr", amount: 100, currency: "HKD", description: "Order dns-1", notifyUrl: `http://localhost:${port}/hooks` }, now, now + MINUTE, now + 15 * MINUTE);
+      await h.service.store.markCanceled("dns-1", { reason: "canceled", reversed: false, from: ["pending"] }, now);
+      const event = (await h.api.get("/v1/events?order_id=dns-1")).body.data[0];
+      const blocked = await eventually("the private delivery refused", async () => {
+        const deliveries = (await h.api.get(`/v1/events/${event.id}`)).body.deliveries as Array<{ endpoint: string; last_error?: string; status: string }>;
+        return deliveries.find((d) => d.endpoint.includes("localhost") && d.last_error === "EPRIVATEADDRESS");
+      });
+      expect(blocked).toBeDefined();
+      // The operator's configured endpoint (also on this machine) is trusted and got it.
+      await eventually("configured endpoint delivered", () => h.receiver.byType("payment.canceled").find((e) => e.data.order_id === "dns-1"));
+      expect(internal.deliveries).toEqual([]);
+    } finally {
+      await internal.close();
+    }
+    // The resolver's answer decides, on every connection.
+    const answering = (address: string, family: number): Resolver => (_host, _options, callback) => callback(null, [{ address, family }]);
+    const look = (resolver: Resolver, all: boolean) =>
+      new Promise<{ error?: NodeJS.ErrnoException; address?: unknown }>((resolve) =>
+        publicOnlyLookup(resolver)("hooks.example.com", { all } as never, ((error: NodeJS.ErrnoException | null, address: unknown) => resolve({ error: error ?? undefined, address })) as never),
+      );
+    for (const [address, family] of [["10.0.0.7", 4], ["fd00::7", 6], ["::ffff:169.254.169.254", 6]] as const) {
+      expect((await look(answering(address, family), true)).error?.code).toBe("EPRIVATEADDRESS");
+    }
+    expect(await look(answering("93.184.216.34", 4), false)).toEqual({ error: undefined, address: "93.184.216.34" });
+    expect(await look(answering("93.184.216.34", 4), true)).toEqual({ error: undefined, address: [{ address: "93.184.216.34", family: 4 }] });
   });
 
   it("a webhook-id longer than 255 characters is refused like an Idempotency-Key", async () => {

@@ -1,4 +1,5 @@
-import { isIP } from "node:net";
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { isIP, type LookupFunction } from "node:net";
 
 /**
  * Why a per-order `notify` URL's host is refused: it names this machine or a private network
@@ -6,8 +7,8 @@ import { isIP } from "node:net";
  * request could make the service post to internal systems (SSRF). Undefined when the host is
  * a public address or a DNS name.
  *
- * Limit: a DNS name is not resolved here; a name that resolves to a private address is caught
- * only by an egress firewall or proxy in front of the service.
+ * A DNS name is not resolved here (its answer can change before delivery): deliveries to
+ * per-order URLs connect through {@link publicOnlyLookup}, which checks every address it resolves.
  */
 export function privateHostReason(hostname: string): string | undefined {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
@@ -64,4 +65,25 @@ function privateIpv6(address: string): string | undefined {
   if ((first & 0xffc0) === 0xfec0) return "a site-local address";
   if ((first & 0xff00) === 0xff00) return "a multicast address";
   return undefined;
+}
+
+/** `dns.lookup` with `all: true`, or a stand-in with the same contract. */
+export type Resolver = (hostname: string, options: { all: true; family?: number }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+/**
+ * A `lookup` for node:http that connects only to public addresses: a name that resolves to any
+ * loopback, private, link-local or unique-local address fails with `EPRIVATEADDRESS`. It runs on
+ * every new connection, so a DNS answer that changes after the order was accepted cannot reach an
+ * internal host. (IP literals never reach a lookup; {@link privateHostReason} refuses them at the API.)
+ */
+export function publicOnlyLookup(resolve: Resolver = dnsLookup as unknown as Resolver): LookupFunction {
+  return ((hostname: string, options: { all?: boolean; family?: number }, callback: (...args: unknown[]) => void) => {
+    resolve(hostname, { family: options.family, all: true }, (error, addresses) => {
+      if (error) return callback(error);
+      const refused = addresses.length === 0 ? "no address" : addresses.map((a) => privateHostReason(a.address)).find(Boolean);
+      if (refused) return callback(Object.assign(new Error(`${hostname} resolves to ${refused}; per-order notify URLs must be public`), { code: "EPRIVATEADDRESS" }));
+      if (options.all) return callback(null, addresses);
+      return callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  }) as LookupFunction;
 }

@@ -177,7 +177,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
               type: "string",
               format: "uri",
               description:
-                "An extra endpoint for this order's events. Hosts that are loopback, private, link-local or unique-local literals (`localhost`, `127.0.0.1`, `10.x`, `169.254.x`, `[::1]`, `fc00::/7`, `fe80::/10`, IPv4-mapped IPv6 of these) are refused with 400 unless ALLOW_PRIVATE_NOTIFY_URLS=1. DNS names are not resolved by this check.",
+                "An extra endpoint for this order's events. Hosts that are loopback, private, link-local or unique-local literals (`localhost`, `127.0.0.1`, `10.x`, `169.254.x`, `[::1]`, `fc00::/7`, `fe80::/10`, IPv4-mapped IPv6 of these) are refused with 400 unless ALLOW_PRIVATE_NOTIFY_URLS=1. A DNS name is checked when each delivery connects: it must resolve to public addresses only.",
             },
           },
         },
