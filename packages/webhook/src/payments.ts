@@ -308,7 +308,16 @@ export class Payments {
         if (!watch) await store.markFailed(id, event.code, "declined", now);
         return;
       case "trade.closed": {
-        if (!watch) {
+        if (watch && event.source === "cancel") {
+          // The platform cancels an order whose id is on the late-charge watch: the order is
+          // cancelled now (not left to the watch), and a charge that this cancel reversed is the
+          // late charge the watch was waiting for: reported and given back.
+          await store.markCanceled(id, { reason: "canceled", reversed: event.reversed, from: ["pending", "paid", "failed"] }, now);
+          if (event.reversed) {
+            await store.recordLateCharge(watch, { amount: formatAmount(watch.amount), resolution: "reversed" }, now);
+            await store.endWatch(id);
+          }
+        } else if (!watch) {
           if (event.source === "cancel" || event.cause === "canceled") {
             await store.markCanceled(id, { reason: "canceled", reversed: event.reversed, from: ["pending", "paid", "failed"] }, now);
           } else if (order.mode === "barcode") {

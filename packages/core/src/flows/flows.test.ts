@@ -323,6 +323,13 @@ describe("sweep: late-charge watch", () => {
     ]);
   });
 
+  it("a watched id found closed after a payment is a late charge that was already reversed", async () => {
+    const gw = gateway({ [QUERY]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1", alipay_trans_status: "TRADE_CLOSED", trans_amount: "12.30", alipay_pay_time: "20240101120000", alipay_trans_id: "A7" } }] });
+    const events = await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T05:00:00Z") }] });
+    expect(events).toEqual([expect.objectContaining({ type: "late_charge.found", resolution: "reversed", amount: 1230, alipayTransId: "A7" })]);
+    expect(gw.calls()).toEqual(["query"]);
+  });
+
   it("an unanswered query never ends a watch", async () => {
     const gw = gateway({ [QUERY]: [{ fault: "network" }] });
     expect(await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T03:00:00Z") }] })).toEqual([]);

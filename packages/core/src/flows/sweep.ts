@@ -132,6 +132,11 @@ async function watchTrade(client: AlipayHkClient, watch: WatchedTrade, options: 
     return [];
   }
   if (status === "unknown") return []; // look again on the next pass
+  if (status === "closed" && query?.found && query.paidAt) {
+    // Closed after a payment: a late charge landed and was reversed meanwhile (by a cancel whose
+    // reply was lost). No money is kept, but it is still a late charge to report.
+    return [{ type: "late_charge.found", partnerTransId: id, source: "watch", amount: query.amount, alipayTransId: query.alipayTransId, resolution: "reversed" }];
+  }
   if (watch.until.getTime() <= client.clock.now().getTime()) return [{ type: "watch.ended", partnerTransId: id, source: "watch" }];
   return [];
 }

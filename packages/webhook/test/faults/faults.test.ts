@@ -40,6 +40,11 @@ function expectClean(result: RunResult): void {
   expect(result.lateChargesForwardedAfterCancel).toBeGreaterThan(0);
   expect(result.duplicateReturn.refundsAtAdapter).toBe(1);
   expect(result.duplicateReturn.refundsAtGateway).toBe(1);
+  // Every late charge given back was reported to the platform (order.late_charge).
+  expect(result.figures.lateChargesUnreported).toBe(0);
+  // A cancel of an order whose id is on the late-charge watch is answered from the order's state,
+  // not left unresolved for as long as the watch lasts.
+  expect(result.flowErrors.filter((e) => e.includes("cancel_unresolved"))).toEqual([]);
 }
 
 describe("fault injection: gateway, adapter and events reconcile to zero", () => {
