@@ -48,7 +48,14 @@ export interface AlipayHkRefundRecord {
   /** `pending`: the outcome was still open; the scheduled job retries it with the same id. */
   status: "succeeded" | "pending" | "failed";
   code?: string;
+  /**
+   * The reason sent with the refund (part of its content): every resend carries exactly this text,
+   * since a different reason under the same id is refused by Alipay as a different request.
+   */
+  reason?: string;
   at: string;
+  /** When a refund first recorded `failed` later proved to have succeeded (a correction). */
+  corrected_at?: string;
 }
 
 /**
@@ -82,4 +89,18 @@ export interface AlipayHkPaymentData extends Record<string, unknown> {
   refunds?: AlipayHkRefundRecord[];
   /** How `cancelPayment`/`deletePayment` ended the trade. */
   cancel_status?: "closed" | "reversed" | "refunded";
+  /**
+   * Alipay reported a payment whose amount or currency differs from this trade (core's
+   * `trade.mismatch`): never authorized or captured; the session stays pending for a person to look.
+   */
+  mismatch?: { expected_amount: string; reported_amount?: string; reported_currency?: string; alipay_trans_id?: string; at: string };
+  /**
+   * Barcode: the id was cancelled before Alipay knew it, so a delayed charge request could still
+   * create a payment under it until this ISO time; the scheduled job watches it until then.
+   */
+  watch_until?: string;
+  /** A charge that arrived under this id after it was cancelled, and what core did about it. */
+  late_charge?: { resolution: "reversed" | "refunded" | "pending" | "failed"; amount?: string; alipay_trans_id?: string; code?: string; at: string };
+  /** A payment reported after the trade was recorded closed (the money is at Alipay: refund it). */
+  late_payment?: { amount: string; alipay_trans_id?: string; at: string };
 }

@@ -12,9 +12,14 @@ function answer(res: MedusaResponse, status: number, body: "success" | "fail"): 
 /**
  * Alipay's asynchronous notification (`notify_url`). Medusa's own `/hooks/payment/:provider`
  * answers `OK`, which Alipay takes as a failure and retries for a day, so this route:
- * 1. hands the raw bytes to the provider's `getWebhookActionAndData`, which verifies the signature
- *    before reading anything (a bad signature is answered 400 `fail`);
- * 2. runs Medusa's `processPaymentWorkflow` (authorize + capture the session, complete the cart into
+ * 1. hands the raw bytes to the provider's `getWebhookActionAndData`, where core's
+ *    `checkNotification` checks them before anything is read: well-formed unique fields, no value
+ *    that re-splits the signed string, the signature, `seller_id`/`partner` = this merchant, the
+ *    trade being a payment session this store created (its amount and currency), and the fact
+ *    confirmed by a query to Alipay. Refused: nothing changes and the answer is `fail`, 400 (404
+ *    for an unknown provider) for a definite refusal, 503 when a later delivery can pass (e.g. the
+ *    confirming query failed);
+ * 2. for a confirmed payment only (`trade.paid`, with the amount core checked), runs Medusa's `processPaymentWorkflow` (authorize + capture the session, complete the cart into
  *    an order) synchronously, the same path Medusa's webhook subscriber takes;
  * 3. answers `success` only once that is recorded. A repeated notification finds the payment
  *    already captured and the order already placed, and is answered `success` again.
@@ -48,6 +53,11 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
     if (type === MedusaError.Types.INVALID_DATA || type === MedusaError.Types.NOT_FOUND) {
       logger.warn(`alipayhk notify (${providerId}) rejected: ${(error as Error).message}`);
       answer(res, type === MedusaError.Types.NOT_FOUND ? 404 : 400, "fail");
+      return;
+    }
+    if (type === MedusaError.Types.UNEXPECTED_STATE) {
+      logger.warn(`alipayhk notify (${providerId}) not accepted yet: ${(error as Error).message}`);
+      answer(res, 503, "fail");
       return;
     }
     throw error;
