@@ -100,26 +100,26 @@ medusaIntegrationTestRunner({
 
       const genuine = signed({ out_trade_no: sessionId });
       const tamperedFields = Object.fromEntries(new URLSearchParams(genuine));
-      const attacks: Array<[string, string]> = [
-        ["forged (no signature)", `out_trade_no=${sessionId}&trade_status=TRADE_SUCCESS&total_fee=200.00&currency=HKD&seller_id=${sandbox.partner}`],
-        ["forged (signed with another key)", signed({ out_trade_no: sessionId }, "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ")],
-        ["tampered (amount changed after signing)", encodeForm({ ...tamperedFields, total_fee: "0.01" })],
-        ["tampered (trade id changed after signing)", encodeForm({ ...tamperedFields, out_trade_no: `${sessionId}.2` })],
-        ["cross-partner (genuinely signed, another seller_id)", signed({ out_trade_no: sessionId, seller_id: "2088000000000002" })],
-        ["cross-partner (genuinely signed, another partner)", signed({ out_trade_no: sessionId, partner: "2088000000000002" })],
-        ["no seller_id", signed({ out_trade_no: sessionId }, sandbox.md5Key, ["seller_id"])],
-        ["re-split subject (`&total_fee=` inside a signed value)", signed({ out_trade_no: sessionId, subject: "Tea&total_fee=0.01" })],
-        ["repeated field", `${genuine}&total_fee=0.01`],
-        ["missing amount", signed({ out_trade_no: sessionId }, sandbox.md5Key, ["total_fee"])],
-        ["unreadable amount", signed({ out_trade_no: sessionId, total_fee: "two hundred" })],
-        ["smaller amount", signed({ out_trade_no: sessionId, total_fee: "0.01" })],
-        ["other currency", signed({ out_trade_no: sessionId, currency: "USD" })],
-        ["unknown session", signed({ out_trade_no: "payses_01UNKNOWN" })],
-        ["not a session id", signed({ out_trade_no: "pos-0001" })],
+      const attacks: Array<[string, string, string]> = [
+        ["forged (no signature)", `out_trade_no=${sessionId}&trade_status=TRADE_SUCCESS&total_fee=200.00&currency=HKD&seller_id=${sandbox.partner}`, "bad_signature"],
+        ["forged (signed with another key)", signed({ out_trade_no: sessionId }, "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"), "bad_signature"],
+        ["tampered (amount changed after signing)", encodeForm({ ...tamperedFields, total_fee: "0.01" }), "bad_signature"],
+        ["tampered (trade id changed after signing)", encodeForm({ ...tamperedFields, out_trade_no: `${sessionId}.2` }), "bad_signature"],
+        ["cross-partner (genuinely signed, another seller_id)", signed({ out_trade_no: sessionId, seller_id: "2088000000000002" }), "partner_mismatch"],
+        ["cross-partner (genuinely signed, another partner)", signed({ out_trade_no: sessionId, partner: "2088000000000002" }), "partner_mismatch"],
+        ["no seller_id", signed({ out_trade_no: sessionId }, sandbox.md5Key, ["seller_id"]), "partner_mismatch"],
+        ["re-split subject (`&total_fee=` inside a signed value)", signed({ out_trade_no: sessionId, subject: "Tea&total_fee=0.01" }), "ambiguous_value"],
+        ["repeated field", `${genuine}&total_fee=0.01`, "repeated_field"],
+        ["missing amount", signed({ out_trade_no: sessionId }, sandbox.md5Key, ["total_fee"]), "missing_amount"],
+        ["unreadable amount", signed({ out_trade_no: sessionId, total_fee: "two hundred" }), "missing_amount"],
+        ["smaller amount", signed({ out_trade_no: sessionId, total_fee: "0.01" }), "amount_mismatch"],
+        ["other currency", signed({ out_trade_no: sessionId, currency: "USD" }), "currency_mismatch"],
+        ["unknown session", signed({ out_trade_no: "payses_01UNKNOWN" }), "unknown_trade"],
+        ["not a session id", signed({ out_trade_no: "pos-0001" }), "unknown_trade"],
       ];
-      for (const [name, body] of attacks) {
+      for (const [name, body, refusal] of attacks) {
         const answer = await post(body);
-        expect([name, answer.status, answer.data]).toEqual([name, 400, "fail"]);
+        expect([name, answer.status, answer.data]).toEqual([name, 400, { code: refusal, error: expect.stringContaining("refused") }]);
       }
       expect(await snapshot(sessionId)).toEqual(before);
     });
@@ -129,9 +129,9 @@ medusaIntegrationTestRunner({
       const before = await snapshot(sessionId);
       // Replayed from elsewhere, or sent early: the trade is still waiting for the buyer.
       const replayedPaid = await post(signed({ out_trade_no: sessionId }));
-      expect([replayedPaid.status, replayedPaid.data]).toEqual([503, "fail"]);
+      expect([replayedPaid.status, replayedPaid.data]).toEqual([503, expect.objectContaining({ code: "not_confirmed" })]);
       const replayedClosed = await post(signed({ out_trade_no: sessionId, trade_status: "TRADE_CLOSED" }));
-      expect([replayedClosed.status, replayedClosed.data]).toEqual([503, "fail"]);
+      expect([replayedClosed.status, replayedClosed.data]).toEqual([503, expect.objectContaining({ code: "not_confirmed" })]);
       expect(await snapshot(sessionId)).toEqual(before);
       expect(sandbox.trades().find((t) => t.out_trade_no === sessionId)?.status).toBe("WAIT_BUYER_PAY");
     });
@@ -152,7 +152,7 @@ medusaIntegrationTestRunner({
 
       // A genuine close replayed for the paid trade: the query shows it paid, so it is refused.
       const closed = await post(signed({ out_trade_no: sessionId, trade_status: "TRADE_CLOSED" }));
-      expect(closed.status).toBe(503);
+      expect([closed.status, closed.data]).toEqual([503, expect.objectContaining({ code: "not_confirmed" })]);
       expect(await snapshot(sessionId)).toEqual(paid);
     });
   },

@@ -585,12 +585,14 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
       });
     } catch (error) {
       // The session lookup itself failed (database): refuse, and let Alipay send it again.
-      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `Alipay HK notification not checked: ${(error as Error).message}`);
+      throw new MedusaError(MedusaError.Types.UNEXPECTED_STATE, `Alipay HK notification not checked: ${(error as Error).message}`, "lookup_failed");
     }
     if (!check.accepted) {
+      // `code` carries core's refusal (`bad_signature`, `unknown_trade`, ...) for the notify route.
       throw new MedusaError(
         check.retryable ? MedusaError.Types.UNEXPECTED_STATE : MedusaError.Types.INVALID_DATA,
-        `Alipay HK ${check.message} [${check.refusal}]`
+        `Alipay HK ${check.message} [${check.refusal}]`,
+        check.refusal
       );
     }
     for (const event of check.events) {
