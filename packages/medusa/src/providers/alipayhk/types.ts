@@ -96,9 +96,10 @@ export interface AlipayHkPaymentData extends Record<string, unknown> {
   mismatch?: { expected_amount: string; reported_amount?: string; reported_currency?: string; alipay_trans_id?: string; at: string };
   /**
    * Barcode: the id was cancelled before Alipay knew it, so a delayed charge request could still
-   * create a payment under it until this ISO time; the scheduled job watches it until then.
+   * create a payment under it until this ISO time; the scheduled job watches it until then. `null`
+   * once the watch has ended.
    */
-  watch_until?: string;
+  watch_until?: string | null;
   /** A charge that arrived under this id after it was cancelled, and what core did about it. */
   late_charge?: { resolution: "reversed" | "refunded" | "pending" | "failed"; amount?: string; alipay_trans_id?: string; code?: string; at: string };
   /** A payment reported after the trade was recorded closed (the money is at Alipay: refund it). */

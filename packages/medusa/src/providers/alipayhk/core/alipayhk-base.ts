@@ -312,7 +312,8 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
           break;
         }
         case "watch.ended":
-          drop("watch_until");
+          // null, not absent: the payment module merges session data, so a missing key would keep the old value.
+          data.watch_until = null;
           break;
       }
     }
@@ -329,7 +330,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
    */
   async refreshTrade(data: AlipayHkPaymentData): Promise<AlipayHkPaymentData> {
     const status = data.trade_status;
-    const watch = data.watch_until ? [{ partnerTransId: data.partner_trans_id, until: new Date(data.watch_until) }] : [];
+    const watch = typeof data.watch_until === "string" ? [{ partnerTransId: data.partner_trans_id, until: new Date(data.watch_until) }] : [];
     const open = !FINAL.has(status ?? "") && (this.method === "qr" || status === "unresolved" || status === "unknown");
     if (!open && watch.length === 0) return data;
     const events = await asMedusa("status", () =>
