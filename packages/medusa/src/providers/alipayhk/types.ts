@@ -31,7 +31,10 @@ export interface AlipayHkProviderOptions {
   subject?: string;
   /** Request timeout towards Alipay in ms. */
   timeoutMs?: number;
-  /** Barcode payments: how often to query while the buyer confirms (default 5 s), and for how long at most before cancelling (default 30 s). */
+  /**
+   * Barcode payments: how often to query while the buyer confirms, and for how long at most before
+   * cancelling. Defaults: core's `DEFAULT_POLICY.barcodePollIntervalMs` / `barcodeMaxPollMs`.
+   */
   barcodePollIntervalMs?: number;
   barcodeMaxPollMs?: number;
   /** How requests reach the gateway (core's `Transport`); default `fetch`. A seam for tests. */

@@ -31,6 +31,7 @@ import type {
 import {
   cancelOrder,
   checkNotification,
+  DEFAULT_POLICY,
   formatAmount,
   getPaymentStatus,
   isRefundEvent,
@@ -467,7 +468,9 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     if (data.trade_status === "closed" || data.trade_status === "failed") return { data };
     if (this.method === "barcode" && data.trade_status === undefined) return { data };
     try {
-      const result = await cancelOrder(this.client, { partnerTransId }, { ...this.recovery, cancelAttempts: 2 });
+      // A dropped cart must not wait for core's full cancel schedule: half its attempts, at least one.
+      const cancelAttempts = Math.max(1, Math.floor(DEFAULT_POLICY.cancelAttempts / 2));
+      const result = await cancelOrder(this.client, { partnerTransId }, { ...this.recovery, cancelAttempts });
       const next = this.applyEvents(data, result.events);
       if (next.trade_status !== "closed") {
         this.logger?.warn(`alipayhk: could not close ${partnerTransId} for a deleted session: ${"code" in result ? result.code : "reason" in result ? result.reason : result.status}`);
