@@ -613,7 +613,12 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
 
   // ---- used by the scheduled job --------------------------------------------------------------
 
-  /** Resends the refunds of a payment whose outcome was open, with their original ids and content. */
+  /**
+   * Resends the refunds of a payment whose outcome was open, with their original ids and content
+   * (amount and reason as first sent). A refund is recorded `pending` only when its live request
+   * has returned (the data is written from that request's result), so this never races a request
+   * still in flight (core's `refundRequestBudgetMs` rule holds by construction).
+   */
   async retryOpenRefunds(data: AlipayHkPaymentData): Promise<AlipayHkPaymentData | undefined> {
     const open = (data.refunds ?? []).filter((r) => r.status === "pending");
     if (open.length === 0) return undefined;
