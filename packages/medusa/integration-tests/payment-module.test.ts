@@ -1,10 +1,11 @@
 import path from "node:path";
 import { createRequire } from "node:module";
 import { Modules } from "@medusajs/framework/utils";
-import type { IPaymentModuleService, PaymentCollectionDTO } from "@medusajs/framework/types";
+import type { IPaymentModuleService, MedusaContainer, PaymentCollectionDTO } from "@medusajs/framework/types";
 import { moduleIntegrationTestRunner } from "@medusajs/test-utils";
 import { AlipayHkClient } from "@alipayhk/core";
 import { startSandbox } from "@alipayhk/sandbox";
+import { sweepAlipayHkSessions } from "../src/lib/sweep-open-sessions";
 import alipayhk from "../src/providers/alipayhk";
 import type { AlipayHkPaymentData } from "../src/providers/alipayhk/types";
 import { MODULE_TEST_DB } from "./db";
@@ -244,8 +245,12 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
         await late.spotPay({ partnerTransId: session.id, amount: 2500, buyerIdentityCode: "280000000000000001", transName: "Order" });
         expect(trade(session.id).status).toBe("TRADE_SUCCESS");
 
-        // The scheduled job re-checks watched sessions the same way as open ones.
-        const watched = await service.updatePaymentSession({ id: session.id, amount: 25, currency_code: "hkd", data: cancelled.data!, status: "canceled" } as never);
+        // The scheduled job's pass finds the watched session and re-checks it.
+        const logger = { warn: () => undefined, error: () => undefined, info: () => undefined };
+        const container = { resolve: (key: string) => (key === "logger" ? logger : service) } as unknown as MedusaContainer;
+        const report = await sweepAlipayHkSessions(container);
+        expect(report.watched).toContain(session.id);
+        const watched = await service.retrievePaymentSession(session.id);
         expect(watched.status).toBe("canceled");
         expect(watched.data).toMatchObject({ trade_status: "closed", watch_until: watchUntil, late_charge: { resolution: "reversed", amount: "25.00" } });
         expect(trade(session.id)).toMatchObject({ status: "TRADE_CLOSED", close_reason: "reversed" });
