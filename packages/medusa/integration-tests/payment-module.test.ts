@@ -109,6 +109,18 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
       expect(records.map((r) => r.partner_refund_id).sort()).toEqual(trade(session.id).refunds.map((r) => r.partner_refund_id).sort());
     });
 
+    it("a refund's note is sent as its reason, made safe for the signed field, and stored with the refund", async () => {
+      const session = await qrSession(60);
+      sandbox.payTrade(session.id);
+      const payment = (await service.authorizePaymentSession(session.id, {}))!;
+      await service.refundPayment({ payment_id: payment.id, amount: 10, note: "Damaged & returned (size=M)" });
+      const refunded = await paymentOf(session.id);
+      expect((refunded?.data as AlipayHkPaymentData).refunds).toEqual([
+        expect.objectContaining({ refund_id: refunded!.refunds![0]!.id, amount: "10.00", status: "succeeded", reason: "Damaged and returned (size-M)" }),
+      ]);
+      expect(trade(session.id).refunded).toBe("10.00");
+    });
+
     it("QR: an expired trade does not stay pending; the re-check cancels the session", async () => {
       const session = await qrSession(30);
       sandbox.advanceClock("2h");
