@@ -144,6 +144,7 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
       const data = updated.data as AlipayHkPaymentData;
       expect(data.partner_trans_id).toBe(`${session.id}.2`);
       expect(data.amount).toBe("55.00");
+      expect(data.previous_trades).toEqual([{ partner_trans_id: session.id, amount: "50.00" }]);
       expect(data.qr_code).not.toBe((session.data as AlipayHkPaymentData).qr_code);
       expect(trade(session.id).status).toBe("TRADE_CLOSED");
       expect(trade(`${session.id}.2`)).toMatchObject({ total_fee: "55.00", status: "WAIT_BUYER_PAY" });

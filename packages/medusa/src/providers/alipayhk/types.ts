@@ -105,6 +105,8 @@ export interface AlipayHkPaymentData extends Record<string, unknown> {
   watch_until?: string | null;
   /** A charge that arrived under this id after it was cancelled, and what core did about it. */
   late_charge?: { resolution: "reversed" | "refunded" | "pending" | "failed"; amount?: string; alipay_trans_id?: string; code?: string; at: string };
+  /** QR: the trades closed when the amount changed (their notifications are still checked against them). */
+  previous_trades?: Array<{ partner_trans_id: string; amount: string }>;
   /** A payment reported after the trade was recorded closed (the money is at Alipay: refund it). */
   late_payment?: { amount: string; alipay_trans_id?: string; at: string };
 }

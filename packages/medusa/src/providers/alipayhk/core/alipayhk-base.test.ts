@@ -81,6 +81,18 @@ describe("getWebhookActionAndData", () => {
     expect(closed).toEqual({ action: PaymentActions.CANCELED, data: { session_id: "payses_02", amount: 5 } });
   });
 
+  it("a trade closed when the amount changed is still known: its notifications are checked and change nothing", async () => {
+    const replaced = { ...session("payses_05.2", "7.00"), data: { ...session("payses_05.2", "7.00").data, previous_trades: [{ partner_trans_id: "payses_05", amount: "5.00" }] } };
+    const closedGw = gateway((params) => ({ response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_status: "TRADE_CLOSED", trans_amount: "5.00" } }));
+    const closed = await provider(closedGw, { payses_05: replaced }).getWebhookActionAndData({ data: {}, rawData: notification({ out_trade_no: "payses_05", trade_status: "TRADE_CLOSED", total_fee: "5.00" }), headers: {} });
+    expect(closed).toEqual({ action: PaymentActions.NOT_SUPPORTED });
+    // Even a confirmed payment of the old trade never captures the session (its amount is not the session's).
+    const paid = await provider(queryPaid("5.00"), { payses_05: replaced }).getWebhookActionAndData({ data: {}, rawData: notification({ out_trade_no: "payses_05", total_fee: "5.00", trade_status: "TRADE_SUCCESS" }), headers: {} });
+    expect(paid).toEqual({ action: PaymentActions.NOT_SUPPORTED });
+    const wrongAmount = await refusal(provider(closedGw, { payses_05: replaced }).getWebhookActionAndData({ data: {}, rawData: notification({ out_trade_no: "payses_05", trade_status: "TRADE_CLOSED", total_fee: "7.00" }), headers: {} }));
+    expect(wrongAmount!.message).toMatch(/amount_mismatch/);
+  });
+
   it("refuses, before any query, what is not a trade of this store or does not match it", async () => {
     const gw = queryPaid("12.30");
     const p = provider(gw, { payses_01: session("payses_01", "12.30"), payses_B: { ...session("payses_B", "12.30"), provider_id: "pp_alipayhk-barcode_alipayhk" } });

@@ -533,14 +533,21 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
 
   // ---- notifications ----------------------------------------------------------------------------
 
-  /** The trade this store created under `partnerTransId` with this provider (its amount), or undefined. */
-  protected async expectedTrade(partnerTransId: string): Promise<ExpectedTrade | undefined> {
+  /**
+   * The trade this store created under `partnerTransId` with this provider (its amount), or
+   * undefined. `current`: it is the session's trade now, not one closed when the amount changed.
+   */
+  protected async expectedTrade(partnerTransId: string): Promise<(ExpectedTrade & { current: boolean }) | undefined> {
     if (!/^payses_[A-Za-z0-9]+(\.\d+)?$/.test(partnerTransId)) return undefined;
     const session = await this.findSession(sessionIdOf(partnerTransId), false);
     if (!session || !this.ownsSession(session)) return undefined;
     const data = session.data as Partial<AlipayHkPaymentData> | null | undefined;
-    if (data?.partner_trans_id !== partnerTransId || typeof data.amount !== "string") return undefined;
-    return { amount: parseAmountLenient(data.amount, "amount"), currency: "HKD" };
+    if (data?.partner_trans_id === partnerTransId && typeof data.amount === "string") {
+      return { amount: parseAmountLenient(data.amount, "amount"), currency: "HKD", current: true };
+    }
+    const previous = data?.previous_trades?.find((t) => t.partner_trans_id === partnerTransId);
+    if (!previous || typeof previous.amount !== "string") return undefined;
+    return { amount: parseAmountLenient(previous.amount, "amount"), currency: "HKD", current: false };
   }
 
   /** The refund this store sent under `partnerRefundId` on the trade (its stored content), or undefined. */
@@ -600,13 +607,18 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
       );
     }
     for (const event of check.events) {
-      if (event.type === "trade.paid") {
-        return { action: PaymentActions.SUCCESSFUL, data: { session_id: sessionIdOf(event.partnerTransId), amount: toMedusaAmount(event.amount) } };
+      if (event.type !== "trade.paid" && event.type !== "trade.closed") continue;
+      // Only the session's current trade speaks for the session: a trade closed when the amount
+      // changed is acknowledged and changes nothing (a payment on it was reversed by that close).
+      const expected = await this.expectedTrade(event.partnerTransId);
+      if (!expected?.current) {
+        if (event.type === "trade.paid") {
+          this.logger?.error(`alipayhk: ${event.partnerTransId}, a trade replaced after an amount change, is reported paid (HKD ${formatAmount(event.amount)}); refund the buyer`);
+        }
+        return { action: PaymentActions.NOT_SUPPORTED };
       }
-      if (event.type === "trade.closed") {
-        const expected = await this.expectedTrade(event.partnerTransId);
-        return { action: PaymentActions.CANCELED, data: { session_id: sessionIdOf(event.partnerTransId), amount: expected ? toMedusaAmount(expected.amount) : 0 } };
-      }
+      const data = { session_id: sessionIdOf(event.partnerTransId), amount: toMedusaAmount(event.type === "trade.paid" ? event.amount : expected.amount) };
+      return { action: event.type === "trade.paid" ? PaymentActions.SUCCESSFUL : PaymentActions.CANCELED, data };
     }
     return { action: PaymentActions.NOT_SUPPORTED };
   }
