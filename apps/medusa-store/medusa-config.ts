@@ -1,22 +1,25 @@
 import { loadEnv, defineConfig, Modules } from "@medusajs/framework/utils";
+import { alipayHkOptionsFromEnv } from "@alipayhk/medusa/lib/options-from-env";
 
 loadEnv(process.env.NODE_ENV || "development", process.cwd());
 
 /**
- * A minimal store taking Alipay HK. Every Alipay setting comes from the environment (see
- * `.env.template`); without any, it talks to the local sandbox gateway (`pnpm exec alipayhk-sandbox`,
- * port 4010) with the sandbox's public test partner and MD5 key, never to Alipay.
+ * A minimal store taking Alipay HK. Every Alipay setting comes from the `ALIPAYHK_*` environment
+ * variables (see `.env.template`), read through the plugin's `alipayHkOptionsFromEnv`, which uses
+ * core's one table of settings (the same names the CLI and the other adapters read). Without any,
+ * it talks to the local sandbox gateway (`pnpm exec alipayhk-sandbox`, port 4010) with the
+ * sandbox's public test partner and MD5 key, never to Alipay.
  */
 const backendUrl = process.env.MEDUSA_BACKEND_URL ?? `http://localhost:${process.env.PORT ?? 9000}`;
-const alipayhkOptions = {
-  partner: process.env.ALIPAYHK_PARTNER ?? "2088101122136241",
-  signType: (process.env.ALIPAYHK_SIGN_TYPE ?? "MD5") as "MD5" | "RSA" | "RSA2",
-  md5Key: process.env.ALIPAYHK_MD5_KEY ?? (process.env.ALIPAYHK_SIGN_TYPE ? undefined : "0123456789abcdefghijklmnopqrstuv"),
-  privateKey: process.env.ALIPAYHK_PRIVATE_KEY,
-  alipayPublicKey: process.env.ALIPAYHK_PUBLIC_KEY,
-  gateway: process.env.ALIPAYHK_GATEWAY ?? "http://127.0.0.1:4010/gateway.do",
-  notifyUrl: process.env.ALIPAYHK_NOTIFY_URL ?? `${backendUrl}/hooks/alipayhk/alipayhk-qr_alipayhk`,
-};
+const usesRsa = Boolean(process.env.ALIPAYHK_SIGN_TYPE || process.env.ALIPAYHK_PRIVATE_KEY);
+const alipayhkOptions = alipayHkOptionsFromEnv(process.env, {
+  defaults: {
+    ALIPAYHK_PARTNER: "2088101122136241",
+    ...(usesRsa ? {} : { ALIPAYHK_MD5_KEY: "0123456789abcdefghijklmnopqrstuv" }),
+    ALIPAYHK_GATEWAY: "http://127.0.0.1:4010/gateway.do",
+    ALIPAYHK_NOTIFY_URL: `${backendUrl}/hooks/alipayhk/alipayhk-qr_alipayhk`,
+  },
+});
 
 module.exports = defineConfig({
   projectConfig: {

@@ -1,9 +1,11 @@
 import path from "node:path";
 import { createRequire } from "node:module";
 import { Modules } from "@medusajs/framework/utils";
-import type { IPaymentModuleService, PaymentCollectionDTO } from "@medusajs/framework/types";
+import type { IPaymentModuleService, MedusaContainer, PaymentCollectionDTO } from "@medusajs/framework/types";
 import { moduleIntegrationTestRunner } from "@medusajs/test-utils";
+import { AlipayHkClient } from "@alipayhk/core";
 import { startSandbox } from "@alipayhk/sandbox";
+import { sweepAlipayHkSessions } from "../src/lib/sweep-open-sessions";
 import alipayhk from "../src/providers/alipayhk";
 import type { AlipayHkPaymentData } from "../src/providers/alipayhk/types";
 import { MODULE_TEST_DB } from "./db";
@@ -107,6 +109,18 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
       expect(records.map((r) => r.partner_refund_id).sort()).toEqual(trade(session.id).refunds.map((r) => r.partner_refund_id).sort());
     });
 
+    it("a refund's note is sent as its reason, made safe for the signed field, and stored with the refund", async () => {
+      const session = await qrSession(60);
+      sandbox.payTrade(session.id);
+      const payment = (await service.authorizePaymentSession(session.id, {}))!;
+      await service.refundPayment({ payment_id: payment.id, amount: 10, note: "Damaged & returned (size=M)" });
+      const refunded = await paymentOf(session.id);
+      expect((refunded?.data as AlipayHkPaymentData).refunds).toEqual([
+        expect.objectContaining({ refund_id: refunded!.refunds![0]!.id, amount: "10.00", status: "succeeded", reason: "Damaged and returned (size-M)" }),
+      ]);
+      expect(trade(session.id).refunded).toBe("10.00");
+    });
+
     it("QR: an expired trade does not stay pending; the re-check cancels the session", async () => {
       const session = await qrSession(30);
       sandbox.advanceClock("2h");
@@ -130,6 +144,7 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
       const data = updated.data as AlipayHkPaymentData;
       expect(data.partner_trans_id).toBe(`${session.id}.2`);
       expect(data.amount).toBe("55.00");
+      expect(data.previous_trades).toEqual([{ partner_trans_id: session.id, amount: "50.00" }]);
       expect(data.qr_code).not.toBe((session.data as AlipayHkPaymentData).qr_code);
       expect(trade(session.id).status).toBe("TRADE_CLOSED");
       expect(trade(`${session.id}.2`)).toMatchObject({ total_fee: "55.00", status: "WAIT_BUYER_PAY" });
@@ -225,6 +240,44 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
         expect(await service.listPayments({ payment_session_id: session.id })).toHaveLength(0);
         expect(trade(session.id).status).toBe("TRADE_CLOSED");
         expect(trade(session.id).paid_at).toBeUndefined();
+      });
+
+      it("a charge the gateway never saw is cancelled and its id watched: a late charge is given back, then the watch ends", async () => {
+        const pc = await collection(25);
+        const session = await service.createPaymentSession(pc.id, { provider_id: BARCODE, amount: 25, currency_code: "hkd", data: { buyer_code: "280000000000000001" } });
+        // The charge request never reaches the gateway (503 before processing): the id is unknown
+        // there, so the cancel closes nothing and a delayed copy of the request could still arrive.
+        sandbox.addFault({ service: "alipay.acquire.overseas.spot.pay", partnerTransId: session.id, httpStatus: 503 });
+        await expect(service.authorizePaymentSession(session.id, {})).rejects.toThrow(/was not authorized/);
+        sandbox.clearFaults();
+        const cancelled = await service.retrievePaymentSession(session.id);
+        expect(cancelled.status).toBe("canceled");
+        const watchUntil = (cancelled.data as AlipayHkPaymentData).watch_until;
+        expect(cancelled.data).toMatchObject({ trade_status: "closed", cancel_status: "closed" });
+        expect(Date.parse(String(watchUntil))).toBeGreaterThan(Date.now());
+        expect(sandbox.trades().some((t) => t.out_trade_no === session.id)).toBe(false);
+
+        // The delayed request arrives after all and charges the buyer under the cancelled id.
+        const late = new AlipayHkClient({ partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: sandbox.gatewayUrl });
+        await late.spotPay({ partnerTransId: session.id, amount: 2500, buyerIdentityCode: "280000000000000001", transName: "Order" });
+        expect(trade(session.id).status).toBe("TRADE_SUCCESS");
+
+        // The scheduled job's pass finds the watched session and re-checks it.
+        const logger = { warn: () => undefined, error: () => undefined, info: () => undefined };
+        const container = { resolve: (key: string) => (key === "logger" ? logger : service) } as unknown as MedusaContainer;
+        const report = await sweepAlipayHkSessions(container);
+        expect(report.watched).toContain(session.id);
+        const watched = await service.retrievePaymentSession(session.id);
+        expect(watched.status).toBe("canceled");
+        expect(watched.data).toMatchObject({ trade_status: "closed", watch_until: watchUntil, late_charge: { resolution: "reversed", amount: "25.00" } });
+        expect(trade(session.id)).toMatchObject({ status: "TRADE_CLOSED", close_reason: "reversed" });
+        expect(await service.listPayments({ payment_session_id: session.id })).toHaveLength(0);
+
+        // Past the watch, nothing can arrive any more: the watch ends and the record stays.
+        const past = { ...(watched.data as AlipayHkPaymentData), watch_until: new Date(Date.now() - 1_000).toISOString() };
+        const ended = await service.updatePaymentSession({ id: session.id, amount: 25, currency_code: "hkd", data: past, status: "canceled" } as never);
+        expect((ended.data as AlipayHkPaymentData).watch_until).toBeNull();
+        expect(ended.data).toMatchObject({ late_charge: { resolution: "reversed" } });
       });
 
       it("a settled charge is never sent twice", async () => {

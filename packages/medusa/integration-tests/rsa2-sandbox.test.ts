@@ -23,8 +23,18 @@ await new Promise<void>((resolve) => notifyServer.listen(0, "127.0.0.1", resolve
 afterAll(() => new Promise<void>((resolve) => notifyServer.close(() => resolve())));
 const notifyUrl = `http://127.0.0.1:${(notifyServer.address() as { port: number }).port}/hooks/alipayhk/alipayhk-qr_alipayhk`;
 
+// The payment module's session service, as the provider finds it in the module's container: the
+// notification is checked against the session this store created (its trade id and amount).
+const sessions = new Map<string, Record<string, unknown>>();
+const paymentSessionService = {
+  retrieve: async (id: string) => {
+    const data = sessions.get(id);
+    if (!data) throw Object.assign(new Error(`PaymentSession ${id} not found`), { type: "not_found" });
+    return { id, provider_id: "pp_alipayhk-qr_alipayhk", data };
+  },
+};
 const provider = new AlipayHkQrService(
-  { logger: { warn: () => undefined, error: () => undefined } },
+  { logger: { warn: () => undefined, error: () => undefined }, paymentSessionService },
   {
     partner: sandbox.partner,
     signType: "RSA2",
@@ -38,6 +48,7 @@ const provider = new AlipayHkQrService(
 it("RSA2: QR created, paid, authorized as captured; the signed notification verifies and maps to its session", async () => {
   const session = await provider.initiatePayment({ amount: 45.6, currency_code: "hkd", data: { session_id: "payses_RSA2A" } });
   expect(session.status).toBe(PaymentSessionStatus.PENDING);
+  sessions.set("payses_RSA2A", session.data!);
   expect(sandbox.trades()[0]).toMatchObject({ out_trade_no: "payses_RSA2A", total_fee: "45.60", notify_url: notifyUrl });
 
   sandbox.payTrade("payses_RSA2A");
@@ -54,5 +65,5 @@ it("RSA2: QR created, paid, authorized as captured; the signed notification veri
   // The same fields re-signed by someone without Alipay's key do not pass.
   const fields = Object.fromEntries(new URLSearchParams(delivered));
   const tampered = encodeForm({ ...fields, total_fee: "0.01" });
-  await expect(provider.getWebhookActionAndData({ data: {}, rawData: tampered, headers: {} })).rejects.toThrow(/signature/);
+  await expect(provider.getWebhookActionAndData({ data: {}, rawData: tampered, headers: {} })).rejects.toThrow(/signature check failed.*\[bad_signature\]/);
 });

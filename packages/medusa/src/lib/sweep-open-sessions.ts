@@ -11,6 +11,8 @@ export interface SweepReport {
   paid: string[];
   /** Sessions whose trade was closed or expired: now `canceled`. */
   closed: string[];
+  /** Cancelled barcode sessions watched for a late charge this run (see `watch_until`). */
+  watched: string[];
   /** Payments whose open refunds were retried. */
   refundsRetried: string[];
   /** Sessions or payments that could not be handled this time (logged; retried next run). */
@@ -28,12 +30,16 @@ const STRANDED_WINDOW_MS = 24 * 3600 * 1000;
  *   charge is resolved by query, then cancel;
  * - a session found paid goes through Medusa's `processPaymentWorkflow`, as the notification
  *   would have (captured payment, cart completed into an order);
- * - refunds whose outcome was open are retried with their original ids.
+ * - a barcode session cancelled while its charge was open, before Alipay knew the id, keeps
+ *   `watch_until` in its data: until then it is re-checked the same way, which passes it to
+ *   `sweepOpenTrades({ watches })`; a late charge found there is given back by core and recorded
+ *   (`late_charge`), and the watch is dropped when core says it ended;
+ * - refunds whose outcome was open are resent with their original ids and content.
  */
 export async function sweepAlipayHkSessions(container: MedusaContainer, now = new Date()): Promise<SweepReport> {
   const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER);
   const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT);
-  const report: SweepReport = { checked: 0, paid: [], closed: [], refundsRetried: [], errors: [] };
+  const report: SweepReport = { checked: 0, paid: [], closed: [], watched: [], refundsRetried: [], errors: [] };
 
   const providers = await paymentModule.listPaymentProviders({ is_enabled: true });
   const providerIds = providers.map((p) => p.id).filter((id) => id.startsWith("pp_alipayhk-"));
@@ -48,6 +54,12 @@ export async function sweepAlipayHkSessions(container: MedusaContainer, now = ne
     { provider_id: providerIds, status: ["authorized"], created_at: { $gte: new Date(now.getTime() - STRANDED_WINDOW_MS) } } as never,
     { select: ["id", "amount", "data"], relations: ["payment"], take: 200 }
   );
+  // Cancelled barcode sessions on the late-charge watch (the watch lasts minutes; a day is ample).
+  const cancelled = await paymentModule.listPaymentSessions(
+    { provider_id: providerIds, status: ["canceled"], updated_at: { $gte: new Date(now.getTime() - STRANDED_WINDOW_MS) } } as never,
+    { select: ["id", "amount", "currency_code", "data", "provider_id", "status"], take: 200, order: { created_at: "ASC" } }
+  );
+  const watched = cancelled.filter((s) => typeof (s.data as AlipayHkPaymentData | undefined)?.watch_until === "string");
   for (const session of stranded) {
     if (session.payment || (session.data as AlipayHkPaymentData | undefined)?.trade_status !== "paid") continue;
     await completePaid(session.id, session.amount);
@@ -87,6 +99,23 @@ export async function sweepAlipayHkSessions(container: MedusaContainer, now = ne
     } catch (error) {
       report.errors.push(session.id);
       logger.warn(`alipayhk sweep: session ${session.id}: ${(error as Error).message}`);
+    }
+  }
+
+  for (const session of watched) {
+    try {
+      await paymentModule.updatePaymentSession({
+        id: session.id,
+        amount: session.amount,
+        currency_code: session.currency_code,
+        data: session.data as Record<string, unknown>,
+        // The trade stays closed for Medusa whatever the watch finds: a late charge is given back.
+        status: "canceled",
+      } as never);
+      report.watched.push(session.id);
+    } catch (error) {
+      report.errors.push(session.id);
+      logger.warn(`alipayhk sweep: watched session ${session.id}: ${(error as Error).message}`);
     }
   }
 

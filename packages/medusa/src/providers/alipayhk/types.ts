@@ -31,7 +31,10 @@ export interface AlipayHkProviderOptions {
   subject?: string;
   /** Request timeout towards Alipay in ms. */
   timeoutMs?: number;
-  /** Barcode payments: how often to query while the buyer confirms (default 5 s), and for how long at most before cancelling (default 30 s). */
+  /**
+   * Barcode payments: how often to query while the buyer confirms, and for how long at most before
+   * cancelling. Defaults: core's `DEFAULT_POLICY.barcodePollIntervalMs` / `barcodeMaxPollMs`.
+   */
   barcodePollIntervalMs?: number;
   barcodeMaxPollMs?: number;
   /** How requests reach the gateway (core's `Transport`); default `fetch`. A seam for tests. */
@@ -48,7 +51,14 @@ export interface AlipayHkRefundRecord {
   /** `pending`: the outcome was still open; the scheduled job retries it with the same id. */
   status: "succeeded" | "pending" | "failed";
   code?: string;
+  /**
+   * The reason sent with the refund (part of its content): every resend carries exactly this text,
+   * since a different reason under the same id is refused by Alipay as a different request.
+   */
+  reason?: string;
   at: string;
+  /** When a refund first recorded `failed` later proved to have succeeded (a correction). */
+  corrected_at?: string;
 }
 
 /**
@@ -83,4 +93,21 @@ export interface AlipayHkPaymentData extends Record<string, unknown> {
   refunds?: AlipayHkRefundRecord[];
   /** How `cancelPayment`/`deletePayment` ended the trade. */
   cancel_status?: "closed" | "reversed" | "refunded";
+  /**
+   * Alipay reported a payment whose amount or currency differs from this trade (core's
+   * `trade.mismatch`): never authorized or captured; the session stays pending for a person to look.
+   */
+  mismatch?: { expected_amount: string; reported_amount?: string; reported_currency?: string; alipay_trans_id?: string; at: string };
+  /**
+   * Barcode: the id was cancelled before Alipay knew it, so a delayed charge request could still
+   * create a payment under it until this ISO time; the scheduled job watches it until then. `null`
+   * once the watch has ended.
+   */
+  watch_until?: string | null;
+  /** A charge that arrived under this id after it was cancelled, and what core did about it. */
+  late_charge?: { resolution: "reversed" | "refunded" | "pending" | "failed"; amount?: string; alipay_trans_id?: string; code?: string; at: string };
+  /** QR: the trades closed when the amount changed (their notifications are still checked against them). */
+  previous_trades?: Array<{ partner_trans_id: string; amount: string }>;
+  /** A payment reported after the trade was recorded closed (the money is at Alipay: refund it). */
+  late_payment?: { amount: string; alipay_trans_id?: string; at: string };
 }

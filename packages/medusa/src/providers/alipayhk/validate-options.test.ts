@@ -49,4 +49,11 @@ describe("validateOptions", () => {
     expect(() => validate({ ...md5, qrExpiresInMinutes: 0 })).toThrow(/options\.qrExpiresInMinutes must be a positive whole number/);
     expect(() => validate({ ...md5, gateway: "ftp://x" })).toThrow(/options\.gateway: expected an http\(s\) URL/);
   });
+
+  it("refuses a subject that would re-split the signed fields, naming the option", () => {
+    expect(() => validate({ ...md5, subject: "Tea & Cakes" })).toThrow(/options\.subject must not contain "&" or "="/);
+    expect(() => validate({ ...md5, subject: "total_fee=0.01" })).toThrow(/options\.subject must not contain "&" or "="/);
+    expect(() => validate({ ...md5, subject: "x".repeat(257) })).toThrow(/options\.subject must be at most 256 characters/);
+    expect(() => validate({ ...md5, subject: "Tea and Cakes 茶餅" })).not.toThrow();
+  });
 });

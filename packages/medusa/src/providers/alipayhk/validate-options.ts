@@ -1,5 +1,5 @@
 import { MedusaError } from "@medusajs/framework/utils";
-import { AlipayHkClient, type AlipayError } from "@alipayhk/core";
+import { AlipayHkClient, isSafeSignedText, type AlipayError } from "@alipayhk/core";
 import type { AlipayHkProviderOptions } from "./types";
 
 function fail(option: string, problem: string): never {
@@ -29,6 +29,13 @@ function checkPluginOptions(options: Record<string, unknown>): void {
   }
   if (options.subject !== undefined && (typeof options.subject !== "string" || options.subject.trim() === "")) {
     fail("subject", "must be a non-empty string");
+  }
+  if (typeof options.subject === "string" && !isSafeSignedText(options.subject)) {
+    // The signed string joins fields with `&` and `=` unescaped: such a subject would re-split it.
+    fail("subject", `must not contain "&" or "=" (they would change the fields Alipay signs), got ${JSON.stringify(options.subject.slice(0, 80))}`);
+  }
+  if (typeof options.subject === "string" && options.subject.length > 256) {
+    fail("subject", `must be at most 256 characters (Alipay's limit), got ${options.subject.length}`);
   }
   positiveInteger(options, "qrExpiresInMinutes");
   positiveInteger(options, "timeoutMs");

@@ -15,7 +15,7 @@ import {
   type MinorUnits,
 } from "@alipayhk/core";
 import { AlipayHkBase } from "../core/alipayhk-base";
-import { sessionStatusOf, tradeFields } from "../trade-data";
+import { sessionStatusOf } from "../trade-data";
 import { asMedusa } from "../errors";
 import type { AlipayHkPaymentData } from "../types";
 import { maskBuyerCode, openBuyerCode, sealBuyerCode } from "../buyer-code";
@@ -74,7 +74,7 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
     }
     let result: BarcodePaymentResult;
     if (data.trade_status === "unresolved" || data.trade_status === "unknown") {
-      result = await asMedusa("query", () => resolveOpenCharge(this.client, data.partner_trans_id, [], this.recovery));
+      result = await asMedusa("query", () => resolveOpenCharge(this.client, { partnerTransId: data.partner_trans_id, amount: parseAmountLenient(data.amount, "amount") }, [], this.recovery, undefined, "barcode"));
     } else {
       const buyerCode = this.buyerCodeOf(data);
       if (!buyerCode) {
@@ -96,9 +96,10 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
         )
       );
     }
-    const next = this.afterCharge(data, result);
-    if (result.status === "unresolved") {
-      this.logger?.warn(`alipayhk: barcode charge ${data.partner_trans_id} is unresolved (${result.reason}); the scheduled job keeps resolving it`);
+    const next = this.applyEvents(data, result.events);
+    const open = result.events.find((e) => e.type === "trade.open");
+    if (open) {
+      this.logger?.warn(`alipayhk: barcode charge ${data.partner_trans_id} is unresolved (${open.reason ?? "open"}); the scheduled job keeps resolving it`);
     }
     return { data: next, status: sessionStatusOf(next.trade_status) };
   }
@@ -114,20 +115,6 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
   private buyerCodeOf(data: AlipayHkPaymentData): string | undefined {
     if (typeof data.buyer_code_sealed === "string") return openBuyerCode(data.buyer_code_sealed, this.sealSecret, data.session_id);
     return givenBuyerCode(data);
-  }
-
-  private afterCharge(data: AlipayHkPaymentData, result: BarcodePaymentResult): AlipayHkPaymentData {
-    const { buyer_code: _code, buyer_code_sealed: _sealed, auth_code: _auth, ...rest } = data;
-    switch (result.status) {
-      case "paid":
-        return { ...rest, trade_status: "paid", ...tradeFields(result) };
-      case "failed":
-        return { ...rest, trade_status: "failed", failure_code: result.code };
-      case "canceled":
-        return { ...rest, trade_status: "closed", cancel_status: result.reversed ? "reversed" : "closed" };
-      default:
-        return { ...rest, trade_status: "unresolved" };
-    }
   }
 
   /** Before the charge, the amount (and the code) may still change; after it, they cannot. */

@@ -80,6 +80,8 @@ export class AlipayHkQrService extends AlipayHkBase {
     }
     const attempt = Number(/\.(\d+)$/.exec(data.partner_trans_id)?.[1] ?? "1") + 1;
     const next = await this.precreate(data.session_id, `${data.session_id}.${attempt}`, amount);
-    return { data: next, status: PaymentSessionStatus.PENDING };
+    // The closed trade stays known, so Alipay's notification of its close can be checked and acknowledged.
+    const previous_trades = [...(data.previous_trades ?? []), { partner_trans_id: data.partner_trans_id, amount: data.amount }];
+    return { data: { ...next, previous_trades }, status: PaymentSessionStatus.PENDING };
   }
 }
