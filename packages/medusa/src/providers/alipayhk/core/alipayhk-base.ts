@@ -216,7 +216,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     };
     // Once the charge is decided, the buyer's code (masked, sealed, or the POS auth code) goes.
     const dropBuyerCode = () => {
-      dropBuyerCode();
+      drop("buyer_code");
       drop("buyer_code_sealed");
       drop("auth_code");
     };
