@@ -57,6 +57,9 @@ function publishedPackages() {
  * A plugin loaded by its host (a Medusa plugin: its entries import the host's packages, declared
  * as peers): linted and type-checked through its own entries, not imported stand-alone.
  */
+/** What users of a host plugin import through its wildcard exports (checked with attw). */
+const HOST_ENTRYPOINTS = { "@alipayhk/medusa": ["providers/alipayhk", "lib/options-from-env", "jobs/alipayhk-sweep-open-sessions"] };
+
 const isHostPlugin = (manifest) => Object.keys(manifest.peerDependencies ?? {}).some((name) => name.startsWith("@medusajs/"));
 
 /** Library entries to import: every non-wildcard export except package.json (none for host plugins). */
@@ -93,8 +96,19 @@ for (const { manifest, file } of tarballs) {
   log(`publint --strict ${manifest.name}`);
   const lint = run(bin("publint"), ["--strict", file]);
   if (!lint.ok) fail(`${manifest.name}: publint`, lint.out);
+  if (isHostPlugin(manifest)) {
+    // Its entries need the host to load (Medusa's packages, peers), but their types must resolve.
+    // A Medusa module provider is a CommonJS `default` export by Medusa's own convention.
+    const entrypoints = Object.keys(manifest.exports ?? {})
+      .filter((key) => key.includes("*"))
+      .flatMap((key) => (HOST_ENTRYPOINTS[manifest.name] ?? []).filter((e) => e.startsWith(key.slice(2, key.indexOf("*")))));
+    log(`attw ${manifest.name} (${entrypoints.join(", ")})`);
+    const attw = run(bin("attw"), [file, "--format", "ascii", "--profile", "node16", "--ignore-rules", "cjs-only-exports-default", "--entrypoints", ...entrypoints]);
+    if (!attw.ok) fail(`${manifest.name}: attw`, attw.out);
+    continue;
+  }
   const entries = entriesOf(manifest);
-  if (entries.length === 0) continue; // nothing importable (a plugin loaded by its host by path)
+  if (entries.length === 0) continue;
   const esmOnly = !entries.some((e) => e.cjs);
   log(`attw ${manifest.name}${esmOnly ? " (ESM only)" : ""}`);
   // node10 resolution predates `exports` (no subpaths); what users run is node16/nodenext and bundlers.
