@@ -40,7 +40,8 @@ export function resolveSignType(value: string | undefined, flag = "--sign-type")
   return signType;
 }
 
-const FLAG_OF: Record<ClientSetting, string> = {
+/** The flag that sets each client setting (every gateway command and `doctor` take the same ones). */
+export const FLAG_OF: Record<ClientSetting, string> = {
   gateway: "--gateway",
   partner: "--partner",
   signType: "--sign-type",

@@ -4,7 +4,7 @@
  */
 import { ALIPAYHK_ENV, AlipayConfigError, renderDoctorReport, runDoctor, type ClientSetting, type DoctorReport } from "@alipayhk/core";
 import { parseFlags } from "../args";
-import { GATEWAY_FLAGS, GATEWAY_FLAGS_HELP, pick } from "../config";
+import { FLAG_OF, GATEWAY_FLAGS, GATEWAY_FLAGS_HELP, pick } from "../config";
 import { UsageError, writeJson, type CommandIo } from "../io";
 
 export const DOCTOR_HELP = `Usage: alipayhk doctor [gateway options] [--notify-url URL] [--offline] [--json]
@@ -25,15 +25,6 @@ ${GATEWAY_FLAGS_HELP}
 
 Exit status: 0 all good (warnings allowed), 1 a problem was found, 2 bad input.`;
 
-const FLAG_OF: Record<ClientSetting, string> = {
-  gateway: "--gateway",
-  partner: "--partner",
-  signType: "--sign-type",
-  md5Key: "--md5-key",
-  privateKey: "--private-key",
-  alipayPublicKey: "--alipay-public-key",
-  timeoutMs: "--timeout-ms",
-};
 
 /** The report as a merchant reads it (core's one rendering, shared with the adapters' `--check`). */
 export { renderDoctorReport };

@@ -137,15 +137,11 @@ function checkValue(rule: Rule, value: string, partner: string, charset: string)
     case "currency":
       return /^[A-Z]{3}$/.test(value) ? undefined : `${name}: expected a 3-letter currency code like "HKD", got ${quote(value)}`;
     case "merchant": {
-      // Secondary-merchant data, checked by the same rule the client applies (core's).
-      let parsed: unknown;
+      // Secondary-merchant data: a JSON object, checked by the same rule the client applies (core's).
+      const notJson = checkValue({ ...rule, kind: "json" }, value, partner, charset);
+      if (notJson) return notJson;
       try {
-        parsed = JSON.parse(value);
-      } catch {
-        return `${name}: expected a JSON object, got ${quote(value)}`;
-      }
-      try {
-        checkSecondaryMerchant(parsed, name);
+        checkSecondaryMerchant(JSON.parse(value), name);
         return undefined;
       } catch (error) {
         return (error as Error).message;
