@@ -422,6 +422,8 @@ export class PaymentService {
       case "late_charge.found": {
         const done = event.resolution === "reversed" || event.resolution === "refunded";
         if (done) store.updateTrade(trade.partnerTransId, { status: event.resolution as "reversed" | "refunded", watchUntil: null });
+        // Beyond what the bridge can do: a person takes over (the note below); one id holds one charge.
+        else if (event.resolution === "failed") store.updateTrade(trade.partnerTransId, { watchUntil: null });
         const amount = event.amount === undefined ? "a payment" : `HKD ${formatAmount(event.amount)}`;
         const what = `A late Alipay HK charge of ${amount} arrived under trade ${trade.partnerTransId}, which had been cancelled while its outcome was unknown.`;
         if (done) await this.note(trade.orderId, `${what} It was given back to the buyer automatically (${event.resolution}).`);

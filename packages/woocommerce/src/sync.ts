@@ -188,8 +188,8 @@ export class WooSync {
     if (res.status === "succeeded") {
       await this.o.payments.note(orderId, `Refund #${wcRefundId} executed at Alipay HK: HKD ${formatAmount(record.amountCents)} (partner_refund_id ${res.partnerRefundId}).`);
     } else if (res.status === "failed") {
-      await this.o.payments.note(orderId, `Refund #${wcRefundId} (HKD ${formatAmount(record.amountCents)}) was NOT executed at Alipay HK: ${res.code}. Please return the money to the buyer another way.`);
       this.o.log.alert("refund refused by Alipay", { orderId, wcRefundId, code: res.code });
+      await this.o.payments.note(orderId, `Refund #${wcRefundId} (HKD ${formatAmount(record.amountCents)}) was NOT executed at Alipay HK: ${res.code}. Please return the money to the buyer another way.`);
     } else {
       this.o.log.warn("refund outcome open; the sweep resends it with the same id and content", { orderId, wcRefundId, reason: res.reason });
     }

@@ -334,11 +334,15 @@ describe("applyEvents: the one place core's events change the payment data", () 
     const closed = barcode.applyEvents(open, [{ type: "trade.closed", partnerTransId: "payses_01", source: "barcode", reversed: false, cause: "outcome_unknown", watchUntil: until }]);
     expect(closed).toMatchObject({ trade_status: "closed", cancel_status: "closed", watch_until: until.toISOString() });
     expect(closed).not.toHaveProperty("buyer_code");
-    const late = barcode.applyEvents(closed, [{ type: "late_charge.found", partnerTransId: "payses_01", source: "watch", amount: 10000, alipayTransId: "T9", resolution: "refunded" }]);
-    expect(late).toMatchObject({ trade_status: "closed", watch_until: until.toISOString(), late_charge: { resolution: "refunded", amount: "100.00", alipay_trans_id: "T9" } });
-    const ended = barcode.applyEvents(late, [{ type: "watch.ended", partnerTransId: "payses_01", source: "watch" }]);
-    expect(ended.watch_until).toBeNull();
-    expect(ended.late_charge?.resolution).toBe("refunded");
+    // Still being given back: the watch goes on.
+    const pending = barcode.applyEvents(closed, [{ type: "late_charge.found", partnerTransId: "payses_01", source: "watch", amount: 10000, alipayTransId: "T9", resolution: "pending", code: "SYSTEM_ERROR" }]);
+    expect(pending).toMatchObject({ watch_until: until.toISOString(), late_charge: { resolution: "pending" } });
+    // Given back: one id holds one charge, so the watch is over; the record stays.
+    const late = barcode.applyEvents(pending, [{ type: "late_charge.found", partnerTransId: "payses_01", source: "watch", amount: 10000, alipayTransId: "T9", resolution: "refunded" }]);
+    expect(late).toMatchObject({ trade_status: "closed", watch_until: null, late_charge: { resolution: "refunded", amount: "100.00", alipay_trans_id: "T9" } });
+    // Nothing found until the end of the window: the watch ends too.
+    const quiet = barcode.applyEvents(closed, [{ type: "watch.ended", partnerTransId: "payses_01", source: "watch" }]);
+    expect(quiet.watch_until).toBeNull();
   });
 
   it("a payment reported for a trade recorded closed is kept as a late payment, never as paid", () => {

@@ -316,6 +316,9 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
           if (event.resolution === "failed") this.logger?.error(`${what}; it could not be given back (${event.code ?? "refused"}): refund the buyer by hand`);
           else if (event.resolution === "pending") this.logger?.warn(`${what}; giving it back is still open (${event.code ?? "unknown"}), the watch goes on`);
           else this.logger?.warn(`${what}; it was ${event.resolution} to the buyer`);
+          // Given back, or beyond what the job can do (a person takes over): one id holds one
+          // charge, so the watch is over (null, not absent: the module merges session data).
+          if (event.resolution !== "pending") data.watch_until = null;
           break;
         }
         case "watch.ended":
