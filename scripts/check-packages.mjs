@@ -57,8 +57,11 @@ function publishedPackages() {
  * A plugin loaded by its host (a Medusa plugin: its entries import the host's packages, declared
  * as peers): linted and type-checked through its own entries, not imported stand-alone.
  */
+/** Peers that ship no types of their own: a TypeScript user of the package has these too. */
+const PEER_TYPES = { react: "@types/react@^18", "react-dom": "@types/react-dom@^18" };
+
 /** What users of a host plugin import through its wildcard exports (checked with attw). */
-const HOST_ENTRYPOINTS = { "@alipayhk/medusa": ["providers/alipayhk", "lib/options-from-env", "jobs/alipayhk-sweep-open-sessions"] };
+const HOST_ENTRYPOINTS = { "@alipayhk/medusa": ["providers/alipayhk", "lib/options-from-env", "lib/sweep-open-sessions"] };
 
 const isHostPlugin = (manifest) => Object.keys(manifest.peerDependencies ?? {}).some((name) => name.startsWith("@medusajs/"));
 
@@ -126,7 +129,7 @@ log(`npm install ${tarballs.length} tarballs into an empty project`);
 const peers = tarballs
   .filter(({ manifest }) => !isHostPlugin(manifest))
   .flatMap(({ manifest }) => Object.entries(manifest.peerDependencies ?? {}))
-  .map(([name, range]) => `${name}@${range}`);
+  .flatMap(([name, range]) => [`${name}@${range}`, ...(PEER_TYPES[name] ? [PEER_TYPES[name]] : [])]);
 const install = run(
   "npm",
   ["install", "--no-audit", "--no-fund", "--loglevel=error", "--legacy-peer-deps", ...tarballs.map((t) => t.file), ...new Set(peers), "typescript@5.9.3", "@types/node@20"],

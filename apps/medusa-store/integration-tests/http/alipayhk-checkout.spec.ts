@@ -3,7 +3,8 @@ import { Modules } from "@medusajs/framework/utils";
 import type { IPaymentModuleService, MedusaContainer } from "@medusajs/framework/types";
 import { buildSignedNotification } from "@alipayhk/core/testing";
 import { startSandbox, type RunningSandbox } from "@alipayhk/sandbox";
-import sweepJob from "@alipayhk/medusa/jobs/alipayhk-sweep-open-sessions";
+// What the plugin's scheduled job runs every minute (the job is this one call).
+import { sweepAlipayHkSessions as sweepJob } from "@alipayhk/medusa/lib/sweep-open-sessions";
 import { seedAlipayHkStore, type SeededStore } from "../../src/scripts/seed-store";
 import { adminHeaders, eventually, freePort } from "./helpers";
 
