@@ -94,6 +94,8 @@ let expected: {
   trade: { trade_no?: string; buyer_login_id?: string };
 };
 
+const backendOrigin = () => `http://127.0.0.1:${port}`;
+
 /** The build's environment: the app's, without the runtime NODE_ENV. */
 function buildEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const copy: NodeJS.ProcessEnv = { ...env, ...extra };
@@ -159,7 +161,6 @@ beforeAll(async () => {
     PORT: String(port),
     DATABASE_URL: dbUrl(dbName),
     MEDUSA_ADMIN: "true",
-    MEDUSA_BACKEND_URL: `http://127.0.0.1:${port}`,
     ADMIN_CORS: baseUrl,
     AUTH_CORS: baseUrl,
     ALIPAYHK_PARTNER: sandbox.partner,
@@ -318,27 +319,34 @@ describe("the Alipay HK order widget in the production admin", () => {
       const session = (await context.cookies()).find((c) => c.name === "connect.sid");
       expect(session).toMatchObject({ secure: true, httpOnly: true });
 
-      // Wide: in the sidebar, beside the order's own sections. Narrow (768 px, the sidebar goes
-      // below the main column): above Customer and Activity, not at the very bottom.
+      // In the main column with the order's own cards, after Payments; on a narrow screen (768 px,
+      // the sidebar goes below the main column) above Customer and Activity, not at the very bottom.
       const card = page.locator("[data-alipayhk-widget]");
-      const summary = page.getByRole("heading", { name: "Summary", exact: true }).first();
-      expect((await card.boundingBox())!.x).toBeGreaterThan((await summary.boundingBox())!.x + 400);
+      const heading = async (name: string) => (await page.getByRole("heading", { name, exact: true }).first().boundingBox())!;
+      const cardHeading = (await card.getByRole("heading", { level: 2 }).boundingBox())!;
+      expect(Math.round(cardHeading.x)).toBe(Math.round((await heading("Summary")).x));
+      expect(cardHeading.y).toBeGreaterThan((await heading("Payments")).y);
+
+      // The screenshot for the docs: the page down to the card, at a height that shows it all.
+      await page.setViewportSize({ width: 1440, height: 2400 });
+      const box = (await card.boundingBox())!;
       mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      await page.screenshot({ path: SCREENSHOT, clip: { x: 0, y: 0, width: 1440, height: Math.ceil(box.y + box.height + 24) } });
+
       await page.setViewportSize({ width: 768, height: 1000 });
-      const activity = page.getByRole("heading", { name: "Activity", exact: true }).first();
-      const customer = page.getByRole("heading", { name: "Customer", exact: true }).first();
       const cardTop = (await card.boundingBox())!.y;
-      expect(cardTop).toBeLessThan((await customer.boundingBox())!.y);
-      expect(cardTop).toBeLessThan((await activity.boundingBox())!.y);
+      expect(cardTop).toBeLessThan((await heading("Customer")).y);
+      expect(cardTop).toBeLessThan((await heading("Activity")).y);
       expect(widgetRequests).toHaveLength(1);
     } finally {
       await context.close();
     }
   });
 
-  it("token login (admin built with ADMIN_AUTH_TYPE=jwt): the same card, the request carries the admin's bearer token", async () => {
-    await run(["build", "--admin-only"], { cwd: APP, env: buildEnv({ ADMIN_AUTH_TYPE: "jwt" }) });
+  it("token login (admin built with ADMIN_AUTH_TYPE=jwt, backend on another origin): the same card, the request carries the bearer token to the backend", async () => {
+    // This admin is also hosted apart from the backend: it is opened at http://localhost:<port> and
+    // built with the backend at http://127.0.0.1:<port> (another origin: CORS, no shared cookie).
+    await run(["build", "--admin-only"], { cwd: APP, env: buildEnv({ ADMIN_AUTH_TYPE: "jwt", MEDUSA_BACKEND_URL: backendOrigin() }) });
     await stopServer();
     rmSync(path.join(SERVER, "public/admin"), { recursive: true, force: true });
     renameSync(path.join(APP, ".medusa/admin"), path.join(SERVER, "public/admin"));
@@ -349,7 +357,7 @@ describe("the Alipay HK order widget in the production admin", () => {
     try {
       const { page, widgetRequests } = await openOrder(context);
       await checkCard(page);
-      expect(widgetRequests).toHaveLength(1);
+      expect(widgetRequests.map((r) => r.url())).toEqual([`${backendOrigin()}/admin/alipayhk/orders/${orderId}/payments`]);
       expect(await widgetRequests[0]!.headerValue("authorization")).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
       expect((await context.cookies()).find((c) => c.name === "connect.sid")).toBeUndefined();
     } finally {

@@ -189,10 +189,12 @@ const AlipayHkOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrde
   );
 };
 
-// Beside the order summary on a wide screen; on a narrow one (the sidebar goes below the main
-// column) right after the order's own sections, above Customer and Activity.
+// The main column, after the order's own sections (Summary, Payments, Fulfillment). Medusa 2.21's
+// page layouts place a widget at the end of its zone's column (`.before`/`.after` are ignored), so
+// the sidebar would put it below Customer and Activity, at the very bottom of a narrow screen.
+// An admin can still move it with the page's layout editor.
 export const config = defineWidgetConfig({
-  zone: "order.details.side.before",
+  zone: "order.details.after",
 });
 
 export default AlipayHkOrderPaymentWidget;
