@@ -85,6 +85,7 @@ const hkd = (amount: number | string) =>
 let sandbox: RunningSandbox;
 let browser: Browser;
 let server: ChildProcess | undefined;
+let serverOutput = "";
 let port: number;
 let baseUrl: string;
 let env: NodeJS.ProcessEnv;
@@ -116,18 +117,19 @@ async function api<T = any>(method: string, url: string, body?: unknown, headers
 
 async function startServer(): Promise<void> {
   const child = spawn(MEDUSA, ["start", "--port", String(port)], { cwd: SERVER, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
+  serverOutput = "";
+  child.stdout!.on("data", (chunk) => (serverOutput += chunk));
+  child.stderr!.on("data", (chunk) => (serverOutput += chunk));
   server = child;
   try {
+    // Both names the browser uses: the admin's page (localhost) and its backend (127.0.0.1).
     await eventually("medusa start to answer /health", async () => {
-      if (child.exitCode !== null) throw new Error(`medusa start exited ${child.exitCode}:\n${output.slice(-4000)}`);
-      const response = await fetch(`${baseUrl}/health`);
-      return response.ok ? true : undefined;
+      if (child.exitCode !== null) throw new Error(`medusa start exited ${child.exitCode}`);
+      const [page, backend] = await Promise.all([fetch(`${baseUrl}/health`), fetch(`${backendOrigin()}/health`)]);
+      return page.ok && backend.ok ? true : undefined;
     }, 120_000);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);
+    throw new Error(`${(error as Error).message}\n${serverOutput.slice(-4000)}`);
   }
 }
 
@@ -253,7 +255,9 @@ async function openOrder(context: BrowserContext): Promise<{ page: Page; widgetR
     await logInAndOpen(page);
   } catch (error) {
     const body = await page.locator("body").innerText().catch(() => "");
-    throw new Error(`${(error as Error).message}\nat ${page.url()}\n${problems.join("\n")}\npage: ${body.slice(0, 1500)}`);
+    throw new Error(
+      `${(error as Error).message}\nat ${page.url()}\n${problems.join("\n")}\npage: ${body.slice(0, 1500)}\nserver (${server?.exitCode ?? "running"}): ${serverOutput.slice(-3000)}`
+    );
   }
   return { page, widgetRequests };
 }
