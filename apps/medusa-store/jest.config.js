@@ -18,6 +18,6 @@ module.exports = {
   moduleFileExtensions: ["js", "ts", "json"],
   modulePathIgnorePatterns: ["dist/", "<rootDir>/.medusa/"],
   setupFiles: ["./integration-tests/setup.js"],
-  testMatch: ["**/integration-tests/http/*.spec.[jt]s"],
+  testMatch: ["**/integration-tests/http/*.spec.[jt]s", "**/integration-tests/admin/*.spec.[jt]s"],
   testTimeout: 240000,
 };
