@@ -1,3 +1,4 @@
+import { doctorSettingsFromEnv, renderDoctorReport, runDoctor } from "@alipayhk/core";
 import { createBridge, type Bridge } from "./bridge.js";
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from "./config.js";
 import { checkDeliveryUrl, resolveIPv4 } from "./delivery-url.js";
@@ -11,7 +12,10 @@ const USAGE = `alipayhk-woo: the Alipay HK bridge for WooCommerce
 
 Usage: alipayhk-woo            start the bridge (configuration from the environment)
        alipayhk-woo --check    validate the configuration, warn when WooCommerce would refuse
-                               to deliver webhooks to PUBLIC_URL, and exit
+                               to deliver webhooks to PUBLIC_URL, check the Alipay settings
+                               against the gateway without moving money (keys and their roles,
+                               sign type, a signed query, the reply's signature, the notify URL),
+                               and exit: 0 ok, 1 a problem found, 2 bad configuration
        alipayhk-woo --help
 
 Environment:
@@ -46,7 +50,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
     io.out(`alipayhk-woo: configuration OK (shop ${config.woo.url}, public URL ${config.publicUrl}, listening on ${config.host}:${config.port}, sign type ${config.alipay.signType})`);
     const verdict = await checkDeliveryUrl(`${config.publicUrl}/woocommerce/webhook`, config.woo.url, resolveIPv4);
     if (!verdict.ok) io.err(`alipayhk-woo: warning: ${verdict.message} (the poll still keeps orders in step, every POLL_INTERVAL_SECONDS)`);
-    return { code: 0 };
+    // The same checks as `alipayhk doctor`, on the bridge's own Alipay settings and notify URL.
+    const report = await runDoctor({ settings: doctorSettingsFromEnv(env), notifyUrl: `${config.publicUrl}/alipay/notify` });
+    io.out(renderDoctorReport(report).trimEnd());
+    return { code: report.ok ? 0 : 1 };
   }
   const bridge = createBridge(config);
   await bridge.start();
