@@ -45,7 +45,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         return await runSandboxCommand(args, io);
       }
       case "recon": {
-        const { runReconCommand } = await import("@alipayhk/core/reconciliation");
+        const { runReconCommand } = await import("./commands/recon");
         return await runReconCommand(args, io);
       }
       case "demo":

@@ -1,7 +1,7 @@
 /**
  * `@alipayhk/core/reconciliation`: streaming parser of Alipay HK transaction and settlement files
- * (spec §5), totals, matching against the store's orders and refunds, and the `alipayhk recon`
- * command as a function.
+ * (spec §5), totals, matching against the store's orders and refunds, and the report renderings
+ * the `alipayhk recon` command (in `@alipayhk/cli`) prints.
  */
 export { openReconciliationFile } from "./parse";
 export type { ReconAlipayErrorFile, ReconFile, ReconNoDataFile, ReconParseOptions, ReconRecordsFile } from "./parse";
@@ -22,7 +22,6 @@ export { matchReconciliation } from "./match";
 export { matchReconciliationStream } from "./match-stream";
 export type { ReconLedgerSource, ReconMatchSink, ReconMatchSummary, ReconStreamMatchOptions } from "./match-stream";
 export type { AlipayState, ReconDiscrepancy, ReconDiscrepancyKind, ReconMatch, ReconMatchOptions, ReconMatchReport } from "./match";
-export { matchReportToJson, recordToJson, renderMatchReport, renderTotals, totalsToJson } from "./report";
+export { matchReportToJson, RECORD_JSON_KEYS, RECORD_TEXT_HEADER, recordToJson, recordToText, renderMatchReport, renderTotals, totalsToJson } from "./report";
 export type { ReconRecordJson } from "./report";
-export { runReconCommand } from "./cli";
-export type { ReconCommandIo } from "./cli";
+export { csvLine } from "./csv";

@@ -1,12 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { runReconCommand } from "./cli";
-import { HK_TRANSACTION_COLUMNS } from "./layout";
-import { PROGRESS_MIN_BYTES } from "./progress";
-import { fixture } from "./test-helpers";
+import { HK_TRANSACTION_COLUMNS } from "@alipayhk/core/reconciliation";
+import { PROGRESS_MIN_BYTES } from "../progress";
+import { runReconCommand } from "./recon";
+
+/** Path of one of core's reconciliation fixtures (the real-world layouts the parser is tested on). */
+function fixture(name: string): string {
+  return fileURLToPath(new URL(`../../../core/src/reconciliation/fixtures/${name}`, import.meta.url));
+}
 
 class Collector extends Writable {
   text = "";

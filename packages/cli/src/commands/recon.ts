@@ -1,17 +1,29 @@
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { AmountError } from "../amount";
-import { csvLine } from "./csv";
-import { ReconParseError } from "./errors";
-import { readReconFileName } from "./header";
-import { UnsupportedEncodingError, type ReconEncoding } from "./lines";
-import { matchReconciliation } from "./match";
-import { loadStoreLedger } from "./orders";
-import { openReconciliationFile, type ReconFile, type ReconParseOptions } from "./parse";
-import { PROGRESS_MIN_BYTES, progressBar } from "./progress";
-import type { ReconRecord } from "./records";
-import { matchReportToJson, RECORD_JSON_KEYS, RECORD_TEXT_HEADER, recordToJson, recordToText, renderMatchReport, renderTotals, totalsToJson } from "./report";
-import { ReconTotalsBuilder } from "./totals";
+import { AmountError } from "@alipayhk/core";
+import {
+  csvLine,
+  loadStoreLedger,
+  matchReconciliation,
+  matchReportToJson,
+  openReconciliationFile,
+  readReconFileName,
+  ReconParseError,
+  ReconTotalsBuilder,
+  RECORD_JSON_KEYS,
+  RECORD_TEXT_HEADER,
+  recordToJson,
+  recordToText,
+  renderMatchReport,
+  renderTotals,
+  totalsToJson,
+  UnsupportedEncodingError,
+  type ReconEncoding,
+  type ReconFile,
+  type ReconParseOptions,
+  type ReconRecord,
+} from "@alipayhk/core/reconciliation";
+import { PROGRESS_MIN_BYTES, progressBar } from "../progress";
 
 /** Where the command writes; stderr's `isTTY` turns the progress bar on. */
 export interface ReconCommandIo {
