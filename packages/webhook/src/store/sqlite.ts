@@ -4,6 +4,24 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { Db, Param, Queryable, Row } from "./db";
 
 /**
+ * `better-sqlite3` is an optional dependency (a native build): a PostgreSQL-only deployment can
+ * install without it (`npm install --omit=optional`). Loaded only when the embedded store is used.
+ */
+export async function loadBetterSqlite3(importer: () => Promise<{ default: typeof BetterSqlite3 }> = () => import("better-sqlite3")): Promise<typeof BetterSqlite3> {
+  try {
+    return (await importer()).default;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
+      throw new Error(
+        "DATA_DIR: the embedded SQLite store needs the optional package better-sqlite3, which is not installed; install it (npm install better-sqlite3) or set DATABASE_URL to use PostgreSQL",
+      );
+    }
+    throw error;
+  }
+}
+
+/**
  * The embedded store: one SQLite file in WAL mode, one connection.
  *
  * Group commit: units of work (a statement, or a `tx`) run one at a time, each inside a savepoint
@@ -13,7 +31,7 @@ import type { Db, Param, Queryable, Row } from "./db";
  * same index pages once each. A unit that throws is rolled back to its savepoint alone.
  */
 export async function openSqlite(file: string): Promise<Db> {
-  const { default: Database } = await import("better-sqlite3");
+  const Database = await loadBetterSqlite3();
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const db: BetterSqlite3.Database = new Database(file);
   db.pragma("journal_mode = WAL");
