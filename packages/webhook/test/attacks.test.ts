@@ -5,7 +5,7 @@
  */
 import { buildSignedNotification } from "@alipayhk/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buyerPays, eventually, sandboxTrades, startHarness, type Harness } from "./helpers";
+import { buyerPays, eventually, SANDBOX_DEFAULTS, sandboxTrades, startHarness, startSandbox, type Harness } from "./helpers";
 
 const TABLES = ["orders", "refunds", "events", "deliveries", "notifications", "watches"] as const;
 
@@ -156,5 +156,35 @@ describe("attacks on /alipay/notify: refused, state unchanged", () => {
     await buyerPays(h.sandbox, "vic-1");
     await eventually("vic-1 paid", async () => (await h.api.get("/v1/orders/vic-1")).body.status === "paid");
     expect((await h.api.get("/v1/orders/vic-1")).body).toMatchObject({ status: "paid", amount: "50.00" });
+  });
+});
+
+describe("cross-partner, genuinely signed: the sandbox serves two partners under one Alipay RSA key", () => {
+  const B = "2088000000000077";
+
+  it("partner B's real, RSA2-signed notification for the victim's out_trade_no and amount is refused; nothing changes", async () => {
+    const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, signType: "RSA2", partners: [{ partner: B, signType: "RSA2" }] });
+    const h = await startHarness({
+      sandboxInstance: sandbox,
+      service: {
+        alipay: { partner: sandbox.partner, signType: "RSA2", privateKey: sandbox.merchantPrivateKeyPem, alipayPublicKey: sandbox.alipayPublicKey, gateway: sandbox.gatewayUrl, timeoutMs: 5_000 },
+      },
+    });
+    try {
+      expect((await h.api.signed("POST", "/v1/orders", { order_id: "vic-rsa", amount: "12.30", mode: "qr" })).status).toBe(201);
+      await outboxIdle(h);
+      const before = (await snapshot(h)).rows;
+      // Partner B opens and pays its own trade under the victim's id and amount, and Alipay (the one
+      // RSA key) signs B's notification, which is sent to the victim's notify route.
+      sandbox.openQrTrade({ partner: B, out_trade_no: "vic-rsa", total_fee: "12.30", notify_url: `${h.url}/alipay/notify` });
+      sandbox.payTrade("vic-rsa", { partner: B });
+      await eventually("B's notification refused", async () => (await refusals(h, "partner_mismatch")) >= 1);
+      expect((await snapshot(h)).rows).toEqual(before);
+      const order = await h.api.signed("GET", "/v1/orders/vic-rsa");
+      expect(order.body).toMatchObject({ order_id: "vic-rsa", status: "pending" });
+    } finally {
+      await h.close();
+      await sandbox.close();
+    }
   });
 });
