@@ -73,6 +73,11 @@ export interface TradeMismatchEvent extends EventBase {
 
 export interface RefundSucceededEvent extends RefundBase {
   type: "refund.succeeded";
+  /**
+   * Set when this refund stood in for a cancel that Alipay refused on a paid trade (`cancelOrder`'s
+   * fallback): the refusal's code, for the record.
+   */
+  cancelCode?: string;
 }
 
 /** The refund was definitely not executed (the code says why). */

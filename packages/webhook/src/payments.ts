@@ -160,6 +160,15 @@ export class Payments {
       refundRetry,
     );
     metrics.gatewayCalls.inc({ flow: "cancel", result: result.status });
+    if ("cancelCode" in result && result.cancelCode) {
+      // Decided by the trade's state: Alipay refused the cancel of a paid trade; what remains is refunded.
+      this.options.logger.log("warn", "cancel refused by Alipay on a paid trade; refunding what remains instead", {
+        order_id: orderId,
+        partner_trans_id: order.partnerTransId,
+        cancel_code: result.cancelCode,
+        outcome: result.status,
+      });
+    }
     await this.apply(result.events);
     const after = (await store.getOrder(orderId))!;
     if (after.status === "canceled") return { status: 200, value: after };

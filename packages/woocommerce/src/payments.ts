@@ -299,7 +299,8 @@ export class PaymentService {
     );
     await this.applyAllLocked(result.events, "late payment");
     if (result.status === "reversed" || result.status === "refunded") {
-      await this.note(orderId, `${what} Given back to the buyer at Alipay automatically (${result.status === "reversed" ? "cancelled the same day" : "refunded"}).`);
+      const how = result.status === "refunded" ? `refunded; Alipay refused the cancel with ${result.cancelCode}` : "cancelled the same day";
+      await this.note(orderId, `${what} Given back to the buyer at Alipay automatically (${how}).`);
       this.o.log.warn(`${reason} payment returned`, { orderId, partnerTransId: trade.partnerTransId, how: result.status });
       return;
     }

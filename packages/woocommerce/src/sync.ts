@@ -125,7 +125,7 @@ export class WooSync {
           if (res.status === "reversed") store.updateRefund(refundKey, { status: "succeeded" });
           await payments.note(
             orderId,
-            `Order ${status}: HKD ${formatAmount(record.amountCents)} given back to the buyer at Alipay (${res.status === "reversed" ? "trade cancelled the same day" : "refunded"}).`,
+            `Order ${status}: HKD ${formatAmount(record.amountCents)} given back to the buyer at Alipay (${res.status === "reversed" ? "trade cancelled the same day" : "cancelCode" in res && res.cancelCode ? `refunded; Alipay refused the cancel with ${res.cancelCode}` : "refunded"}).`,
           );
         } else {
           const open = res.status === "unresolved" || res.status === "pending";

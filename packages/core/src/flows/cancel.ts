@@ -120,7 +120,10 @@ async function afterRefusal(client: AlipayHkClient, input: CancelOrderInput, can
     retry,
     source,
   );
-  if (refund.status === "succeeded") return { status: "refunded", partnerTransId: id, refund, cancelCode, events: refund.events };
+  if (refund.status === "succeeded") {
+    const events = refund.events.map((event) => (event.type === "refund.succeeded" ? { ...event, cancelCode } : event));
+    return { status: "refunded", partnerTransId: id, refund, cancelCode, events };
+  }
   if (refund.status === "failed") return { status: "failed", partnerTransId: id, code: refund.code, refund, cancelCode, events: refund.events };
   return { status: "unresolved", partnerTransId: id, reason: refund.reason, refund, cancelCode, events: refund.events };
 }

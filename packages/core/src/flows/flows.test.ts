@@ -157,7 +157,7 @@ describe("cancelOrder", () => {
     });
     const result = await cancelOrder(gw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1230, platformRefundId: "cancel-order-1" } }, { sleep: noSleep });
     expect(result).toMatchObject({ status: "refunded", cancelCode: "TRADE_STATUS_ERROR", refund: { status: "succeeded", amount: 1230 } });
-    expect(result.events).toEqual([expect.objectContaining({ type: "refund.succeeded", platformRefundId: "cancel-order-1", amount: 1230, source: "cancel" })]);
+    expect(result.events).toEqual([expect.objectContaining({ type: "refund.succeeded", platformRefundId: "cancel-order-1", amount: 1230, source: "cancel", cancelCode: "TRADE_STATUS_ERROR" })]);
     expect(gw.calls()).toEqual(["cancel", "query", "spot.refund"]);
   });
   it("after the day without a fallback reports the code", async () => {

@@ -93,6 +93,8 @@ export interface AlipayHkPaymentData extends Record<string, unknown> {
   refunds?: AlipayHkRefundRecord[];
   /** How `cancelPayment`/`deletePayment` ended the trade. */
   cancel_status?: "closed" | "reversed" | "refunded";
+  /** Alipay's code when it refused the cancel of a paid trade and the rest was refunded instead. */
+  cancel_code?: string;
   /**
    * Alipay reported a payment whose amount or currency differs from this trade (core's
    * `trade.mismatch`): never authorized or captured; the session stays pending for a person to look.

@@ -455,7 +455,13 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     const next = this.applyEvents(data, result.events);
     if (result.events.some((e) => e.type === "trade.closed")) return { data: next };
     const refund = result.events.find(isRefundEvent);
-    if (refund && refund.type !== "refund.failed") return { data: { ...next, cancel_status: "refunded" } };
+    if (refund && refund.type !== "refund.failed") {
+      // Alipay refused the cancel of the paid trade (past its day, or any other code): refunded instead.
+      if ("cancelCode" in result && result.cancelCode) {
+        this.logger?.warn(`alipayhk: cancel of ${data.partner_trans_id} refused by Alipay (${result.cancelCode}); what remained was refunded instead`);
+      }
+      return { data: { ...next, cancel_status: "refunded", ...("cancelCode" in result && result.cancelCode ? { cancel_code: result.cancelCode } : {}) } };
+    }
     if (result.status === "failed") {
       throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Alipay HK refused to cancel ${data.partner_trans_id}: ${result.code}`);
     }
