@@ -1,4 +1,18 @@
+import { readFileSync } from "node:fs";
 import { defineConfig, type Options } from "tsup";
+
+/**
+ * tsup leaves `dependencies` and `peerDependencies` out of the bundle, but not
+ * `optionalDependencies`: those (native packages such as better-sqlite3) must stay imports too.
+ */
+function optionalDependencies(): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync("package.json", "utf8")) as { optionalDependencies?: Record<string, string> };
+    return Object.keys(manifest.optionalDependencies ?? {});
+  } catch {
+    return [];
+  }
+}
 
 /**
  * The one build config every package re-uses: the library entries as ESM + CJS + type declarations
@@ -17,6 +31,7 @@ export function packageBuild(overrides: Options & { bins?: Record<string, string
     platform: "node",
     splitting: false,
     ...library,
+    external: [...optionalDependencies(), ...(library.external ?? [])],
   };
   if (!bins) return defineConfig(base);
   return defineConfig([base, { ...base, entry: bins, format: ["esm"], dts: false, clean: false }]);
