@@ -32,7 +32,7 @@ export const ENV_VARIABLES: ReadonlyArray<[string, string]> = [
   ["ALIPAYHK_MD5_KEY", "MD5 key, inline or a file path"],
   ["ALIPAYHK_PRIVATE_KEY", "merchant RSA private key (PEM or base64), inline or a file path"],
   ["ALIPAYHK_ALIPAY_PUBLIC_KEY", "Alipay's RSA public key (PEM or base64), inline or a file path"],
-  ["QR_EXPIRES_MINUTES", "minutes a QR code stays payable (default 15)"],
+  ["QR_EXPIRY_MINUTES", "minutes a QR code stays payable (default 15; the old name QR_EXPIRES_MINUTES still works, with a warning)"],
   ["SWEEP_INTERVAL_MS", "background sweep period in ms (default 60000; 0 = off)"],
   ["ALIPAYHK_TIMEOUT_MS", `per-request gateway timeout in ms (default ${DEFAULT_POLICY.timeoutMs})`],
   ["BARCODE_MAX_POLL_MS", `how long a barcode charge waits for the buyer before cancelling, ms (default ${DEFAULT_POLICY.barcodeMaxPollMs})`],
@@ -49,6 +49,8 @@ export interface EnvConfig {
   port: number;
   host: string;
   logLevel: LogLevel;
+  /** One line per deprecated setting name in use (the bin prints them). */
+  warnings: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -118,8 +120,8 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
     alipay = clientOptionsFromEnv(env);
   } catch (error) {
     if (error instanceof AlipayConfigError) {
-      const [variable = "ALIPAYHK_PARTNER", ...rest] = error.message.split(": ");
-      throw new ConfigError(variable, rest.join(": "));
+      const variable = error.field ?? "ALIPAYHK_PARTNER";
+      throw new ConfigError(variable, error.message.startsWith(`${variable}: `) ? error.message.slice(variable.length + 2) : error.message);
     }
     throw error;
   }
@@ -128,10 +130,19 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
   const timeScale = timeScaleText ? Number(timeScaleText) : 1;
   if (!Number.isFinite(timeScale) || timeScale < 0 || timeScale > 100) throw new ConfigError("WEBHOOK_RETRY_TIME_SCALE", `expected a number from 0 to 100, got ${JSON.stringify(timeScaleText)}`);
 
+  // Names shared with the other packages; an old name still works, with a warning.
+  const warnings: string[] = [];
+  let qrEnv: Env = env;
+  if (env.QR_EXPIRY_MINUTES === undefined && env.QR_EXPIRES_MINUTES !== undefined) {
+    warnings.push("QR_EXPIRES_MINUTES is deprecated: rename it to QR_EXPIRY_MINUTES (the name every alipayhk package uses)");
+    qrEnv = { ...env, QR_EXPIRY_MINUTES: env.QR_EXPIRES_MINUTES };
+  }
+
   return {
     port,
     host,
     logLevel,
+    warnings,
     service: {
       alipay,
       storage: { databaseUrl, dataDir: env.DATA_DIR?.trim() || "data" },
@@ -144,7 +155,7 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
         timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
       },
       publicUrl,
-      qrExpiresInMinutes: integer(env, "QR_EXPIRES_MINUTES", 15, 1, 21_600),
+      qrExpiresInMinutes: integer(qrEnv, "QR_EXPIRY_MINUTES", 15, 1, 21_600),
       sweepIntervalMs: integer(env, "SWEEP_INTERVAL_MS", 60_000, 0, 86_400_000),
       barcodeRecovery: { maxPollMs: integer(env, "BARCODE_MAX_POLL_MS", DEFAULT_POLICY.barcodeMaxPollMs, 0, 600_000) },
       idempotencyStaleMs: integer(env, "IDEMPOTENCY_STALE_MS", 60_000, 100, 86_400_000),

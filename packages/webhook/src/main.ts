@@ -41,6 +41,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     throw error;
   }
+  for (const warning of config.warnings) process.stderr.write(`alipayhk-webhook: warning: ${warning}\n`);
   if (check) {
     // The same checks as `alipayhk doctor`, on this service's own settings and notify URL.
     const report = await runDoctor({ settings: doctorSettingsFromEnv(env), notifyUrl: `${config.service.publicUrl}/alipay/notify` });

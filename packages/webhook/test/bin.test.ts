@@ -45,6 +45,15 @@ describe("configuration from the environment", () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it("reads QR_EXPIRY_MINUTES like every alipayhk package; the old QR_EXPIRES_MINUTES still works, with a warning", () => {
+    expect(loadConfigFromEnv({ ...base, QR_EXPIRY_MINUTES: "20" })).toMatchObject({ warnings: [], service: { qrExpiresInMinutes: 20 } });
+    expect(loadConfigFromEnv({ ...base, QR_EXPIRES_MINUTES: "25" })).toMatchObject({
+      warnings: ["QR_EXPIRES_MINUTES is deprecated: rename it to QR_EXPIRY_MINUTES (the name every alipayhk package uses)"],
+      service: { qrExpiresInMinutes: 25 },
+    });
+    expect(() => loadConfigFromEnv({ ...base, QR_EXPIRES_MINUTES: "0" })).toThrow(/^QR_EXPIRY_MINUTES: expected an integer from 1 to 21600/);
+  });
+
   it("reads keys inline or from a file, and defaults PUBLIC_URL to the port", () => {
     const dir = mkdtempSync(join(tmpdir(), "alipayhk-webhook-keys-"));
     try {

@@ -45,6 +45,8 @@ export interface BridgeConfig {
   qrExpiryMinutes: number;
   pollIntervalSeconds: number;
   dbPath: string;
+  /** One line per deprecated setting name in use (the bin prints them). Absent when built by hand. */
+  warnings?: string[];
 }
 
 /**
@@ -74,7 +76,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<readonly [name: string, meaning: st
   ["LATE_PAYMENT_POLICY", "refund | flag: a payment arriving for a cancelled order (default refund)"],
   ["QR_EXPIRY_MINUTES", "QR validity, must be below WOO_HOLD_STOCK_MINUTES (default 15)"],
   ["POLL_INTERVAL_SECONDS", "reconciliation poll period, 5 or more (default 60)"],
-  ["DB_PATH", "SQLite file for the bridge's state (default ./.data/alipayhk-woo.sqlite)"],
+  ["DATA_DIR", "folder of the bridge's SQLite state, alipayhk-woo.sqlite (default ./.data; the old DB_PATH, a file, still works, with a warning)"],
   ["ALIPAYHK_GATEWAY", "production | production-global | alipay-sandbox | gateway URL (required)"],
   ["ALIPAYHK_PARTNER", "Alipay partner id, 16 digits starting 2088 (required)"],
   ["ALIPAYHK_SIGN_TYPE", "MD5 | RSA | RSA2 (default MD5)"],
@@ -166,7 +168,14 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     );
   }
   const pollIntervalSeconds = int("POLL_INTERVAL_SECONDS", 60, 5, 86_400);
-  const dbPath = get("DB_PATH") ?? "./.data/alipayhk-woo.sqlite";
+  // DATA_DIR, the name every alipayhk service uses; the old DB_PATH (a file) still works, with a warning.
+  const warnings: string[] = [];
+  const dataDir = get("DATA_DIR");
+  const legacyDbPath = get("DB_PATH");
+  if (legacyDbPath !== undefined && dataDir === undefined) {
+    warnings.push("DB_PATH is deprecated: set DATA_DIR to its folder instead (the state file is DATA_DIR/alipayhk-woo.sqlite)");
+  }
+  const dbPath = dataDir !== undefined ? `${dataDir.replace(/\/+$/, "")}/alipayhk-woo.sqlite` : (legacyDbPath ?? "./.data/alipayhk-woo.sqlite");
 
   const alipay = loadAlipayEnv(env, problems);
 
@@ -183,6 +192,7 @@ export function loadConfig(env: Env = process.env): BridgeConfig {
     qrExpiryMinutes,
     pollIntervalSeconds,
     dbPath,
+    warnings,
   };
 }
 

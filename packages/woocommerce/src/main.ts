@@ -46,6 +46,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     for (const problem of err.problems) io.err(`alipayhk-woo: ${problem}`);
     return { code: 2 };
   }
+  for (const warning of config.warnings ?? []) io.err(`alipayhk-woo: warning: ${warning}`);
   if (args.includes("--check")) {
     io.out(`alipayhk-woo: configuration OK (shop ${config.woo.url}, public URL ${config.publicUrl}, listening on ${config.host}:${config.port}, sign type ${config.alipay.signType})`);
     const verdict = await checkDeliveryUrl(`${config.publicUrl}/woocommerce/webhook`, config.woo.url, resolveIPv4);

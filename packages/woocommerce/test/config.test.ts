@@ -44,6 +44,15 @@ describe("loadConfig", () => {
     });
   });
 
+  it("keeps its state in DATA_DIR like every alipayhk service; the old DB_PATH still works, with a warning", () => {
+    expect(loadConfig(base)).toMatchObject({ dbPath: "./.data/alipayhk-woo.sqlite", warnings: [] });
+    expect(loadConfig({ ...base, DATA_DIR: "/var/lib/alipayhk-woo/" })).toMatchObject({ dbPath: "/var/lib/alipayhk-woo/alipayhk-woo.sqlite", warnings: [] });
+    expect(loadConfig({ ...base, DB_PATH: "/srv/bridge.sqlite" })).toMatchObject({
+      dbPath: "/srv/bridge.sqlite",
+      warnings: ["DB_PATH is deprecated: set DATA_DIR to its folder instead (the state file is DATA_DIR/alipayhk-woo.sqlite)"],
+    });
+  });
+
   it("lists every missing variable, one line each, naming it", () => {
     const list = problems({});
     for (const name of ["WOO_URL", "WOO_CONSUMER_KEY", "WOO_CONSUMER_SECRET", "WOO_WEBHOOK_SECRET", "PUBLIC_URL", "WOO_PLUGIN_SECRET", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER"]) {

@@ -95,7 +95,7 @@ describe("alipayhk-woo started from the environment", () => {
         PUBLIC_URL: "http://127.0.0.1:9",
         PORT: "0",
         HOST: "127.0.0.1",
-        DB_PATH: join(mkdtempSync(join(tmpdir(), "alipayhk-woo-main-")), "bridge.sqlite"),
+        DATA_DIR: mkdtempSync(join(tmpdir(), "alipayhk-woo-main-")),
         ALIPAYHK_GATEWAY: sandbox.gatewayUrl,
         ALIPAYHK_PARTNER: sandbox.partner,
         ALIPAYHK_MD5_KEY: sandbox.md5Key,

@@ -2,7 +2,7 @@
 /**
  * Removes what the plugin stored: the gateway settings and the bridge secret. Orders, their
  * notes and refunds stay (they are the shop's records). The bridge's own data lives beside the
- * bridge (its DB_PATH) and is not touched.
+ * bridge (its DATA_DIR) and is not touched.
  *
  * @package AlipayHK_WooCommerce
  */
