@@ -34,7 +34,8 @@ export interface RefundRetry extends RetryTiming {
  * - `failed`: definitely not executed (code: REFUND_AMT_RESTRICTION, REFUNDMENT_VALID_DATE_EXCEED, ...);
  * - `pending`: the outcome is still open after the retries: retry later with the same id (the sweep does).
  */
-type RefundOutcome =
+/** How a refund ended (without its events). */
+export type RefundOutcome =
   | { status: "succeeded"; partnerRefundId: string; amount: MinorUnits; attempts: number }
   | { status: "failed"; partnerRefundId: string; amount: MinorUnits; code: string; attempts: number }
   | { status: "pending"; partnerRefundId: string; amount: MinorUnits; reason: string; attempts: number };
