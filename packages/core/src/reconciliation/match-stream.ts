@@ -2,10 +2,10 @@ import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MinorUnits } from "../amount";
-import { MatchIndex, type AlipayEntry, type ReconDiscrepancy, type ReconMatch, type ReconMatchOptions } from "./match";
+import { MatchIndex, RecordTally, type AlipayEntry, type ReconDiscrepancy, type ReconMatch, type ReconMatchOptions } from "./match";
 import type { StoreOrder, StoreRefund } from "./orders";
 import type { ReconFileKind, ReconRecord, ReconRecordType } from "./records";
-import { ReconTotalsBuilder, type ReconTotals } from "./totals";
+import type { ReconTotals } from "./totals";
 
 /**
  * The store's side for `matchReconciliationStream`: orders and refunds as they come out of a
@@ -115,24 +115,13 @@ async function run(
   writer: (path: string) => LineWriter,
 ): Promise<ReconMatchSummary> {
   // 1. Stream the records once: totals, days, and a compact copy of each on disk.
-  const transactionTotals = new ReconTotalsBuilder();
-  const settlementTotals = new ReconTotalsBuilder();
-  let settlementCount = 0;
-  let recordCount = 0;
-  const recordDays = new Set<string>();
+  const tally = new RecordTally();
   const files: string[] = [];
   const fileIndex = new Map<string, number>();
   const spillPath = join(dir, "records.jsonl");
   const spill = writer(spillPath);
   for await (const record of records) {
-    recordCount++;
-    if (record.kind === "settlement") {
-      settlementCount++;
-      settlementTotals.add(record);
-    } else {
-      transactionTotals.add(record);
-    }
-    recordDays.add(record.paymentTime.slice(0, 10));
+    tally.add(record);
     let file = fileIndex.get(record.file);
     if (file === undefined) {
       file = files.push(record.file) - 1;
@@ -143,18 +132,17 @@ async function run(
     spill.write(`${hash(record.partnerTransactionId)},${hash(record.transactionId)},${JSON.stringify(spilled)}`);
   }
   spill.close();
-  for (const day of options.extraDays ?? []) recordDays.add(day);
-  const days = options.days ?? [...recordDays].sort();
+  const days = tally.days(options);
 
   // 2. Join the ids each record links (its partner id and Alipay's transaction id) into groups.
-  const groups = new HashedUnionFind(recordCount * 4);
+  const groups = new HashedUnionFind(tally.records * 4);
   for await (const line of readLines(spillPath)) {
     const comma = line.indexOf(",");
     groups.union(Number(line.slice(0, comma)), Number(line.slice(comma + 1, line.indexOf(",", comma + 1))));
   }
 
   // 3. Write records, then orders and refunds, to the partition of their group.
-  const partitionCount = Math.max(1, Math.floor(options.partitions ?? Math.min(1000, Math.max(16, Math.ceil(recordCount / 5_000)))));
+  const partitionCount = Math.max(1, Math.floor(options.partitions ?? Math.min(1000, Math.max(16, Math.ceil(tally.records / 5_000)))));
   const partitions = Array.from({ length: partitionCount }, (_, i) => writer(join(dir, `p${i}.jsonl`)));
   const partitionOf = (idHash: number): LineWriter => partitions[groups.find(idHash) % partitionCount]!;
   for await (const line of readLines(spillPath)) {
@@ -227,16 +215,14 @@ async function run(
     }
   }
 
-  const totalsSource: ReconFileKind | null = settlementCount > 0 ? "settlement" : recordCount > 0 ? "transaction" : null;
   return {
     days,
-    records: recordCount,
+    records: tally.records,
     storeOrders,
     storeRefunds,
     ...counts,
     outsidePeriod,
-    totals: (totalsSource === "settlement" ? settlementTotals : transactionTotals).result(),
-    totalsSource,
+    ...tally.totals(),
     discrepancyCount: counts.missingFromFile + counts.orphans + counts.amountMismatches + counts.refundsNotExecuted + counts.statusMismatches + counts.duplicates,
   };
 }

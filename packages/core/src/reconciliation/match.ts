@@ -125,28 +125,13 @@ export async function matchReconciliation(
 ): Promise<ReconMatchReport> {
   const index = new MatchIndex();
   const duplicates: ReconDiscrepancy[] = [];
-  const transactionTotals = new ReconTotalsBuilder();
-  const settlementTotals = new ReconTotalsBuilder();
-  let settlementCount = 0;
-  let recordCount = 0;
-  const recordDays = new Set<string>();
-
+  const tally = new RecordTally();
   for await (const record of records) {
-    recordCount++;
-    if (record.kind === "settlement") {
-      settlementCount++;
-      settlementTotals.add(record);
-    } else {
-      transactionTotals.add(record);
-    }
-    recordDays.add(record.paymentTime.slice(0, 10));
+    tally.add(record);
     const duplicate = index.add(entryOf(record, ownCopy(record.partnerTransactionId), ownCopy(record.transactionId)));
     if (duplicate !== null) duplicates.push(duplicate);
   }
-
-  // extraDays is read only now, so a caller can add the dates of the files as it streams them.
-  for (const day of options.extraDays ?? []) recordDays.add(day);
-  const days = options.days ?? [...recordDays].sort();
+  const days = tally.days(options);
 
   const matched: ReconMatch[] = [];
   const missingFromFile: ReconDiscrepancy[] = [];
@@ -174,12 +159,11 @@ export async function matchReconciliation(
     },
   });
 
-  const totalsSource: ReconFileKind | null = settlementCount > 0 ? "settlement" : recordCount > 0 ? "transaction" : null;
   const discrepancyCount =
     missingFromFile.length + orphans.length + amountMismatches.length + refundsNotExecuted.length + statusMismatches.length + duplicates.length;
   return {
     days,
-    records: recordCount,
+    records: tally.records,
     storeOrders: ledger.orders.length,
     storeRefunds: ledger.refunds.length,
     matched,
@@ -190,10 +174,48 @@ export async function matchReconciliation(
     statusMismatches,
     duplicates,
     outsidePeriod,
-    totals: (totalsSource === "settlement" ? settlementTotals : transactionTotals).result(),
-    totalsSource,
+    ...tally.totals(),
     discrepancyCount,
   };
+}
+
+/**
+ * What every matcher counts of the records as they stream past: how many, of which kind, their
+ * days, and the totals of each kind of file. Shared by `matchReconciliation` and the bounded-memory
+ * `matchReconciliationStream`, so both report the same.
+ */
+export class RecordTally {
+  records = 0;
+  private settlements = 0;
+  private readonly recordDays = new Set<string>();
+  private readonly transactionTotals = new ReconTotalsBuilder();
+  private readonly settlementTotals = new ReconTotalsBuilder();
+
+  add(record: ReconRecord): void {
+    this.records++;
+    if (record.kind === "settlement") {
+      this.settlements++;
+      this.settlementTotals.add(record);
+    } else {
+      this.transactionTotals.add(record);
+    }
+    this.recordDays.add(record.paymentTime.slice(0, 10));
+  }
+
+  /**
+   * The days to match: `options.days`, else the records' days and `options.extraDays` (read only
+   * now, so a caller can add the dates of the files as it streams them).
+   */
+  days(options: Pick<ReconMatchOptions, "days" | "extraDays">): readonly string[] | "all" {
+    for (const day of options.extraDays ?? []) this.recordDays.add(day);
+    return options.days ?? [...this.recordDays].sort();
+  }
+
+  /** The totals of the settlement file when there was one, else of the transaction file. */
+  totals(): { totals: ReconTotals; totalsSource: ReconFileKind | null } {
+    const totalsSource: ReconFileKind | null = this.settlements > 0 ? "settlement" : this.records > 0 ? "transaction" : null;
+    return { totals: (totalsSource === "settlement" ? this.settlementTotals : this.transactionTotals).result(), totalsSource };
+  }
 }
 
 /** The compact entry matching keeps for a record; `partnerTransactionId` and `transactionId` given as the caller wants them kept. */
