@@ -1,0 +1,59 @@
+import { AlipayConfigError } from "@alipayhk/core";
+import { describe, expect, it } from "vitest";
+import { parse, readSettings, renderHelp, setting, SettingError } from "./settings";
+
+const spec = {
+  port: setting({ env: "PORT", flag: "--port", meaning: "HTTP port", default: 8080, parse: parse.port }),
+  dataDir: setting({ env: "DATA_DIR", meaning: "folder of the store", default: "./data", deprecatedEnv: ["DB_PATH"], parse: parse.text }),
+  partner: setting({ env: "ALIPAYHK_PARTNER", meaning: "16-digit partner id", required: true, parse: (raw, fail) => (/^2088\d{12}$/.test(raw) ? raw : fail("16 digits starting with 2088")) }),
+  key: setting({ env: "MD5_KEY", meaning: "MD5 key", secret: true, parse: (raw, fail) => (raw.length === 32 ? raw : fail("32 characters")) }),
+  verbose: setting({ env: "VERBOSE", flag: "--verbose", isSwitch: true, meaning: "more logs", default: false, parse: parse.boolean }),
+};
+const partner = "2088101122136241";
+
+describe("settings declared once", () => {
+  it("reads defaults, variables and flags, a flag winning over its variable", () => {
+    const { values, rest } = readSettings(spec, { env: { PORT: "9000", ALIPAYHK_PARTNER: partner }, argv: ["--port=9100", "--verbose", "--check"] });
+    expect(values).toEqual({ port: 9100, dataDir: "./data", partner, key: undefined, verbose: true });
+    expect(rest).toEqual(["--check"]);
+  });
+
+  it("accepts a deprecated name with a warning, the new name winning", () => {
+    const old = readSettings(spec, { env: { DB_PATH: "/srv/x", ALIPAYHK_PARTNER: partner } });
+    expect(old.values.dataDir).toBe("/srv/x");
+    expect(old.warnings).toEqual(["DB_PATH is deprecated; use DATA_DIR (same meaning)"]);
+    const both = readSettings(spec, { env: { DB_PATH: "/srv/x", DATA_DIR: "/srv/y", ALIPAYHK_PARTNER: partner } });
+    expect(both.values.dataDir).toBe("/srv/y");
+    expect(both.warnings).toEqual([]);
+  });
+
+  it("refuses a wrong value in one line naming the field, in the config error hierarchy", () => {
+    let error: unknown;
+    try {
+      readSettings(spec, { env: { PORT: "80a", ALIPAYHK_PARTNER: partner } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SettingError);
+    expect(error).toBeInstanceOf(AlipayConfigError);
+    expect((error as SettingError).field).toBe("PORT");
+    expect((error as Error).message).toBe('PORT: expected an integer from 0 to 65535, got "80a"');
+    expect(() => readSettings(spec, { env: {} })).toThrow(/^ALIPAYHK_PARTNER: expected a value/);
+    expect(() => readSettings(spec, { env: { ALIPAYHK_PARTNER: partner }, argv: ["--port"] })).toThrow(/^--port: expected a value after it/);
+  });
+
+  it("never echoes a secret's value", () => {
+    expect(() => readSettings(spec, { env: { ALIPAYHK_PARTNER: partner, MD5_KEY: "hunter2" } })).toThrow("MD5_KEY: expected 32 characters, got a value of another form");
+  });
+
+  it("generates --help from the same declarations", () => {
+    const help = renderHelp(spec, { usage: "svc [options]", summary: "Runs the service.", options: [["--check", "run the doctor and exit"]] });
+    expect(help).toContain("Usage: svc [options]");
+    expect(help).toContain("--port <value>, PORT");
+    expect(help).toContain("HTTP port (default 8080)");
+    expect(help).toContain("folder of the store (default ./data; formerly DB_PATH)");
+    expect(help).toContain("16-digit partner id (required)");
+    expect(help).toContain("--verbose, VERBOSE");
+    expect(help).toContain("--check");
+  });
+});
