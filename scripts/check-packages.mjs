@@ -119,6 +119,19 @@ for (const { manifest, file } of tarballs) {
   if (!attw.ok) fail(`${manifest.name}: attw`, attw.out);
 }
 
+// A package README is read on npm, where links that leave the package (`../core`) lead nowhere.
+for (const { dir, manifest } of packages) {
+  let readme = "";
+  try {
+    readme = readFileSync(join(dir, "README.md"), "utf8");
+  } catch {
+    fail(`${manifest.name}: README.md`, "every published package needs a README.md");
+    continue;
+  }
+  const outside = [...readme.matchAll(/\]\((\.\.\/[^)\s]*)/g)].map((m) => m[1]);
+  if (outside.length) fail(`${manifest.name}: README links outside the package (broken on npm)`, outside.join("\n"));
+}
+
 // An empty project with every tarball installed, as a user would (npm, registry for the rest).
 const project = join(work, "project");
 mkdirSync(project);
