@@ -125,130 +125,31 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   };
   const c = collector();
 
-  // ---- settings (offline) ------------------------------------------------------------------
+  // The settings, offline.
   const gatewayUrl = resolveGateway(get("gateway"), label("gateway"));
   const localGateway = isLocalHostName(gatewayUrl.hostname);
-  if (gatewayUrl.protocol === "http:" && !localGateway) {
-    c.add("gateway", "problem", `${label("gateway")}: ${gatewayUrl.origin} is plain http; Alipay's gateways are https (https://intlmapi.alipay.com/gateway.do).`);
-  } else {
-    c.add("gateway", "ok", `${label("gateway")}: ${gatewayUrl.href}${localGateway ? " (a local gateway, such as the sandbox)" : ""}.`);
-  }
-
+  checkGatewayUrl(c, gatewayUrl, localGateway, label);
   const partner = get("partner");
   if (!partner) throw new DoctorInputError(`${label("partner")}: required (16 digits starting with 2088, the PID on Alipay's portal)`);
-  const partnerOk = PARTNER.test(partner);
-  if (!partnerOk) {
-    c.add("partner", "problem", `${label("partner")}: expected the 16-digit PID starting with 2088 shown on Alipay's portal, got ${JSON.stringify(partner.slice(0, 40))} (${partner.length} characters).`);
-  } else {
-    c.add("partner", "ok", `${label("partner")}: ${partner}.`);
-  }
+  const partnerOk = checkPartner(c, partner, label);
+  const texts: KeyTexts = { md5: get("md5Key"), privateKey: get("privateKey"), alipayPublicKey: get("alipayPublicKey") };
+  const signType = checkSignType(c, get("signType"), texts, label);
+  const keys = signType === "MD5" ? checkMd5Key(c, texts.md5!, label) : signType ? checkRsaKeys(c, signType, texts, label) : {};
 
-  const md5Text = get("md5Key");
-  const privateText = get("privateKey");
-  const publicText = get("alipayPublicKey");
-  const signTypeText = get("signType");
-  let signType: SignType | undefined;
-  if (signTypeText !== undefined && !isSignType(signTypeText.toUpperCase())) {
-    c.add("sign-type", "problem", `${label("signType")}: expected MD5, RSA or RSA2, got ${JSON.stringify(signTypeText.slice(0, 20))}.`);
-  } else {
-    signType = (signTypeText?.toUpperCase() as SignType | undefined) ?? (privateText && !md5Text ? "RSA2" : "MD5");
-    if (signType === "MD5" && !md5Text) {
-      c.add(
-        "sign-type",
-        "problem",
-        privateText
-          ? `${label("signType")} is MD5 but no MD5 key is set, only an RSA private key: set ${label("signType")} to RSA2 (or RSA, whichever your Alipay account uses), or set ${label("md5Key")}.`
-          : `${label("md5Key")}: required for sign type MD5 (the 32-character key from Alipay's portal).`,
-      );
-      signType = undefined;
-    } else if (signType !== "MD5" && !privateText) {
-      c.add(
-        "sign-type",
-        "problem",
-        md5Text
-          ? `${label("signType")} is ${signType} but only an MD5 key is set: set ${label("signType")} to MD5, or set ${label("privateKey")} and ${label("alipayPublicKey")}.`
-          : `${label("privateKey")}: required for sign type ${signType} (your RSA private key).`,
-      );
-      signType = undefined;
-    } else {
-      const unused = signType === "MD5" ? (privateText ? ` (${label("privateKey")} is set but not used with MD5)` : "") : md5Text ? ` (${label("md5Key")} is set but not used with ${signType})` : "";
-      c.add("sign-type", "ok", `sign type ${signType}${signTypeText ? "" : " (the default for the keys given)"}${unused}.`);
-    }
-  }
-
-  let signKey: SignKey | undefined;
-  let verifyKey: VerifyKey | undefined;
-  let privateKey: PrivateKeyMaterial | undefined;
-  if (signType === "MD5") {
-    // An RSA key pasted here would not read as a file name: look at it before reading files.
-    const md5Key = md5Text!.includes("-----BEGIN") || LONG_BASE64.test(md5Text!) ? md5Text! : readInlineOrFile(md5Text!, label("md5Key"), "text");
-    if (md5Key.includes("-----BEGIN") || LONG_BASE64.test(md5Key)) {
-      c.add("md5-key", "problem", `${label("md5Key")}: this is an RSA key, not the MD5 key. The MD5 key is 32 letters and digits; for RSA keys set ${label("signType")} to RSA2 (or RSA) and use ${label("privateKey")}.`);
-    } else if (!/^[A-Za-z0-9]+$/.test(md5Key)) {
-      c.add("md5-key", "problem", `${label("md5Key")}: contains spaces, quotes or symbols (${md5Key.length} characters); the MD5 key is 32 letters and digits. Was it copied with quotes or a line break?`);
-    } else {
-      if (md5Key.length !== 32) c.add("md5-key", "warning", `${label("md5Key")}: ${md5Key.length} characters; the key Alipay's portal shows has 32.`);
-      else c.add("md5-key", "ok", `${label("md5Key")}: 32 letters and digits.`);
-      signKey = { md5Key };
-      verifyKey = { md5Key };
-    }
-  } else if (signType) {
-    try {
-      privateKey = parsePrivateKey(readInlineOrFile(privateText!, label("privateKey"), "key"), label("privateKey"));
-      const bits = (privateKey.keyObject.asymmetricKeyDetails?.modulusLength as number | undefined) ?? 0;
-      if (bits && bits < 2048) c.add("private-key", "warning", `${label("privateKey")}: a ${bits}-bit RSA key; Alipay asks for 2048 bits.`);
-      else c.add("private-key", "ok", `${label("privateKey")}: an RSA private key${bits ? ` (${bits} bits)` : ""}.`);
-      signKey = { privateKey };
-    } catch (error) {
-      if (!(error instanceof AlipayConfigError) || /cannot read file|neither a readable file/.test(error.message)) throw error;
-      const role = /this is a public key/.test(error.message)
-        ? `${label("privateKey")}: this is a public key. Your own RSA private key belongs here (it signs your requests); a public key (yours, or Alipay's) cannot sign.`
-        : `${error.message}.`;
-      c.add("private-key", "problem", role);
-    }
-    if (!publicText) {
-      c.add("alipay-public-key", "problem", `${label("alipayPublicKey")}: required for sign type ${signType}: Alipay's RSA public key from the portal, which checks Alipay's replies and notifications.`);
-    } else {
-      let alipayKey: PublicKeyMaterial | undefined;
-      try {
-        alipayKey = parsePublicKey(readInlineOrFile(publicText, label("alipayPublicKey"), "key"), label("alipayPublicKey"));
-      } catch (error) {
-        if (!(error instanceof AlipayConfigError) || /cannot read file|neither a readable file/.test(error.message)) throw error;
-        c.add(
-          "alipay-public-key",
-          "problem",
-          /this is a private key/.test(error.message)
-            ? `${label("alipayPublicKey")}: this is a private key. Alipay's public key belongs here (the portal shows it as "Alipay public key"); Alipay never gives out its private key, so this is probably yours: keep it secret, in ${label("privateKey")}.`
-            : `${error.message}.`,
-        );
-      }
-      if (alipayKey && privateKey && alipayKey.pem === privateKey.publicPem) {
-        c.add(
-          "alipay-public-key",
-          "problem",
-          `${label("alipayPublicKey")}: this is your own public key (the public half of ${label("privateKey")}), not Alipay's. Alipay signs its replies and notifications with its own key: copy the "Alipay public key" from the portal, not the merchant public key you uploaded.`,
-        );
-      } else if (alipayKey) {
-        c.add("alipay-public-key", "ok", `${label("alipayPublicKey")}: an RSA public key, not the public half of ${label("privateKey")}.`);
-        verifyKey = { publicKey: alipayKey };
-      }
-    }
-  }
-
-  // ---- the gateway (online) ----------------------------------------------------------------
+  // The gateway, online.
   const network = options.network !== false;
   const timeoutText = get("timeoutMs");
   const timeoutMs = options.timeoutMs ?? (timeoutText && /^[0-9]+$/.test(timeoutText) ? Number(timeoutText) : 15_000);
   const transport = options.transport ?? fetchTransport;
   if (!network) {
     c.add("signed-query", "note", "not sent (offline): the keys' formats and roles were checked, not whether the gateway accepts them.");
-  } else if (!partnerOk || !signType || !signKey) {
+  } else if (!partnerOk || !signType || !keys.signKey) {
     c.add("signed-query", "note", "not sent: fix the problems above first; the gateway would only answer ILLEGAL_SIGN or ILLEGAL_PARTNER.");
   } else {
-    await probeGateway(c, { gatewayUrl, partner, signType, signKey, verifyKey, privateKey, transport, timeoutMs, label });
+    await probeGateway(c, { gatewayUrl, partner, signType, signKey: keys.signKey, verifyKey: keys.verifyKey, privateKey: keys.privateKey, transport, timeoutMs, label });
   }
 
-  // ---- the notify URL ------------------------------------------------------------------------
+  // The notify URL.
   if (options.notifyUrl !== undefined) {
     await checkNotifyUrl(c, options.notifyUrl, { localGateway, network, transport, timeoutMs, resolve: options.resolve ?? defaultResolve });
   }
@@ -256,6 +157,149 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const problems = c.checks.filter((check) => check.status === "problem").length;
   const warnings = c.checks.filter((check) => check.status === "warning").length;
   return { ok: problems === 0, problems, warnings, gatewayUrl: gatewayUrl.href, partner, signType, checks: c.checks };
+}
+
+type Label = (setting: ClientSetting) => string;
+
+/** The key settings as given (inline text or file names), unset as undefined. */
+interface KeyTexts {
+  md5?: string;
+  privateKey?: string;
+  alipayPublicKey?: string;
+}
+
+/** The keys that read right, for the signed probe. */
+interface UsableKeys {
+  signKey?: SignKey;
+  verifyKey?: VerifyKey;
+  privateKey?: PrivateKeyMaterial;
+}
+
+function checkGatewayUrl(c: Collected, gatewayUrl: URL, localGateway: boolean, label: Label): void {
+  if (gatewayUrl.protocol === "http:" && !localGateway) {
+    c.add("gateway", "problem", `${label("gateway")}: ${gatewayUrl.origin} is plain http; Alipay's gateways are https (https://intlmapi.alipay.com/gateway.do).`);
+  } else {
+    c.add("gateway", "ok", `${label("gateway")}: ${gatewayUrl.href}${localGateway ? " (a local gateway, such as the sandbox)" : ""}.`);
+  }
+}
+
+function checkPartner(c: Collected, partner: string, label: Label): boolean {
+  if (PARTNER.test(partner)) {
+    c.add("partner", "ok", `${label("partner")}: ${partner}.`);
+    return true;
+  }
+  c.add("partner", "problem", `${label("partner")}: expected the 16-digit PID starting with 2088 shown on Alipay's portal, got ${JSON.stringify(partner.slice(0, 40))} (${partner.length} characters).`);
+  return false;
+}
+
+/** The sign type given, or the default for the keys given; undefined when the keys cannot serve it. */
+function checkSignType(c: Collected, signTypeText: string | undefined, texts: KeyTexts, label: Label): SignType | undefined {
+  if (signTypeText !== undefined && !isSignType(signTypeText.toUpperCase())) {
+    c.add("sign-type", "problem", `${label("signType")}: expected MD5, RSA or RSA2, got ${JSON.stringify(signTypeText.slice(0, 20))}.`);
+    return undefined;
+  }
+  const signType = (signTypeText?.toUpperCase() as SignType | undefined) ?? (texts.privateKey && !texts.md5 ? "RSA2" : "MD5");
+  if (signType === "MD5" && !texts.md5) {
+    c.add(
+      "sign-type",
+      "problem",
+      texts.privateKey
+        ? `${label("signType")} is MD5 but no MD5 key is set, only an RSA private key: set ${label("signType")} to RSA2 (or RSA, whichever your Alipay account uses), or set ${label("md5Key")}.`
+        : `${label("md5Key")}: required for sign type MD5 (the 32-character key from Alipay's portal).`,
+    );
+    return undefined;
+  }
+  if (signType !== "MD5" && !texts.privateKey) {
+    c.add(
+      "sign-type",
+      "problem",
+      texts.md5
+        ? `${label("signType")} is ${signType} but only an MD5 key is set: set ${label("signType")} to MD5, or set ${label("privateKey")} and ${label("alipayPublicKey")}.`
+        : `${label("privateKey")}: required for sign type ${signType} (your RSA private key).`,
+    );
+    return undefined;
+  }
+  const unused =
+    signType === "MD5"
+      ? texts.privateKey
+        ? ` (${label("privateKey")} is set but not used with MD5)`
+        : ""
+      : texts.md5
+        ? ` (${label("md5Key")} is set but not used with ${signType})`
+        : "";
+  c.add("sign-type", "ok", `sign type ${signType}${signTypeText ? "" : " (the default for the keys given)"}${unused}.`);
+  return signType;
+}
+
+function checkMd5Key(c: Collected, md5Text: string, label: Label): UsableKeys {
+  // An RSA key pasted here would not read as a file name: look at it before reading files.
+  const md5Key = md5Text.includes("-----BEGIN") || LONG_BASE64.test(md5Text) ? md5Text : readInlineOrFile(md5Text, label("md5Key"), "text");
+  if (md5Key.includes("-----BEGIN") || LONG_BASE64.test(md5Key)) {
+    c.add("md5-key", "problem", `${label("md5Key")}: this is an RSA key, not the MD5 key. The MD5 key is 32 letters and digits; for RSA keys set ${label("signType")} to RSA2 (or RSA) and use ${label("privateKey")}.`);
+    return {};
+  }
+  if (!/^[A-Za-z0-9]+$/.test(md5Key)) {
+    c.add("md5-key", "problem", `${label("md5Key")}: contains spaces, quotes or symbols (${md5Key.length} characters); the MD5 key is 32 letters and digits. Was it copied with quotes or a line break?`);
+    return {};
+  }
+  if (md5Key.length !== 32) c.add("md5-key", "warning", `${label("md5Key")}: ${md5Key.length} characters; the key Alipay's portal shows has 32.`);
+  else c.add("md5-key", "ok", `${label("md5Key")}: 32 letters and digits.`);
+  return { signKey: { md5Key }, verifyKey: { md5Key } };
+}
+
+/** A key that is unreadable (no such file) is a settings error; a key in the wrong role is a finding. */
+function isUnreadableKey(error: unknown): boolean {
+  return !(error instanceof AlipayConfigError) || /cannot read file|neither a readable file/.test(error.message);
+}
+
+function checkRsaKeys(c: Collected, signType: SignType, texts: KeyTexts, label: Label): UsableKeys {
+  const keys: UsableKeys = {};
+  try {
+    keys.privateKey = parsePrivateKey(readInlineOrFile(texts.privateKey!, label("privateKey"), "key"), label("privateKey"));
+    const bits = (keys.privateKey.keyObject.asymmetricKeyDetails?.modulusLength as number | undefined) ?? 0;
+    if (bits && bits < 2048) c.add("private-key", "warning", `${label("privateKey")}: a ${bits}-bit RSA key; Alipay asks for 2048 bits.`);
+    else c.add("private-key", "ok", `${label("privateKey")}: an RSA private key${bits ? ` (${bits} bits)` : ""}.`);
+    keys.signKey = { privateKey: keys.privateKey };
+  } catch (error) {
+    if (isUnreadableKey(error)) throw error;
+    const message = (error as Error).message;
+    c.add(
+      "private-key",
+      "problem",
+      /this is a public key/.test(message)
+        ? `${label("privateKey")}: this is a public key. Your own RSA private key belongs here (it signs your requests); a public key (yours, or Alipay's) cannot sign.`
+        : `${message}.`,
+    );
+  }
+  if (!texts.alipayPublicKey) {
+    c.add("alipay-public-key", "problem", `${label("alipayPublicKey")}: required for sign type ${signType}: Alipay's RSA public key from the portal, which checks Alipay's replies and notifications.`);
+    return keys;
+  }
+  let alipayKey: PublicKeyMaterial | undefined;
+  try {
+    alipayKey = parsePublicKey(readInlineOrFile(texts.alipayPublicKey, label("alipayPublicKey"), "key"), label("alipayPublicKey"));
+  } catch (error) {
+    if (isUnreadableKey(error)) throw error;
+    const message = (error as Error).message;
+    c.add(
+      "alipay-public-key",
+      "problem",
+      /this is a private key/.test(message)
+        ? `${label("alipayPublicKey")}: this is a private key. Alipay's public key belongs here (the portal shows it as "Alipay public key"); Alipay never gives out its private key, so this is probably yours: keep it secret, in ${label("privateKey")}.`
+        : `${message}.`,
+    );
+  }
+  if (alipayKey && keys.privateKey && alipayKey.pem === keys.privateKey.publicPem) {
+    c.add(
+      "alipay-public-key",
+      "problem",
+      `${label("alipayPublicKey")}: this is your own public key (the public half of ${label("privateKey")}), not Alipay's. Alipay signs its replies and notifications with its own key: copy the "Alipay public key" from the portal, not the merchant public key you uploaded.`,
+    );
+  } else if (alipayKey) {
+    c.add("alipay-public-key", "ok", `${label("alipayPublicKey")}: an RSA public key, not the public half of ${label("privateKey")}.`);
+    keys.verifyKey = { publicKey: alipayKey };
+  }
+  return keys;
 }
 
 async function defaultResolve(host: string): Promise<string[]> {
