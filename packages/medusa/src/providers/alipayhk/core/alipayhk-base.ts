@@ -272,61 +272,72 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
           break;
         case "refund.succeeded":
         case "refund.failed":
-        case "refund.pending": {
-          const known = data.refunds?.find((r) => r.refund_id === event.platformRefundId);
-          const record: AlipayHkRefundRecord = known
-            ? { ...known }
-            : { refund_id: event.platformRefundId, partner_refund_id: event.partnerRefundId, amount: formatAmount(event.amount), status: "pending", at: now };
-          if (event.type === "refund.succeeded") {
-            if (known?.status === "failed") {
-              record.corrected_at = now;
-              this.logger?.warn(
-                `alipayhk: refund ${record.refund_id} (HKD ${record.amount}) on ${id}, recorded as failed, succeeded at Alipay after all: the buyer got the money back; record the refund in Medusa`
-              );
-            }
-            record.status = "succeeded";
-            delete record.code;
-          } else if (known?.status === "succeeded") {
-            // A refund Alipay confirmed stays succeeded whatever a later reply says.
-            break;
-          } else if (event.type === "refund.failed") {
-            if (known?.status === "pending") {
-              this.logger?.error(
-                `alipayhk: refund ${record.refund_id} (HKD ${record.amount}) on ${id} was refused by Alipay (${event.code}) after Medusa recorded it; refund the buyer another way`
-              );
-            }
-            record.status = "failed";
-            record.code = event.code;
-          } else {
-            record.status = "pending";
-            record.code = event.reason;
-          }
-          data = this.withRefund(data, record);
+        case "refund.pending":
+          data = this.applyRefundEvent(data, event, now);
           break;
-        }
-        case "late_charge.found": {
-          data.late_charge = {
-            resolution: event.resolution,
-            amount: event.amount === undefined ? undefined : formatAmount(event.amount),
-            alipay_trans_id: event.alipayTransId,
-            code: event.code,
-            at: now,
-          };
-          const what = `alipayhk: a late charge${event.amount === undefined ? "" : ` of HKD ${formatAmount(event.amount)}`} arrived under ${id} after it was cancelled`;
-          if (event.resolution === "failed") this.logger?.error(`${what}; it could not be given back (${event.code ?? "refused"}): refund the buyer by hand`);
-          else if (event.resolution === "pending") this.logger?.warn(`${what}; giving it back is still open (${event.code ?? "unknown"}), the watch goes on`);
-          else this.logger?.warn(`${what}; it was ${event.resolution} to the buyer`);
-          // Given back, or beyond what the job can do (a person takes over): one id holds one
-          // charge, so the watch is over (null, not absent: the module merges session data).
-          if (event.resolution !== "pending") data.watch_until = null;
+        case "late_charge.found":
+          data = this.applyLateCharge(data, event, now);
           break;
-        }
         case "watch.ended":
           // null, not absent: the payment module merges session data, so a missing key would keep the old value.
           data.watch_until = null;
           break;
       }
     }
+    return data;
+  }
+
+  /** A refund's outcome, recorded under Medusa's refund id (see {@link applyEvents}). */
+  private applyRefundEvent(data: AlipayHkPaymentData, event: Extract<TradeEvent, { type: "refund.succeeded" | "refund.failed" | "refund.pending" }>, now: string): AlipayHkPaymentData {
+    const id = data.partner_trans_id;
+    const known = data.refunds?.find((r) => r.refund_id === event.platformRefundId);
+    const record: AlipayHkRefundRecord = known
+      ? { ...known }
+      : { refund_id: event.platformRefundId, partner_refund_id: event.partnerRefundId, amount: formatAmount(event.amount), status: "pending", at: now };
+    if (event.type === "refund.succeeded") {
+      if (known?.status === "failed") {
+        record.corrected_at = now;
+        this.logger?.warn(
+          `alipayhk: refund ${record.refund_id} (HKD ${record.amount}) on ${id}, recorded as failed, succeeded at Alipay after all: the buyer got the money back; record the refund in Medusa`
+        );
+      }
+      record.status = "succeeded";
+      delete record.code;
+    } else if (known?.status === "succeeded") {
+      // A refund Alipay confirmed stays succeeded whatever a later reply says.
+      return data;
+    } else if (event.type === "refund.failed") {
+      if (known?.status === "pending") {
+        this.logger?.error(
+          `alipayhk: refund ${record.refund_id} (HKD ${record.amount}) on ${id} was refused by Alipay (${event.code}) after Medusa recorded it; refund the buyer another way`
+        );
+      }
+      record.status = "failed";
+      record.code = event.code;
+    } else {
+      record.status = "pending";
+      record.code = event.reason;
+    }
+    return this.withRefund(data, record);
+  }
+
+  /** A charge that arrived after the cancel: recorded and logged; the watch ends once it is settled. */
+  private applyLateCharge(current: AlipayHkPaymentData, event: Extract<TradeEvent, { type: "late_charge.found" }>, now: string): AlipayHkPaymentData {
+    const data: AlipayHkPaymentData = { ...current };
+    data.late_charge = {
+      resolution: event.resolution,
+      amount: event.amount === undefined ? undefined : formatAmount(event.amount),
+      alipay_trans_id: event.alipayTransId,
+      code: event.code,
+      at: now,
+    };
+    const what = `alipayhk: a late charge${event.amount === undefined ? "" : ` of HKD ${formatAmount(event.amount)}`} arrived under ${data.partner_trans_id} after it was cancelled`;
+    if (event.resolution === "failed") this.logger?.error(`${what}; it could not be given back (${event.code ?? "refused"}): refund the buyer by hand`);
+    else if (event.resolution === "pending") this.logger?.warn(`${what}; giving it back is still open (${event.code ?? "unknown"}), the watch goes on`);
+    else this.logger?.warn(`${what}; it was ${event.resolution} to the buyer`);
+    // Given back, or beyond what the job can do (a person takes over): one id holds one
+    // charge, so the watch is over (null, not absent: the module merges session data).
+    if (event.resolution !== "pending") data.watch_until = null;
     return data;
   }
 
