@@ -37,54 +37,76 @@ const STRANDED_WINDOW_MS = 24 * 3600 * 1000;
  * - refunds whose outcome was open are resent with their original ids and content.
  */
 export async function sweepAlipayHkSessions(container: MedusaContainer, now = new Date()): Promise<SweepReport> {
-  const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER);
-  const paymentModule = container.resolve<IPaymentModuleService>(Modules.PAYMENT);
-  const report: SweepReport = { checked: 0, paid: [], closed: [], watched: [], refundsRetried: [], errors: [] };
+  const sweep: Sweep = {
+    container,
+    logger: container.resolve<Logger>(ContainerRegistrationKeys.LOGGER),
+    paymentModule: container.resolve<IPaymentModuleService>(Modules.PAYMENT),
+    report: { checked: 0, paid: [], closed: [], watched: [], refundsRetried: [], errors: [] },
+    providerIds: [],
+    now,
+  };
+  const providers = await sweep.paymentModule.listPaymentProviders({ is_enabled: true });
+  sweep.providerIds = providers.map((p) => p.id).filter((id) => id.startsWith("pp_alipayhk-"));
+  if (sweep.providerIds.length === 0) return sweep.report;
 
-  const providers = await paymentModule.listPaymentProviders({ is_enabled: true });
-  const providerIds = providers.map((p) => p.id).filter((id) => id.startsWith("pp_alipayhk-"));
-  if (providerIds.length === 0) return report;
+  await placeStrandedOrders(sweep);
+  await recheckOpenSessions(sweep);
+  await recheckWatchedSessions(sweep);
+  await retryOpenRefunds(sweep);
+  return sweep.report;
+}
 
-  const sessions = await paymentModule.listPaymentSessions(
-    { provider_id: providerIds, status: ["pending"] } as never,
-    { select: ["id", "amount", "currency_code", "data", "provider_id", "status"], take: 200, order: { created_at: "ASC" } }
-  );
-  // Found paid on an earlier run, but the order could not be placed then (the workflow failed).
-  const stranded = await paymentModule.listPaymentSessions(
-    { provider_id: providerIds, status: ["authorized"], created_at: { $gte: new Date(now.getTime() - STRANDED_WINDOW_MS) } } as never,
+/** What one sweep run works with and reports into. */
+interface Sweep {
+  container: MedusaContainer;
+  logger: Logger;
+  paymentModule: IPaymentModuleService;
+  report: SweepReport;
+  providerIds: string[];
+  now: Date;
+}
+
+const since = (sweep: Sweep, windowMs: number) => ({ $gte: new Date(sweep.now.getTime() - windowMs) });
+
+/** Places the order of a session paid at Alipay through Medusa's `processPaymentWorkflow`. */
+async function completePaid(sweep: Sweep, sessionId: string, amount: BigNumberValue): Promise<void> {
+  try {
+    await processPaymentWorkflow(sweep.container).run({
+      input: { action: PaymentActions.SUCCESSFUL, data: { session_id: sessionId, amount } },
+    });
+    sweep.report.paid.push(sessionId);
+  } catch (error) {
+    sweep.report.errors.push(sessionId);
+    sweep.logger.error(`alipayhk sweep: session ${sessionId} is paid at Alipay but its order could not be placed: ${(error as Error).message}`);
+  }
+}
+
+/** Sessions found paid on an earlier run whose order could not be placed then (the workflow failed). */
+async function placeStrandedOrders(sweep: Sweep): Promise<void> {
+  const stranded = await sweep.paymentModule.listPaymentSessions(
+    { provider_id: sweep.providerIds, status: ["authorized"], created_at: since(sweep, STRANDED_WINDOW_MS) } as never,
     { select: ["id", "amount", "data"], relations: ["payment"], take: 200 }
   );
-  // Cancelled barcode sessions on the late-charge watch (the watch lasts minutes; a day is ample).
-  const cancelled = await paymentModule.listPaymentSessions(
-    { provider_id: providerIds, status: ["canceled"], updated_at: { $gte: new Date(now.getTime() - STRANDED_WINDOW_MS) } } as never,
-    { select: ["id", "amount", "currency_code", "data", "provider_id", "status"], take: 200, order: { created_at: "ASC" } }
-  );
-  const watched = cancelled.filter((s) => typeof (s.data as AlipayHkPaymentData | undefined)?.watch_until === "string");
   for (const session of stranded) {
     if (session.payment || (session.data as AlipayHkPaymentData | undefined)?.trade_status !== "paid") continue;
-    await completePaid(session.id, session.amount);
+    await completePaid(sweep, session.id, session.amount);
   }
+}
 
-  async function completePaid(sessionId: string, amount: BigNumberValue): Promise<void> {
-    try {
-      await processPaymentWorkflow(container).run({
-        input: { action: PaymentActions.SUCCESSFUL, data: { session_id: sessionId, amount } },
-      });
-      report.paid.push(sessionId);
-    } catch (error) {
-      report.errors.push(sessionId);
-      logger.error(`alipayhk sweep: session ${sessionId} is paid at Alipay but its order could not be placed: ${(error as Error).message}`);
-    }
-  }
-
+/** Pending sessions: the provider looks at each trade again (query, expiry, cancel). */
+async function recheckOpenSessions(sweep: Sweep): Promise<void> {
+  const sessions = await sweep.paymentModule.listPaymentSessions(
+    { provider_id: sweep.providerIds, status: ["pending"] } as never,
+    { select: ["id", "amount", "currency_code", "data", "provider_id", "status"], take: 200, order: { created_at: "ASC" } }
+  );
   for (const session of sessions) {
     const data = session.data as AlipayHkPaymentData | undefined;
     if (!data?.partner_trans_id) continue;
     // A barcode session whose code was never charged has no trade to look at.
     if (data.method === "barcode" && data.trade_status === undefined) continue;
-    report.checked++;
+    sweep.report.checked++;
     try {
-      const updated = await paymentModule.updatePaymentSession({
+      const updated = await sweep.paymentModule.updatePaymentSession({
         id: session.id,
         amount: session.amount,
         currency_code: session.currency_code,
@@ -92,19 +114,27 @@ export async function sweepAlipayHkSessions(container: MedusaContainer, now = ne
       });
       const trade = (updated.data as AlipayHkPaymentData | undefined)?.trade_status;
       if (trade === "paid") {
-        await completePaid(session.id, session.amount);
+        await completePaid(sweep, session.id, session.amount);
       } else if (trade === "closed") {
-        report.closed.push(session.id);
+        sweep.report.closed.push(session.id);
       }
     } catch (error) {
-      report.errors.push(session.id);
-      logger.warn(`alipayhk sweep: session ${session.id}: ${(error as Error).message}`);
+      sweep.report.errors.push(session.id);
+      sweep.logger.warn(`alipayhk sweep: session ${session.id}: ${(error as Error).message}`);
     }
   }
+}
 
+/** Cancelled barcode sessions on the late-charge watch (the watch lasts minutes; a day is ample). */
+async function recheckWatchedSessions(sweep: Sweep): Promise<void> {
+  const cancelled = await sweep.paymentModule.listPaymentSessions(
+    { provider_id: sweep.providerIds, status: ["canceled"], updated_at: since(sweep, STRANDED_WINDOW_MS) } as never,
+    { select: ["id", "amount", "currency_code", "data", "provider_id", "status"], take: 200, order: { created_at: "ASC" } }
+  );
+  const watched = cancelled.filter((s) => typeof (s.data as AlipayHkPaymentData | undefined)?.watch_until === "string");
   for (const session of watched) {
     try {
-      await paymentModule.updatePaymentSession({
+      await sweep.paymentModule.updatePaymentSession({
         id: session.id,
         amount: session.amount,
         currency_code: session.currency_code,
@@ -112,31 +142,33 @@ export async function sweepAlipayHkSessions(container: MedusaContainer, now = ne
         // The trade stays closed for Medusa whatever the watch finds: a late charge is given back.
         status: "canceled",
       } as never);
-      report.watched.push(session.id);
+      sweep.report.watched.push(session.id);
     } catch (error) {
-      report.errors.push(session.id);
-      logger.warn(`alipayhk sweep: watched session ${session.id}: ${(error as Error).message}`);
+      sweep.report.errors.push(session.id);
+      sweep.logger.warn(`alipayhk sweep: watched session ${session.id}: ${(error as Error).message}`);
     }
   }
+}
 
-  const payments = await paymentModule.listPayments(
-    { provider_id: providerIds, updated_at: { $gte: new Date(now.getTime() - REFUND_WINDOW_MS) } } as never,
+/** Refunds whose outcome was open, resent with their original ids and content. */
+async function retryOpenRefunds(sweep: Sweep): Promise<void> {
+  const payments = await sweep.paymentModule.listPayments(
+    { provider_id: sweep.providerIds, updated_at: since(sweep, REFUND_WINDOW_MS) } as never,
     { select: ["id", "data", "provider_id"], take: 500 }
   );
   for (const payment of payments) {
     const data = payment.data as AlipayHkPaymentData | undefined;
     if (!data?.refunds?.some((r) => r.status === "pending")) continue;
     try {
-      const updated = await resolveAlipayProvider(paymentModule, payment.provider_id).retryOpenRefunds(data);
+      const updated = await resolveAlipayProvider(sweep.paymentModule, payment.provider_id).retryOpenRefunds(data);
       if (updated) {
         // The module's updatePayment writes any column; its DTO type only names the id.
-        await paymentModule.updatePayment({ id: payment.id, data: updated } as UpdatePaymentDTO);
-        report.refundsRetried.push(payment.id);
+        await sweep.paymentModule.updatePayment({ id: payment.id, data: updated } as UpdatePaymentDTO);
+        sweep.report.refundsRetried.push(payment.id);
       }
     } catch (error) {
-      report.errors.push(payment.id);
-      logger.warn(`alipayhk sweep: payment ${payment.id}: ${(error as Error).message}`);
+      sweep.report.errors.push(payment.id);
+      sweep.logger.warn(`alipayhk sweep: payment ${payment.id}: ${(error as Error).message}`);
     }
   }
-  return report;
 }
