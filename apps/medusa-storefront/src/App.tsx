@@ -84,7 +84,7 @@ export function App({ config }: { config: StorefrontConfig }) {
         <h1>Milk tea shop</h1>
         <span className="tag">Alipay HK on Medusa · sandbox</span>
         {cart && step === "shop" && (cart.items?.length ?? 0) > 0 && (
-          <button data-testid="checkout" onClick={() => setStep("details")}>
+          <button type="button" data-testid="checkout" onClick={() => setStep("details")}>
             Check out ({cart.items!.reduce((n, i) => n + i.quantity, 0)}) · {money(cart.item_total)}
           </button>
         )}
@@ -103,7 +103,7 @@ export function App({ config }: { config: StorefrontConfig }) {
                 <h2>{p.title}</h2>
                 <p>{money(variant?.calculated_price?.calculated_amount ?? undefined)}</p>
                 {variant && (
-                  <button data-testid={`add-${p.handle}`} onClick={() => addToCart(variant.id)}>
+                  <button type="button" data-testid={`add-${p.handle}`} onClick={() => addToCart(variant.id)}>
                     Add to cart
                   </button>
                 )}
@@ -112,7 +112,10 @@ export function App({ config }: { config: StorefrontConfig }) {
           })}
         </ul>
       )}
-      {step === "details" && cart && <Details sdk={sdk} cart={cart} onDone={async () => (await reloadCart(), setStep("payment"))} />}
+      {step === "details" && cart && <Details sdk={sdk} cart={cart} onDone={async () => {
+        await reloadCart();
+        setStep("payment");
+      }} />}
       {step === "payment" && cart && (
         <Payment
           sdk={sdk}
@@ -144,6 +147,7 @@ export function App({ config }: { config: StorefrontConfig }) {
             {money(order.total, order.currency_code)} paid with Alipay HK. A confirmation goes to {order.email}.
           </p>
           <button
+            type="button"
             onClick={() => {
               setCart(undefined);
               setOrder(undefined);

@@ -4,7 +4,7 @@
  * modules are declared here with the signatures they have in medusajs/nextjs-starter-medusa
  * (`@lib/data/cart`'s server actions, `@lib/config`'s sdk); the snippet bodies are the README's.
  */
-import Medusa from "@medusajs/js-sdk";
+import type Medusa from "@medusajs/js-sdk";
 import type { HttpTypes } from "@medusajs/types";
 import { AlipayHkQrPayment, ALIPAYHK_QR_PROVIDER_ID, findAlipayHkSession, isAlipayHkQr, type AlipayHkSessionStatus } from "@alipayhk/medusa-react";
 

@@ -48,7 +48,7 @@ const parser = new XMLParser({
   htmlEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  isArray: (name, jpath) => jpath === "alipay.request.param",
+  isArray: (_name, jpath) => jpath === "alipay.request.param",
 });
 
 function text(value: unknown): string | undefined {

@@ -17,7 +17,7 @@ export interface UseAlipayHkQrPaymentOptions {
    * `initiatePaymentSession(cart, { provider_id })`). Return the new session if you have it;
    * otherwise pass it in through `session` when the cart reloads.
    */
-  onRenew?: () => Promise<AlipayHkSessionLike | null | undefined | void | unknown>;
+  onRenew?: () => Promise<unknown>;
   /** How often to ask the store route while the QR is shown. Default 2500 ms. */
   pollIntervalMs?: number;
 }
@@ -72,9 +72,9 @@ export function useAlipayHkQrPayment(options: UseAlipayHkQrPaymentOptions): Alip
 
   // A new session from the parent (the cart reloaded) replaces the one shown.
   const propId = options.session?.id;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new session id from the parent replaces the one shown
   useEffect(() => {
     if (propId && propId !== session?.id) setSession(options.session);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [propId]);
 
   const sessionId = session?.id;
@@ -95,6 +95,7 @@ export function useAlipayHkQrPayment(options: UseAlipayHkQrPaymentOptions): Alip
   }, []);
 
   // Load the QR, then poll until the trade is paid or closed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new attempt (retry) restarts the polling
   useEffect(() => {
     if (!sessionId) return;
     let stopped = false;

@@ -102,7 +102,7 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
       expect(trade(session.id).refunded).toBe("60.50");
 
       const refunded = await paymentOf(session.id);
-      const records = (refunded?.data as AlipayHkPaymentData).refunds ?? [];
+      const records = (refunded!.data as AlipayHkPaymentData).refunds ?? [];
       expect(records.map((r) => [r.refund_id, r.amount, r.status])).toEqual(
         refunded!.refunds!.map((r) => [r.id, expect.any(String), "succeeded"])
       );
@@ -115,7 +115,7 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
       const payment = (await service.authorizePaymentSession(session.id, {}))!;
       await service.refundPayment({ payment_id: payment.id, amount: 10, note: "Damaged & returned (size=M)" });
       const refunded = await paymentOf(session.id);
-      expect((refunded?.data as AlipayHkPaymentData).refunds).toEqual([
+      expect((refunded!.data as AlipayHkPaymentData).refunds).toEqual([
         expect.objectContaining({ refund_id: refunded!.refunds![0]!.id, amount: "10.00", status: "succeeded", reason: "Damaged and returned (size-M)" }),
       ]);
       expect(trade(session.id).refunded).toBe("10.00");

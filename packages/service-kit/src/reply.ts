@@ -1,4 +1,4 @@
-import { HttpError } from "./errors";
+import type { HttpError } from "./errors";
 
 /** What a route answers: the HTTP layer writes it. */
 export interface Reply {

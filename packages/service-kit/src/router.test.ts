@@ -59,7 +59,11 @@ describe("the HTTP layer", () => {
   });
 
   it("gives the raw body bytes once, and refuses a body over the limit with 413", async () => {
-    const url = await serve([{ method: "POST", path: "/echo", handle: async ({ body }) => json(200, { same: (await body()) === (await body()), hex: (await body()).toString("hex") }) }], { maxBodyBytes: 8 });
+    const url = await serve([{ method: "POST", path: "/echo", handle: async ({ body }) => {
+          const first = await body();
+          const again = await body();
+          return json(200, { same: first === again, hex: first.toString("hex") });
+        } }], { maxBodyBytes: 8 });
     const ok = await fetch(`${url}/echo`, { method: "POST", body: new Uint8Array([0xff, 0x00, 0x41]) });
     expect(await ok.json()).toEqual({ same: true, hex: "ff0041" });
     const big = await fetch(`${url}/echo`, { method: "POST", body: "123456789" });
@@ -107,7 +111,10 @@ describe("the HTTP layer", () => {
   it("close() waits for a request being handled", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const url = await serve([{ method: "GET", path: "/slow", handle: async () => (await gate, json(200, { done: true })) }]);
+    const url = await serve([{ method: "GET", path: "/slow", handle: async () => {
+          await gate;
+          return json(200, { done: true });
+        } }]);
     const pending = fetch(`${url}/slow`);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closed = server!.close();

@@ -17,7 +17,6 @@ import {
   renderMatchReport,
   renderTotals,
   totalsToJson,
-  UnsupportedEncodingError,
   type ReconEncoding,
   type ReconFile,
   type ReconParseOptions,
