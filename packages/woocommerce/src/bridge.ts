@@ -130,7 +130,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
   };
 
   return {
-    /** The bridge's request listener, to mount it in a server of your own instead of `start()`. */
+    /** The bridge's request listener (what `start()` serves; `start()` also runs the poll). */
     handler,
     /** The listening server (after `start()`). */
     get server(): Server {
