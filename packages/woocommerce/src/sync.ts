@@ -43,6 +43,9 @@ export interface WooSyncOptions {
   health?: WebhookHealth;
 }
 
+/** Runs one step of the poll, counting and logging its failure instead of stopping the poll. */
+type Guard = (what: string, fields: Record<string, unknown>, work: () => Promise<void>) => Promise<void>;
+
 export interface PollReport {
   ordersChecked: number;
   webhooksCreated: number;
@@ -222,7 +225,7 @@ export class WooSync {
   /** The backstop: webhooks health, recently modified orders, and core's sweep. */
   async poll(): Promise<PollReport> {
     const report: PollReport = { ordersChecked: 0, webhooksCreated: 0, webhooksReactivated: 0, decisions: 0, errors: 0 };
-    const guard = async (what: string, fields: Record<string, unknown>, work: () => Promise<void>) => {
+    const guard: Guard = async (what, fields, work) => {
       try {
         await work();
       } catch (err) {
@@ -235,47 +238,19 @@ export class WooSync {
       report.webhooksCreated = r.created;
       report.webhooksReactivated = r.reactivated;
     });
-
-    const store = this.o.store;
     await guard("order scan", {}, async () => {
-      const cursor = store.getSetting("poll.modified_after") ?? new Date(this.now().getTime() - 24 * 3600_000).toISOString();
-      // Re-read a margin before the cursor: modification times are per second and clocks drift.
-      const since = new Date(Date.parse(cursor) - 5 * 60_000).toISOString();
-      const orders = await this.o.woo.listAllOrders({ modifiedAfter: since, orderby: "modified", order: "asc" });
-      let newest = cursor;
-      for (const order of orders) {
-        const modified = order.date_modified_gmt ? Date.parse(`${order.date_modified_gmt}Z`) : NaN;
-        if (modified > Date.parse(newest)) newest = new Date(modified).toISOString();
-        this.o.health?.orderChanged(order.id, new Date(modified));
-        if (order.payment_method !== PAYMENT_METHOD && !store.getOrder(order.id)) continue;
-        report.ordersChecked++;
-        await guard("order sync", { orderId: order.id }, () => this.syncOrder(order.id));
-      }
-      store.setSetting("poll.modified_after", newest);
+      report.ordersChecked = await this.scanModifiedOrders(guard);
     });
-
     // Payments stored as paid whose WooCommerce update did not go through (WooCommerce was down).
-    for (const trade of store.tradesInStatus("paid")) {
-      if (store.getOrder(trade.orderId)?.state === "awaiting") {
+    for (const trade of this.o.store.tradesInStatus("paid")) {
+      if (this.o.store.getOrder(trade.orderId)?.state === "awaiting") {
         await guard("payment completion", { partnerTransId: trade.partnerTransId }, () => this.o.payments.recordPaid(trade.partnerTransId, {}, "poll"));
       }
     }
-    // Open trades, refunds whose outcome is open, and ids on the late-charge watch go through
-    // core's sweep; a trade or refund whose live request may still be in flight is left to it.
-    const now = this.now().getTime();
-    const timeoutMs = this.o.alipay.timeoutMs;
-    const openTrades: OpenTrade[] = store
-      .tradesInStatus("open", "unresolved")
-      .filter((t) => !(t.kind === "barcode" && t.status === "open" && Date.parse(t.createdAt) + barcodeRequestBudgetMs(timeoutMs, this.o.sweep) > now))
-      .map((t) => ({ partnerTransId: t.partnerTransId, kind: t.kind, amount: t.amountCents, ...(t.expiresAt ? { expiresAt: new Date(t.expiresAt) } : {}) }));
-    const openRefunds: OpenRefund[] = store
-      .refundsInStatus("pending")
-      .filter((r) => Date.parse(r.updatedAt) + refundRequestBudgetMs(timeoutMs, this.o.sweep) <= now)
-      .map((r) => ({ partnerTransId: r.partnerTransId, platformRefundId: r.refundKey, amount: r.amountCents, reason: r.reason ?? undefined }));
-    const watches: WatchedTrade[] = store.watchedTrades().map((t) => ({ partnerTransId: t.partnerTransId, until: new Date(t.watchUntil!) }));
-    if (openTrades.length || openRefunds.length || watches.length) {
+    const work = this.sweepWork();
+    if (work.trades.length || work.refunds.length || work.watches.length) {
       await guard("sweep", {}, async () => {
-        const events = await sweepOpenTrades(this.o.alipay, { trades: openTrades, refunds: openRefunds, watches }, this.o.sweep);
+        const events = await sweepOpenTrades(this.o.alipay, work, this.o.sweep);
         report.decisions = events.length;
         for (const event of events) {
           await guard("sweep decision", { partnerTransId: event.partnerTransId }, () => this.o.payments.applyAll([event], "poll"));
@@ -283,6 +258,47 @@ export class WooSync {
       });
     }
     return report;
+  }
+
+  /** Re-reads the orders WooCommerce modified since the last scan (with a margin); returns how many were the bridge's. */
+  private async scanModifiedOrders(guard: Guard): Promise<number> {
+    const store = this.o.store;
+    const cursor = store.getSetting("poll.modified_after") ?? new Date(this.now().getTime() - 24 * 3600_000).toISOString();
+    // Re-read a margin before the cursor: modification times are per second and clocks drift.
+    const since = new Date(Date.parse(cursor) - 5 * 60_000).toISOString();
+    const orders = await this.o.woo.listAllOrders({ modifiedAfter: since, orderby: "modified", order: "asc" });
+    let newest = cursor;
+    let checked = 0;
+    for (const order of orders) {
+      const modified = order.date_modified_gmt ? Date.parse(`${order.date_modified_gmt}Z`) : NaN;
+      if (modified > Date.parse(newest)) newest = new Date(modified).toISOString();
+      this.o.health?.orderChanged(order.id, new Date(modified));
+      if (order.payment_method !== PAYMENT_METHOD && !store.getOrder(order.id)) continue;
+      checked++;
+      await guard("order sync", { orderId: order.id }, () => this.syncOrder(order.id));
+    }
+    store.setSetting("poll.modified_after", newest);
+    return checked;
+  }
+
+  /**
+   * Open trades, refunds whose outcome is open, and ids on the late-charge watch, for core's
+   * sweep; a trade or refund whose live request may still be in flight is left to that request.
+   */
+  private sweepWork(): { trades: OpenTrade[]; refunds: OpenRefund[]; watches: WatchedTrade[] } {
+    const store = this.o.store;
+    const now = this.now().getTime();
+    const timeoutMs = this.o.alipay.timeoutMs;
+    const trades = store
+      .tradesInStatus("open", "unresolved")
+      .filter((t) => !(t.kind === "barcode" && t.status === "open" && Date.parse(t.createdAt) + barcodeRequestBudgetMs(timeoutMs, this.o.sweep) > now))
+      .map((t) => ({ partnerTransId: t.partnerTransId, kind: t.kind, amount: t.amountCents, ...(t.expiresAt ? { expiresAt: new Date(t.expiresAt) } : {}) }));
+    const refunds = store
+      .refundsInStatus("pending")
+      .filter((r) => Date.parse(r.updatedAt) + refundRequestBudgetMs(timeoutMs, this.o.sweep) <= now)
+      .map((r) => ({ partnerTransId: r.partnerTransId, platformRefundId: r.refundKey, amount: r.amountCents, reason: r.reason ?? undefined }));
+    const watches = store.watchedTrades().map((t) => ({ partnerTransId: t.partnerTransId, until: new Date(t.watchUntil!) }));
+    return { trades, refunds, watches };
   }
 
   /** Creates the bridge's order webhooks if missing and re-activates any WooCommerce disabled. */
