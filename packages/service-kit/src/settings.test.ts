@@ -27,6 +27,23 @@ describe("settings declared once", () => {
     expect(both.warnings).toEqual([]);
   });
 
+  it("lets a deprecated name that meant something else say so, and tells parse which name was used", () => {
+    const where = setting({
+      env: "DATA_DIR",
+      meaning: "folder of the state file",
+      default: { dir: "./data" } as { dir: string } | { file: string },
+      defaultText: "./data",
+      deprecatedEnv: ["DB_PATH"],
+      deprecatedNote: "DB_PATH named the file itself; DATA_DIR names its folder",
+      parse: (raw, _fail, name) => (name === "DB_PATH" ? { file: raw } : { dir: raw }),
+    });
+    const old = readSettings({ where }, { env: { DB_PATH: "/srv/x.sqlite" } });
+    expect(old.values.where).toEqual({ file: "/srv/x.sqlite" });
+    expect(old.warnings).toEqual(["DB_PATH is deprecated; use DATA_DIR (DB_PATH named the file itself; DATA_DIR names its folder)"]);
+    expect(readSettings({ where }, { env: { DATA_DIR: "/srv" } }).values.where).toEqual({ dir: "/srv" });
+    expect(readSettings({ where }, { env: {} }).values.where).toEqual({ dir: "./data" });
+  });
+
   it("refuses a wrong value in one line naming the field, in the config error hierarchy", () => {
     let error: unknown;
     try {

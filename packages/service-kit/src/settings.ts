@@ -16,10 +16,19 @@ interface SettingBase<T> {
   meaning: string;
   /** Older variable names still read, with a deprecation warning. */
   deprecatedEnv?: readonly string[];
+  /**
+   * What the warning for an older name says instead of "(same meaning)", when the old name meant
+   * something slightly different (e.g. `DB_PATH` named a file, `DATA_DIR` names its folder);
+   * `parse` gets the name used, so it can read the old form.
+   */
+  deprecatedNote?: string;
   /** Never echo the value in an error. */
   secret?: boolean;
-  /** Turns the non-empty raw text into the value; call `fail("an integer from 1 to 10")` to refuse it. */
-  parse(raw: string, fail: (expected: string) => never): T;
+  /**
+   * Turns the non-empty raw text into the value; call `fail("an integer from 1 to 10")` to refuse
+   * it. `name` is where the text came from: the flag, the variable or a deprecated variable.
+   */
+  parse(raw: string, fail: (expected: string) => never, name: string): T;
 }
 
 /** One setting of a service, declared once: its names, meaning, default and check. */
@@ -51,7 +60,7 @@ export function setting<T>(spec: SettingBase<T> & { default?: T; required?: bool
         const got = spec.secret ? "a value of another form" : JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
         throw new SettingError(`${name}: expected ${expected}, got ${got}`, { field: name });
       };
-      return spec.parse(value, fail);
+      return spec.parse(value, fail, name);
     },
   };
 }
@@ -112,7 +121,7 @@ export function readSettings<S extends SettingsSpec>(spec: S, source: { env?: En
         if (!env[old]?.trim()) continue;
         raw = env[old];
         name = old;
-        warnings.push(`${old} is deprecated; use ${one.env} (same meaning)`);
+        warnings.push(`${old} is deprecated; use ${one.env} (${one.deprecatedNote ?? "same meaning"})`);
         break;
       }
     }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { AlipayConfigError, clientOptionsFromEnv } from "@alipayhk/core";
+import { AlipayConfigError, clientOptionsFromSettings } from "@alipayhk/core";
+import { parse, readSettings, renderHelp, setting, SettingError, type SettingsValues } from "@alipayhk/service-kit";
 
 /** What the bridge does when Alipay reports a payment for an order WooCommerce no longer takes payment for. */
 export type LatePaymentPolicy = "refund" | "flag";
@@ -50,174 +51,226 @@ export interface BridgeConfig {
 }
 
 /**
- * A configuration problem. `problems` holds one line per variable, each naming it and what was
- * expected; `message` joins them.
+ * A setting is wrong or missing: one line naming the variable (`field`) and what was expected,
+ * never a secret. A {@link SettingError}, so an `AlipayConfigError` like every configuration error.
  */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(readonly problems: string[]) {
-    super(problems.join("; "));
+export class ConfigError extends SettingError {
+  /** @deprecated The message as a one-item list; kept from 0.1, which listed every problem at once. */
+  readonly problems: string[];
+  constructor(message: string, field?: string) {
+    super(message, { field });
+    this.problems = [message];
   }
 }
 
-/** Every variable the bridge reads, for `--help` and the README. */
-export const CONFIG_VARIABLES: ReadonlyArray<readonly [name: string, meaning: string]> = [
-  ["WOO_URL", "shop home URL, e.g. https://shop.example.com (required)"],
-  ["WOO_CONSUMER_KEY", "WooCommerce REST key ck_... with Read/Write (required)"],
-  ["WOO_CONSUMER_SECRET", "WooCommerce REST secret cs_... (required)"],
-  ["WOO_WEBHOOK_SECRET", "secret of the order.* webhooks the bridge registers (required)"],
-  ["WOO_CA_FILE", "extra CA certificate (PEM file) to trust for the shop (optional)"],
-  ["WOO_HOLD_STOCK_MINUTES", "the shop's Hold stock (minutes), 0 = off (default 60)"],
-  ["HOST", "address to listen on (default 0.0.0.0; 127.0.0.1 behind a reverse proxy)"],
-  ["PORT", "port to listen on (default 8080, a port WooCommerce delivers webhooks to)"],
-  ["PUBLIC_URL", "public base URL of this bridge, e.g. https://pay.example.com (required; WooCommerce delivers webhooks only to ports 80, 443, 8080 and public hosts)"],
-  ["WOO_PLUGIN_SECRET", "key the WordPress plugin signs refund calls with (its Bridge secret), 32+ chars (required)"],
-  ["BRIDGE_API_TOKEN", "bearer token of the POS barcode route, 16+ chars, not the plugin secret (optional; unset = route off)"],
-  ["LATE_PAYMENT_POLICY", "refund | flag: a payment arriving for a cancelled order (default refund)"],
-  ["QR_EXPIRY_MINUTES", "QR validity, must be below WOO_HOLD_STOCK_MINUTES (default 15)"],
-  ["POLL_INTERVAL_SECONDS", "reconciliation poll period, 5 or more (default 60)"],
-  ["DATA_DIR", "folder of the bridge's SQLite state, alipayhk-woo.sqlite (default ./.data; the old DB_PATH, a file, still works, with a warning)"],
-  ["ALIPAYHK_GATEWAY", "production | production-global | alipay-sandbox | gateway URL (required)"],
-  ["ALIPAYHK_PARTNER", "Alipay partner id, 16 digits starting 2088 (required)"],
-  ["ALIPAYHK_SIGN_TYPE", "MD5 | RSA | RSA2 (default MD5)"],
-  ["ALIPAYHK_MD5_KEY", "MD5 key, inline or a file path (MD5)"],
-  ["ALIPAYHK_PRIVATE_KEY", "merchant private key, PEM/base64 inline or a file path (RSA, RSA2)"],
-  ["ALIPAYHK_ALIPAY_PUBLIC_KEY", "Alipay public key, PEM/base64 inline or a file path (RSA, RSA2)"],
-];
+/** The state file's name inside `DATA_DIR`. */
+const STATE_FILE = "alipayhk-woo.sqlite";
 
-type Env = Record<string, string | undefined>;
+type Fail = (expected: string) => never;
+
+const baseUrl = (example: string) => (raw: string, fail: Fail): string => {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash) {
+    fail(`an http(s) base URL such as ${example}, without query or fragment`);
+  }
+  return raw.replace(/\/+$/, "");
+};
+
+const atLeast = (chars: number) => (raw: string, fail: Fail): string => (raw.length >= chars ? raw : fail(`${chars} or more characters`));
+
+/** Where the state lives: `DATA_DIR` names a folder; the deprecated `DB_PATH` named the file itself. */
+type StateLocation = { dir: string } | { file: string };
 
 /**
- * Reads and validates the bridge's configuration from environment variables. Throws a
- * {@link ConfigError} listing every problem at once, one line each, never echoing a secret.
+ * Every setting of the bridge, declared once: its variable, meaning, default and check. `--help`,
+ * the README table and {@link loadConfig} all come from here.
+ */
+export const BRIDGE_SETTINGS = {
+  wooUrl: setting({ env: "WOO_URL", meaning: "shop home URL, e.g. https://shop.example.com", required: true, parse: baseUrl("https://shop.example.com") }),
+  consumerKey: setting({ env: "WOO_CONSUMER_KEY", meaning: "WooCommerce REST key ck_... with Read/Write", required: true, parse: parse.text }),
+  consumerSecret: setting({ env: "WOO_CONSUMER_SECRET", meaning: "the secret of that key, cs_...", required: true, secret: true, parse: parse.text }),
+  webhookSecret: setting({
+    env: "WOO_WEBHOOK_SECRET",
+    meaning: "secret of the order.* webhooks the bridge registers (any long random string)",
+    required: true,
+    secret: true,
+    parse: parse.text,
+  }),
+  ca: setting({
+    env: "WOO_CA_FILE",
+    meaning: "extra CA certificate (PEM file) to trust for the shop",
+    parse: (raw, fail) => {
+      let pem = "";
+      try {
+        pem = readFileSync(raw, "utf8");
+      } catch {
+        fail("a readable PEM certificate file");
+      }
+      return pem.includes("-----BEGIN CERTIFICATE-----") ? pem : fail("a file holding a PEM certificate");
+    },
+  }),
+  holdStockMinutes: setting({ env: "WOO_HOLD_STOCK_MINUTES", meaning: "the shop's Hold stock (minutes), 0 = off", default: 60, parse: parse.integer(0, 100_000) }),
+  host: setting({
+    env: "HOST",
+    meaning: "address to listen on (127.0.0.1 behind a reverse proxy on the same machine)",
+    default: "0.0.0.0",
+    parse: (raw, fail) => (/^[0-9A-Za-z.:-]{1,253}$/.test(raw) ? raw : fail("an address such as 127.0.0.1, 0.0.0.0 or ::")),
+  }),
+  port: setting({ env: "PORT", meaning: "port to listen on (WooCommerce delivers webhooks to 80, 443 and 8080)", default: 8080, parse: parse.port }),
+  publicUrl: setting({
+    env: "PUBLIC_URL",
+    meaning: "public base URL of this bridge, e.g. https://pay.example.com (WooCommerce delivers webhooks only to ports 80, 443, 8080 and public hosts)",
+    required: true,
+    parse: baseUrl("https://pay.example.com"),
+  }),
+  pluginSecret: setting({
+    env: "WOO_PLUGIN_SECRET",
+    meaning: "key the WordPress plugin signs its refund calls with (its Bridge secret), 32+ characters",
+    required: true,
+    secret: true,
+    parse: atLeast(32),
+  }),
+  apiToken: setting({
+    env: "BRIDGE_API_TOKEN",
+    meaning: "bearer token of the POS barcode route, 16+ characters, not the plugin secret (optional; unset = the route is off)",
+    secret: true,
+    parse: atLeast(16),
+  }),
+  latePaymentPolicy: setting({
+    env: "LATE_PAYMENT_POLICY",
+    meaning: "refund | flag: what to do with a payment arriving for a cancelled order",
+    default: "refund" as LatePaymentPolicy,
+    parse: (raw, fail) => parse.oneOf<LatePaymentPolicy>(["refund", "flag"])(raw.toLowerCase(), fail),
+  }),
+  qrExpiryMinutes: setting({ env: "QR_EXPIRY_MINUTES", meaning: "QR validity in minutes, below WOO_HOLD_STOCK_MINUTES", default: 15, parse: parse.integer(1, 1440) }),
+  pollIntervalSeconds: setting({ env: "POLL_INTERVAL_SECONDS", meaning: "reconciliation poll period in seconds", default: 60, parse: parse.integer(5, 86_400) }),
+  state: setting({
+    env: "DATA_DIR",
+    meaning: `folder of the bridge's SQLite state, ${STATE_FILE}`,
+    default: { dir: "./.data" } as StateLocation,
+    defaultText: "./.data",
+    deprecatedEnv: ["DB_PATH"],
+    deprecatedNote: `set DATA_DIR to its folder instead; the state file is DATA_DIR/${STATE_FILE}`,
+    parse: (raw, _fail, name): StateLocation => (name === "DB_PATH" ? { file: raw } : { dir: raw.replace(/\/+$/, "") }),
+  }),
+  gateway: setting({ env: "ALIPAYHK_GATEWAY", meaning: "production | production-global | alipay-sandbox | gateway URL", required: true, parse: parse.text }),
+  partner: setting({ env: "ALIPAYHK_PARTNER", meaning: "Alipay partner id, 16 digits starting 2088", required: true, parse: parse.text }),
+  signType: setting({
+    env: "ALIPAYHK_SIGN_TYPE",
+    meaning: "MD5 | RSA | RSA2",
+    defaultText: "MD5; RSA2 when only ALIPAYHK_PRIVATE_KEY is set",
+    parse: (raw, fail): AlipaySignType => {
+      const type = raw.toUpperCase();
+      return type === "MD5" || type === "RSA" || type === "RSA2" ? type : fail("MD5, RSA or RSA2");
+    },
+  }),
+  md5Key: setting({ env: "ALIPAYHK_MD5_KEY", meaning: "MD5 key, inline or a file path (sign type MD5)", secret: true, parse: parse.text }),
+  privateKey: setting({ env: "ALIPAYHK_PRIVATE_KEY", meaning: "merchant private key, PEM/base64 inline or a file path (RSA, RSA2)", secret: true, parse: parse.text }),
+  alipayPublicKey: setting({ env: "ALIPAYHK_ALIPAY_PUBLIC_KEY", meaning: "Alipay public key, PEM/base64 inline or a file path (RSA, RSA2)", secret: true, parse: parse.text }),
+};
+
+type BridgeSettings = SettingsValues<typeof BRIDGE_SETTINGS>;
+
+/** Every variable the bridge reads with its meaning, from {@link BRIDGE_SETTINGS} (for docs and tools). */
+export const CONFIG_VARIABLES: ReadonlyArray<readonly [name: string, meaning: string]> = Object.values(BRIDGE_SETTINGS).map((one) => [
+  one.env,
+  `${one.meaning}${one.required ? " (required)" : one.defaultText !== undefined ? ` (default ${one.defaultText})` : ""}`,
+]);
+
+/** `alipayhk-woo --help`, generated from {@link BRIDGE_SETTINGS}. */
+export function bridgeHelp(): string {
+  return renderHelp(BRIDGE_SETTINGS, {
+    usage: "alipayhk-woo [--check | --help]",
+    summary:
+      "The Alipay HK bridge for WooCommerce: the hosted QR page, the POS barcode route, refunds from the WordPress plugin, " +
+      "WooCommerce webhooks and Alipay notifications, with a poll that keeps orders in step. Configured from the environment.",
+    options: [
+      [
+        "--check",
+        "validate the settings, warn when WooCommerce would refuse to deliver webhooks to PUBLIC_URL, check the Alipay settings " +
+          "against the gateway without moving money (keys and their roles, sign type, a signed query, the reply's signature, the notify URL), " +
+          "and exit: 0 ok, 1 a problem found, 2 a bad setting",
+      ],
+      ["--help", "show this help"],
+    ],
+    footer: "A bad setting is reported in one line naming its variable, and the command exits 2.",
+  });
+}
+
+/**
+ * Reads and checks the bridge's settings from environment variables. Throws a {@link ConfigError}
+ * naming the first wrong or missing variable (`field`), never echoing a secret.
  *
  * @example
  * const config = loadConfig(process.env);
  */
-export function loadConfig(env: Env = process.env): BridgeConfig {
-  const problems: string[] = [];
-  const get = (name: string): string | undefined => {
-    const v = env[name];
-    return v === undefined || v.trim() === "" ? undefined : v.trim();
-  };
-  const required = (name: string, hint: string): string => {
-    const v = get(name);
-    if (v === undefined) problems.push(`${name}: missing (${hint})`);
-    return v ?? "";
-  };
-  const int = (name: string, dflt: number, min: number, max: number): number => {
-    const v = get(name);
-    if (v === undefined) return dflt;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      problems.push(`${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-      return dflt;
-    }
-    return Number(v);
-  };
-  const url = (name: string, hint: string): string => {
-    const v = required(name, hint);
-    if (!v) return "";
-    try {
-      const u = new URL(v);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
-      if (u.search || u.hash) {
-        problems.push(`${name}: expected a base URL without query or fragment, got ${JSON.stringify(v)}`);
-      }
-      return v.replace(/\/+$/, "");
-    } catch {
-      problems.push(`${name}: expected an http(s) URL such as ${hint.replace(/^.*e\.g\. /, "")}, got ${JSON.stringify(v)}`);
-      return "";
-    }
-  };
-
-  const wooUrl = url("WOO_URL", "e.g. https://shop.example.com");
-  const consumerKey = required("WOO_CONSUMER_KEY", "a WooCommerce REST key, ck_...");
-  const consumerSecret = required("WOO_CONSUMER_SECRET", "the secret of that key, cs_...");
-  const webhookSecret = required("WOO_WEBHOOK_SECRET", "any long random string; the bridge registers its webhooks with it");
-  let ca: string | undefined;
-  const caFile = get("WOO_CA_FILE");
-  if (caFile) {
-    try {
-      ca = readFileSync(caFile, "utf8");
-      if (!ca.includes("-----BEGIN CERTIFICATE-----")) problems.push(`WOO_CA_FILE: ${JSON.stringify(caFile)} holds no PEM certificate`);
-    } catch {
-      problems.push(`WOO_CA_FILE: cannot read ${JSON.stringify(caFile)}`);
-    }
+export function loadConfig(env: Record<string, string | undefined> = process.env): BridgeConfig {
+  let read: { values: BridgeSettings; warnings: string[] };
+  try {
+    read = readSettings(BRIDGE_SETTINGS, { env });
+  } catch (error) {
+    throw asConfigError(error);
   }
-  const holdStockMinutes = int("WOO_HOLD_STOCK_MINUTES", 60, 0, 100_000);
-  const host = get("HOST") ?? "0.0.0.0";
-  if (!/^[0-9A-Za-z.:-]+$/.test(host) || host.length > 253) problems.push(`HOST: expected an address such as 127.0.0.1, 0.0.0.0 or ::, got ${JSON.stringify(host)}`);
-  const port = int("PORT", 8080, 0, 65_535);
-  const publicUrl = url("PUBLIC_URL", "e.g. https://pay.example.com");
-  const pluginSecret = required("WOO_PLUGIN_SECRET", "a random string of 32+ characters, also set as the plugin's Bridge secret");
-  if (pluginSecret && pluginSecret.length < 32) problems.push("WOO_PLUGIN_SECRET: expected 32 or more characters");
-  const apiToken = get("BRIDGE_API_TOKEN");
-  if (apiToken !== undefined && apiToken.length < 16) problems.push("BRIDGE_API_TOKEN: expected 16 or more characters");
-  if (apiToken !== undefined && apiToken === pluginSecret) {
-    problems.push("BRIDGE_API_TOKEN: must differ from WOO_PLUGIN_SECRET (the POS and the WordPress plugin use separate credentials)");
+  const s = read.values;
+  if (s.apiToken !== undefined && s.apiToken === s.pluginSecret) {
+    throw new ConfigError("BRIDGE_API_TOKEN: must differ from WOO_PLUGIN_SECRET (the POS and the WordPress plugin use separate credentials)", "BRIDGE_API_TOKEN");
   }
-
-  const policy = (get("LATE_PAYMENT_POLICY") ?? "refund").toLowerCase();
-  if (policy !== "refund" && policy !== "flag") {
-    problems.push(`LATE_PAYMENT_POLICY: expected refund or flag, got ${JSON.stringify(get("LATE_PAYMENT_POLICY"))}`);
-  }
-  const qrExpiryMinutes = int("QR_EXPIRY_MINUTES", 15, 1, 1440);
-  if (holdStockMinutes > 0 && qrExpiryMinutes >= holdStockMinutes) {
-    problems.push(
-      `QR_EXPIRY_MINUTES: must be below WOO_HOLD_STOCK_MINUTES (${qrExpiryMinutes} >= ${holdStockMinutes}), or WooCommerce may cancel an order while its QR can still be paid`,
+  if (s.holdStockMinutes > 0 && s.qrExpiryMinutes >= s.holdStockMinutes) {
+    throw new ConfigError(
+      `QR_EXPIRY_MINUTES: must be below WOO_HOLD_STOCK_MINUTES (${s.qrExpiryMinutes} >= ${s.holdStockMinutes}), or WooCommerce may cancel an order while its QR can still be paid`,
+      "QR_EXPIRY_MINUTES",
     );
   }
-  const pollIntervalSeconds = int("POLL_INTERVAL_SECONDS", 60, 5, 86_400);
-  // DATA_DIR, the name every alipayhk service uses; the old DB_PATH (a file) still works, with a warning.
-  const warnings: string[] = [];
-  const dataDir = get("DATA_DIR");
-  const legacyDbPath = get("DB_PATH");
-  if (legacyDbPath !== undefined && dataDir === undefined) {
-    warnings.push("DB_PATH is deprecated: set DATA_DIR to its folder instead (the state file is DATA_DIR/alipayhk-woo.sqlite)");
-  }
-  const dbPath = dataDir !== undefined ? `${dataDir.replace(/\/+$/, "")}/alipayhk-woo.sqlite` : (legacyDbPath ?? "./.data/alipayhk-woo.sqlite");
-
-  const alipay = loadAlipayEnv(env, problems);
-
-  if (problems.length) throw new ConfigError(problems);
   return {
-    woo: { url: wooUrl, consumerKey, consumerSecret, webhookSecret, ...(ca ? { ca } : {}), holdStockMinutes },
-    alipay,
-    host,
-    port,
-    publicUrl,
-    ...(apiToken !== undefined ? { apiToken } : {}),
-    pluginSecret,
-    latePaymentPolicy: policy as LatePaymentPolicy,
-    qrExpiryMinutes,
-    pollIntervalSeconds,
-    dbPath,
-    warnings,
+    woo: {
+      url: s.wooUrl,
+      consumerKey: s.consumerKey,
+      consumerSecret: s.consumerSecret,
+      webhookSecret: s.webhookSecret,
+      ...(s.ca ? { ca: s.ca } : {}),
+      holdStockMinutes: s.holdStockMinutes,
+    },
+    alipay: alipaySettings(s),
+    host: s.host,
+    port: s.port,
+    publicUrl: s.publicUrl,
+    ...(s.apiToken !== undefined ? { apiToken: s.apiToken } : {}),
+    pluginSecret: s.pluginSecret,
+    latePaymentPolicy: s.latePaymentPolicy,
+    qrExpiryMinutes: s.qrExpiryMinutes,
+    pollIntervalSeconds: s.pollIntervalSeconds,
+    dbPath: "file" in s.state ? s.state.file : `${s.state.dir}/${STATE_FILE}`,
+    warnings: read.warnings,
   };
 }
 
 /**
- * The `ALIPAYHK_*` variables, read by core's one reader (as the CLI and the webhook adapter read
- * them). Pushes problems instead of throwing; a missing gateway and partner are both named at once.
+ * The `ALIPAYHK_*` settings, judged by core's one reader (as the CLI and the webhook adapter judge
+ * them): keys read inline or from files, their roles checked by building a client once.
  */
-export function loadAlipayEnv(env: Env, problems: string[]): AlipayEnvConfig {
-  const empty: AlipayEnvConfig = { gateway: "", partner: "", signType: "MD5" };
-  const missing = [
-    ["ALIPAYHK_GATEWAY", "production, production-global, alipay-sandbox or the gateway URL"],
-    ["ALIPAYHK_PARTNER", "the 16-digit Alipay partner id, 2088..."],
-  ].filter(([name]) => !env[name!]?.trim());
-  for (const [name, what] of missing) problems.push(`${name}: missing (${what})`);
-  if (missing.length > 0) return empty;
+function alipaySettings(s: BridgeSettings): AlipayEnvConfig {
+  let options;
   try {
-    const options = clientOptionsFromEnv(env as NodeJS.ProcessEnv, { requireGateway: true });
-    const out: AlipayEnvConfig = { gateway: options.gateway!, partner: options.partner, signType: options.signType };
-    if (options.md5Key !== undefined) out.md5Key = options.md5Key;
-    if (options.privateKey !== undefined) out.privateKey = options.privateKey;
-    if (options.alipayPublicKey !== undefined) out.alipayPublicKey = options.alipayPublicKey;
-    return out;
-  } catch (err) {
-    if (!(err instanceof AlipayConfigError)) throw err;
-    problems.push(err.message);
-    return empty;
+    options = clientOptionsFromSettings(
+      { gateway: s.gateway, partner: s.partner, signType: s.signType, md5Key: s.md5Key, privateKey: s.privateKey, alipayPublicKey: s.alipayPublicKey },
+      { requireGateway: true },
+    );
+  } catch (error) {
+    throw asConfigError(error);
   }
+  const out: AlipayEnvConfig = { gateway: options.gateway!, partner: options.partner, signType: options.signType };
+  if (options.md5Key !== undefined) out.md5Key = options.md5Key;
+  if (options.privateKey !== undefined) out.privateKey = options.privateKey;
+  if (options.alipayPublicKey !== undefined) out.alipayPublicKey = options.alipayPublicKey;
+  return out;
+}
+
+function asConfigError(error: unknown): unknown {
+  if (error instanceof ConfigError || !(error instanceof AlipayConfigError)) return error;
+  return new ConfigError(error.message, error.field);
 }

@@ -1,12 +1,14 @@
 export { createBridge } from "./bridge.js";
 export type { Bridge, BridgeOverrides } from "./bridge.js";
 export { main } from "./main.js";
-export { loadConfig, ConfigError, CONFIG_VARIABLES } from "./config.js";
+export { loadConfig, ConfigError, CONFIG_VARIABLES, BRIDGE_SETTINGS, bridgeHelp } from "./config.js";
 export type { BridgeConfig, AlipayEnvConfig, LatePaymentPolicy, AlipaySignType } from "./config.js";
 export { PaymentService, PAYMENT_METHOD, thankYouUrlOf } from "./payments.js";
-export type { PaymentView, BarcodeOutcome, PaidFacts } from "./payments.js";
-export { WooSync, WooSyncError, REFUND_MARKER, WEBHOOK_TOPICS } from "./sync.js";
-export type { PollReport } from "./sync.js";
+export type { PaymentView, PageStatus, BarcodeOutcome, PaidFacts, PaymentRefusalReason } from "./payments.js";
+export { TradeEvents } from "./trade-events.js";
+export { WooSync, REFUND_MARKER, WEBHOOK_TOPICS } from "./sync.js";
+export type { PollReport, WcRefundRefusalReason } from "./sync.js";
+export type { Result, Refusal } from "./result.js";
 export { WooClient } from "./woo/client.js";
 export type { WooClientOptions, ListOrdersQuery, MarkPaidInput, RecordedRefundInput, CreateWebhookInput } from "./woo/client.js";
 export { WooError, toWooError, redactSecrets } from "./woo/errors.js";

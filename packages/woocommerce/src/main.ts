@@ -1,6 +1,6 @@
 import { doctorSettingsFromEnv, renderDoctorReport, runDoctor } from "@alipayhk/core";
 import { createBridge, type Bridge } from "./bridge.js";
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from "./config.js";
+import { bridgeHelp, ConfigError, loadConfig } from "./config.js";
 import { checkDeliveryUrl, resolveIPv4 } from "./delivery-url.js";
 
 export interface MainIo {
@@ -8,29 +8,15 @@ export interface MainIo {
   err(text: string): void;
 }
 
-const USAGE = `alipayhk-woo: the Alipay HK bridge for WooCommerce
-
-Usage: alipayhk-woo            start the bridge (configuration from the environment)
-       alipayhk-woo --check    validate the configuration, warn when WooCommerce would refuse
-                               to deliver webhooks to PUBLIC_URL, check the Alipay settings
-                               against the gateway without moving money (keys and their roles,
-                               sign type, a signed query, the reply's signature, the notify URL),
-                               and exit: 0 ok, 1 a problem found, 2 bad configuration
-       alipayhk-woo --help
-
-Environment:
-${CONFIG_VARIABLES.map(([name, meaning]) => `  ${name.padEnd(28)} ${meaning}`).join("\n")}
-`;
-
 /**
- * The `alipayhk-woo` command. Returns the exit code: 0, 2 for a usage or configuration error
- * (one line per problem, naming the variable). When the bridge starts, `bridge` is set and the
- * process keeps running until a signal.
+ * The `alipayhk-woo` command. Returns the exit code: 0, 2 for a usage error or a bad setting (one
+ * line naming the variable). When the bridge starts, `bridge` is set and the process keeps running
+ * until a signal.
  */
 export async function main(argv: string[], env: Record<string, string | undefined>, io: MainIo): Promise<{ code: number; bridge?: Bridge }> {
   const args = argv.filter(Boolean);
   if (args.includes("--help") || args.includes("-h")) {
-    io.out(USAGE);
+    io.out(bridgeHelp().trimEnd());
     return { code: 0 };
   }
   const unknown = args.find((a) => a !== "--check");
@@ -43,7 +29,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     config = loadConfig(env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    for (const problem of err.problems) io.err(`alipayhk-woo: ${problem}`);
+    io.err(`alipayhk-woo: ${err.message}`);
     return { code: 2 };
   }
   for (const warning of config.warnings ?? []) io.err(`alipayhk-woo: warning: ${warning}`);

@@ -2,28 +2,29 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
   cancelOrder,
   createQrPayment,
-  derivePartnerRefundId,
   formatAmount,
-  getPaymentStatus,
   payByBarcode,
   sanitizeSignedText,
   sweepOpenTrades,
   toMinorUnits,
   type AlipayHkClient,
   type BarcodeRecovery,
-  type CancelOrderResult,
+  type BarcodePaymentResult,
   type CancelRetry,
   type MinorUnits,
   type TradeEvent,
 } from "@alipayhk/core";
 import type { LatePaymentPolicy } from "./config.js";
-import { HttpError } from "./http/router.js";
 import type { KeyedMutex } from "./keyed-mutex.js";
 import type { Logger } from "./log.js";
-import type { BridgeStore, RefundRecord, TradeRecord } from "./store.js";
+import { ok, refuse, type Refusal, type Result } from "./result.js";
+import type { BridgeStore, OrderState, TradeRecord } from "./store.js";
+import { isPaidInWoo, REFUND_MARKER, TradeEvents, type PaidFacts } from "./trade-events.js";
 import type { WooClient } from "./woo/client.js";
 import { WooError } from "./woo/errors.js";
 import type { WcOrder } from "./woo/types.js";
+
+export { isPaidInWoo, REFUND_MARKER, type PaidFacts };
 
 /** The WooCommerce `payment_method` id of the bridge's orders (and of the thin plugin's gateway). */
 export const PAYMENT_METHOD = "alipayhk";
@@ -48,76 +49,70 @@ export type PaymentView =
   | { kind: "paid"; orderId: number; redirect: string }
   | { kind: "closed"; orderId: number; message: string };
 
+/** The hosted page's live status (what its script follows). */
+export interface PageStatus {
+  state: "waiting" | "paid" | "expired" | "closed";
+  redirect?: string;
+  message?: string;
+}
+
 export type BarcodeOutcome =
   | { status: "paid"; partnerTransId: string; alipayTransId?: string; orderStatus: string }
   | { status: "failed"; partnerTransId: string; code: string }
   | { status: "canceled"; partnerTransId: string; reversed: boolean }
   | { status: "unresolved"; partnerTransId: string; reason: string };
 
-/** Trade and buyer facts a verified payment carries (core's `trade.paid` event). */
-export interface PaidFacts {
-  alipayTransId?: string;
-  paidAt?: Date;
-}
+/**
+ * Why a payment request was refused; nothing was charged.
+ * - `not_found`: no such order, or the link's key is not the order's;
+ * - `not_alipayhk`, `not_payable`, `wrong_currency`, `already_paid`: the order does not take this payment;
+ * - `previous_attempt_open`: an earlier trade of the order could not be settled yet (Alipay
+ *   unreachable, or the cancel not confirmed): a new one would risk a double payment; retry shortly.
+ */
+export type PaymentRefusalReason = "not_found" | "not_alipayhk" | "not_payable" | "wrong_currency" | "already_paid" | "previous_attempt_open";
 
-/** Order meta written on refunds the bridge itself records in WooCommerce (never executed again). */
-export const REFUND_MARKER = "alipayhk_refund_key";
+const NOT_FOUND = "No such order, or the link is not valid.";
+
+/** What settling an order's earlier trades found. */
+type Settled = { kind: "paid" } | { kind: "reuse"; trade: TradeRecord } | { kind: "clear" } | { kind: "refused"; refusal: Refusal<"previous_attempt_open"> };
 
 /**
  * Taking payment for WooCommerce orders with core's flows: the hosted QR (one open trade per
- * order: the previous one is settled before a new QR is made), the POS barcode charge, and the
- * single path every "it is paid" report goes through (notification, the customer's page, the poll,
- * the barcode reply), which records the payment in WooCommerce once and applies the
- * late/duplicate-payment policy when WooCommerce no longer takes it.
+ * order: the previous one is settled before a new QR is made) and the POS barcode charge. What
+ * Alipay reports goes through {@link TradeEvents}, the single path that changes state.
  */
 export class PaymentService {
-  constructor(private readonly o: PaymentServiceOptions) {}
+  /** Where verified Alipay facts change state (shared with the sync). */
+  readonly events: TradeEvents;
+  private readonly lastChecked = new Map<string, number>();
+
+  constructor(private readonly o: PaymentServiceOptions) {
+    this.events = new TradeEvents(o);
+  }
 
   /** `GET /pay/{orderId}?key=`: checks the key, then shows the QR, or where the order stands. */
-  async preparePayment(orderId: number, key: string): Promise<PaymentView> {
+  async preparePayment(orderId: number, key: string): Promise<Result<PaymentView, "not_found" | "previous_attempt_open">> {
     return this.o.locks.run(orderId, async () => {
       const order = await this.fetchOrder(orderId);
-      if (!sameKey(key, order.order_key)) throw new HttpError(404, "No such order, or the link is not valid.", "not_found");
+      if (!order || !sameKey(key, order.order_key)) return refuse("not_found", NOT_FOUND);
       const thankYouUrl = thankYouUrlOf(order, this.o.wooUrl);
       const rec = this.o.store.getOrder(orderId);
       if (rec?.state === "paid" || (rec?.paidTransId && isPaidInWoo(order) && this.isOurTransaction(order))) {
-        return { kind: "paid", orderId, redirect: rec?.thankYouUrl ?? thankYouUrl };
+        return ok({ kind: "paid", orderId, redirect: rec?.thankYouUrl ?? thankYouUrl });
       }
-      if (rec && rec.state !== "awaiting") return { kind: "closed", orderId, message: closedMessage(rec.state) };
-      if (order.payment_method !== PAYMENT_METHOD) return { kind: "closed", orderId, message: "This order is not paid with Alipay HK." };
-      if (order.status !== "pending" && order.status !== "failed") {
-        return { kind: "closed", orderId, message: `This order can no longer be paid (it is ${order.status}).` };
-      }
-      if (order.currency !== "HKD") return { kind: "closed", orderId, message: `Alipay HK takes HKD; this order is in ${order.currency}.` };
-      const amount = toMinorUnits(order.total, "total");
-      if (amount <= 0) return { kind: "closed", orderId, message: "This order has nothing to pay." };
-      this.o.store.upsertOrder({ orderId, orderKey: order.order_key, amountCents: amount, thankYouUrl });
+      if (rec && rec.state !== "awaiting") return ok(closed(orderId, closedMessage(rec.state)));
+      const payable = qrPayable(order);
+      if (typeof payable === "string") return ok(closed(orderId, payable));
+      this.o.store.upsertOrder({ orderId, orderKey: order.order_key, amountCents: payable, thankYouUrl });
 
-      const settled = await this.settleEarlierTrades(orderId, amount, "qr");
-      if (settled === "paid") {
+      const settled = await this.settleEarlierTrades(orderId, payable, "qr");
+      if (settled.kind === "paid") {
         const after = this.o.store.getOrder(orderId)!;
-        return after.state === "paid" ? { kind: "paid", orderId, redirect: thankYouUrl } : { kind: "closed", orderId, message: closedMessage(after.state) };
+        return ok(after.state === "paid" ? { kind: "paid", orderId, redirect: thankYouUrl } : closed(orderId, closedMessage(after.state)));
       }
-      if (settled.reuse) return this.qrView(order, settled.reuse);
-
-      const trade = this.o.store.insertTrade({
-        partnerTransId: this.nextTransId(orderId),
-        orderId,
-        kind: "qr",
-        amountCents: amount,
-        // Set now so the sweep closes the trade even if the precreate reply never arrives.
-        expiresAt: new Date(this.now().getTime() + this.o.qrExpiryMinutes * 60_000).toISOString(),
-      });
-      const qr = await createQrPayment(this.o.alipay, {
-        partnerTransId: trade.partnerTransId,
-        amount,
-        subject: sanitizeSignedText(`Order #${order.number}`),
-        notifyUrl: `${this.o.publicUrl}/alipay/notify`,
-        expiresInMinutes: this.o.qrExpiryMinutes,
-      });
-      this.o.store.updateTrade(trade.partnerTransId, { qrCode: qr.qrCode, expiresAt: qr.expiresAt.toISOString() });
-      this.o.log.info("qr created", { orderId, partnerTransId: trade.partnerTransId, expiresAt: qr.expiresAt.toISOString() });
-      return this.qrView(order, this.o.store.getTrade(trade.partnerTransId)!);
+      if (settled.kind === "reuse") return ok(this.qrView(order, settled.trade));
+      if (settled.kind === "refused") return settled.refusal;
+      return ok(this.qrView(order, await this.createQr(order, payable)));
     });
   }
 
@@ -125,51 +120,42 @@ export class PaymentService {
    * The hosted page's live status. Asks Alipay (at most every few seconds per trade) so a payment
    * is seen even when the notification is lost.
    */
-  async pageStatus(orderId: number, key: string): Promise<{ state: "waiting" | "paid" | "expired" | "closed"; redirect?: string; message?: string }> {
+  async pageStatus(orderId: number, key: string): Promise<Result<PageStatus, "not_found">> {
     const rec = this.o.store.getOrder(orderId);
-    if (!rec || !sameKey(key, rec.orderKey)) throw new HttpError(404, "No such order, or the link is not valid.", "not_found");
-    if (rec.state === "paid") return { state: "paid", redirect: rec.thankYouUrl ?? undefined };
-    if (rec.state !== "awaiting") return { state: "closed", message: closedMessage(rec.state) };
+    if (!rec || !sameKey(key, rec.orderKey)) return refuse("not_found", NOT_FOUND);
+    if (rec.state === "paid") return ok({ state: "paid", redirect: rec.thankYouUrl ?? undefined });
+    if (rec.state !== "awaiting") return ok({ state: "closed", message: closedMessage(rec.state) });
     const trade = this.o.store
       .tradesForOrder(orderId)
       .filter((t) => t.kind === "qr" && (t.status === "open" || t.status === "paid"))
       .at(-1);
-    if (!trade) return { state: "expired" };
+    if (!trade) return ok({ state: "expired" });
     const last = this.lastChecked.get(trade.partnerTransId) ?? 0;
     if (trade.status === "paid" || this.now().getTime() - last >= 3_000) {
       this.lastChecked.set(trade.partnerTransId, this.now().getTime());
-      if (trade.status === "paid") {
-        await this.recordPaid(trade.partnerTransId, {}, "page");
-      } else {
-        // What Alipay says now, as verified events (amount checked by core), applied like any other.
-        const events = await sweepOpenTrades(this.o.alipay, { trades: [{ partnerTransId: trade.partnerTransId, kind: "qr", amount: trade.amountCents }] });
-        await this.applyAll(events, "page");
-      }
-      const after = this.o.store.getOrder(orderId)!;
-      const now = this.o.store.getTrade(trade.partnerTransId)!;
-      if (after.state === "paid") return { state: "paid", redirect: after.thankYouUrl ?? undefined };
-      if (after.state !== "awaiting") return { state: "closed", message: closedMessage(after.state) };
-      if (now.status !== "open" && now.status !== "paid") return { state: "expired" };
+      const after = await this.refreshTrade(trade);
+      if (after) return ok(after);
     }
-    if (trade.expiresAt && Date.parse(trade.expiresAt) <= this.now().getTime()) return { state: "expired" };
-    return { state: "waiting" };
+    if (trade.expiresAt && Date.parse(trade.expiresAt) <= this.now().getTime()) return ok({ state: "expired" });
+    return ok({ state: "waiting" });
   }
 
   /** `POST /orders/{id}/barcode`: charges the buyer's wallet code (POS), with core's recovery. */
-  async payByBarcode(orderId: number, buyerCode: string): Promise<BarcodeOutcome> {
+  async payByBarcode(orderId: number, buyerCode: string): Promise<Result<BarcodeOutcome, PaymentRefusalReason>> {
     return this.o.locks.run(orderId, async () => {
       const order = await this.fetchOrder(orderId);
-      if (order.payment_method !== PAYMENT_METHOD) throw new HttpError(409, `order ${orderId}: payment_method is ${JSON.stringify(order.payment_method)}, not "${PAYMENT_METHOD}"`, "not_alipayhk");
-      if (order.status !== "pending" && order.status !== "failed") throw new HttpError(409, `order ${orderId}: status ${order.status} does not take payment`, "not_payable");
-      if (order.currency !== "HKD") throw new HttpError(409, `order ${orderId}: currency ${order.currency}, Alipay HK takes HKD`, "currency");
+      if (!order) return refuse("not_found", NOT_FOUND);
+      const refusal = barcodeRefusal(order);
+      if (refusal) return refusal;
       const amount = toMinorUnits(order.total, "total");
       const rec = this.o.store.upsertOrder({ orderId, orderKey: order.order_key, amountCents: amount, thankYouUrl: thankYouUrlOf(order, this.o.wooUrl) });
-      if (rec.paidTransId) throw new HttpError(409, `order ${orderId}: already paid by ${rec.paidTransId}`, "already_paid");
+      if (rec.paidTransId) return refuse("already_paid", `order ${orderId}: already paid by ${rec.paidTransId}`);
       const settled = await this.settleEarlierTrades(orderId, amount, "barcode");
-      if (settled === "paid") {
+      if (settled.kind === "paid") {
         const paid = this.o.store.getOrder(orderId)!;
-        return { status: "paid", partnerTransId: paid.paidTransId!, orderStatus: "processing" };
+        return ok({ status: "paid", partnerTransId: paid.paidTransId!, orderStatus: "processing" });
       }
+      if (settled.kind === "refused") return settled.refusal;
       const trade = this.o.store.insertTrade({ partnerTransId: this.nextTransId(orderId), orderId, kind: "barcode", amountCents: amount });
       const result = await payByBarcode(
         this.o.alipay,
@@ -177,143 +163,87 @@ export class PaymentService {
         this.o.barcodeRecovery,
       );
       this.o.log.info("barcode charge", { orderId, partnerTransId: trade.partnerTransId, status: result.status });
-      await this.applyAllLocked(result.events, "barcode");
-      // What the cashier is told; the state changes came from the events above.
-      const after = this.o.store.getTrade(trade.partnerTransId)!;
-      switch (result.status) {
-        case "paid": {
-          if (after.status !== "paid") return { status: "unresolved", partnerTransId: trade.partnerTransId, reason: "the reported payment did not match the order; flagged for review" };
-          const order = await this.o.woo.getOrder(orderId);
-          return { status: "paid", partnerTransId: trade.partnerTransId, alipayTransId: result.alipayTransId, orderStatus: order.status };
-        }
-        case "failed":
-          return { status: "failed", partnerTransId: trade.partnerTransId, code: result.code };
-        case "canceled":
-          return { status: "canceled", partnerTransId: trade.partnerTransId, reversed: result.reversed };
-        default:
-          return { status: "unresolved", partnerTransId: trade.partnerTransId, reason: result.reason };
-      }
+      await this.events.applyAllLocked(result.events, "barcode");
+      return ok(await this.cashierOutcome(trade, result));
     });
   }
 
-  /**
-   * Every "this trade is paid" report lands here: notification, the page, the poll, the barcode
-   * reply. Idempotent; the first paid trade of an order is recorded in WooCommerce, any later one
-   * is a duplicate and goes to the late/duplicate policy.
-   */
-  async recordPaid(partnerTransId: string, facts: PaidFacts, source: string): Promise<void> {
-    const trade = this.o.store.getTrade(partnerTransId);
-    if (!trade) {
-      this.o.log.warn("paid report for a trade the bridge did not make; ignored", { partnerTransId, source });
-      return;
-    }
-    await this.o.locks.run(trade.orderId, () => this.recordPaidLocked(partnerTransId, facts, source));
+  /** Every "this trade is paid" report: see {@link TradeEvents.recordPaid}. */
+  recordPaid(partnerTransId: string, facts: PaidFacts, source: string): Promise<void> {
+    return this.events.recordPaid(partnerTransId, facts, source);
   }
 
-  private async recordPaidLocked(partnerTransId: string, facts: PaidFacts, source: string): Promise<void> {
-    const store = this.o.store;
-    let trade = store.getTrade(partnerTransId)!;
-    if (trade.status === "reversed" || trade.status === "refunded") return; // already given back
-    if (trade.status !== "paid") {
-      store.updateTrade(partnerTransId, {
-        status: "paid",
-        alipayTransId: facts.alipayTransId ?? trade.alipayTransId,
-        paidAt: (facts.paidAt ?? this.now()).toISOString(),
-      });
-    } else if (facts.alipayTransId && !trade.alipayTransId) {
-      store.updateTrade(partnerTransId, { alipayTransId: facts.alipayTransId });
-    }
-    trade = store.getTrade(partnerTransId)!;
-    if (!trade.alipayTransId) {
-      // The page's status check gives no trade number: fetch it so WooCommerce gets a transaction_id.
-      const status = await getPaymentStatus(this.o.alipay, partnerTransId);
-      if (status.query?.alipayTransId) store.updateTrade(partnerTransId, { alipayTransId: status.query.alipayTransId });
-      trade = store.getTrade(partnerTransId)!;
-    }
-    const orderId = trade.orderId;
-    const rec = store.getOrder(orderId);
-    if (!rec) return;
-    if (!store.claimPayment(orderId, partnerTransId)) {
-      if (rec.paidTransId !== partnerTransId) await this.handleExtraPayment(trade, "duplicate", `the order was already paid by trade ${rec.paidTransId}`);
-      return;
-    }
-    if (rec.state === "cancelled") {
-      await this.handleExtraPayment(trade, "late", "the order was cancelled");
-      return;
-    }
-    if (rec.state !== "awaiting") return; // this trade was handled before
-
-    let order = await this.o.woo.getOrder(orderId);
-    const transactionId = trade.alipayTransId ?? partnerTransId;
-    if (!(isPaidInWoo(order) && order.transaction_id === transactionId)) {
-      order = await this.o.woo.markPaid(orderId, {
-        transactionId,
-        meta: { alipayhk_trade_no: transactionId, alipayhk_out_trade_no: partnerTransId },
-      });
-    }
-    // Read back: WooCommerce answers 200 even when it ignored set_paid.
-    if (isPaidInWoo(order) && order.transaction_id === transactionId) {
-      store.setOrderState(orderId, "paid");
-      await this.note(
-        orderId,
-        `Alipay HK payment received: HKD ${formatAmount(trade.amountCents)}, Alipay trade ${transactionId}, out_trade_no ${partnerTransId} (via ${source}).`,
-      );
-      this.o.log.info("order paid", { orderId, partnerTransId, source, status: order.status });
-      return;
-    }
-    await this.handleExtraPayment(trade, "late", `WooCommerce did not record it (order is ${order.status})`);
+  /** Applies core's verified events, each under its order's lock: see {@link TradeEvents.applyAll}. */
+  applyAll(events: TradeEvent[], via: string): Promise<void> {
+    return this.events.applyAll(events, via);
   }
 
-  /**
-   * Money that WooCommerce will not record: a payment after the order stopped taking one ("late"),
-   * or a second payment for an order already paid ("duplicate"). Policy `refund` gives it back at
-   * Alipay (cancel on the day, refund after); `flag` keeps it and asks a human.
-   */
-  private async handleExtraPayment(trade: TradeRecord, reason: "late" | "duplicate", why: string): Promise<void> {
-    const store = this.o.store;
-    const orderId = trade.orderId;
-    const what = `Alipay HK payment of HKD ${formatAmount(trade.amountCents)} (trade ${trade.alipayTransId ?? "?"}, out_trade_no ${trade.partnerTransId}) arrived but ${why}.`;
-    if (reason === "late") store.setOrderState(orderId, this.o.latePaymentPolicy === "refund" ? "late_refunded" : "late_flagged");
-    if (this.o.latePaymentPolicy === "flag") {
-      await this.note(orderId, `${what} Kept at Alipay as configured (LATE_PAYMENT_POLICY=flag): please reinstate the order or refund the buyer.`);
-      if (reason === "late") await this.o.woo.setMeta(orderId, { alipayhk_unrecorded_payment: trade.partnerTransId }).catch(() => undefined);
-      this.o.log.alert(`${reason} payment kept`, { orderId, partnerTransId: trade.partnerTransId });
-      return;
-    }
-    const refundKey = `${reason}-${trade.partnerTransId}`;
-    const refundReason = `${reason} payment`;
-    store.claimRefund({
-      refundKey,
-      orderId,
+  /** Applies events while the caller already holds the order's lock. */
+  applyAllLocked(events: TradeEvent[], via: string): Promise<void> {
+    return this.events.applyAllLocked(events, via);
+  }
+
+  /** Adds an order note; a failure is logged, never thrown. */
+  note(orderId: number, text: string): Promise<void> {
+    return this.events.note(orderId, text);
+  }
+
+  /** A new QR trade: stored (with its expiry) before the precreate, so the sweep closes it even if the reply is lost. */
+  private async createQr(order: WcOrder, amount: MinorUnits): Promise<TradeRecord> {
+    const trade = this.o.store.insertTrade({
+      partnerTransId: this.nextTransId(order.id),
+      orderId: order.id,
+      kind: "qr",
+      amountCents: amount,
+      expiresAt: new Date(this.now().getTime() + this.o.qrExpiryMinutes * 60_000).toISOString(),
+    });
+    const qr = await createQrPayment(this.o.alipay, {
       partnerTransId: trade.partnerTransId,
-      wcRefundId: null,
-      amountCents: trade.amountCents,
-      origin: "bridge",
-      partnerRefundId: derivePartnerRefundId(trade.partnerTransId, refundKey),
-      reason: refundReason,
+      amount,
+      subject: sanitizeSignedText(`Order #${order.number}`),
+      notifyUrl: `${this.o.publicUrl}/alipay/notify`,
+      expiresInMinutes: this.o.qrExpiryMinutes,
     });
-    const result = await cancelOrder(
-      this.o.alipay,
-      { partnerTransId: trade.partnerTransId, refundFallback: { amount: trade.amountCents, platformRefundId: refundKey, reason: refundReason } },
-      this.o.cancelRetry,
-    );
-    await this.applyAllLocked(result.events, "late payment");
-    if (result.status === "reversed" || result.status === "refunded") {
-      const how = result.status === "refunded" ? `refunded; Alipay refused the cancel with ${result.cancelCode}` : "cancelled the same day";
-      await this.note(orderId, `${what} Given back to the buyer at Alipay automatically (${how}).`);
-      this.o.log.warn(`${reason} payment returned`, { orderId, partnerTransId: trade.partnerTransId, how: result.status });
-      return;
+    this.o.store.updateTrade(trade.partnerTransId, { qrCode: qr.qrCode, expiresAt: qr.expiresAt.toISOString() });
+    this.o.log.info("qr created", { orderId: order.id, partnerTransId: trade.partnerTransId, expiresAt: qr.expiresAt.toISOString() });
+    return this.o.store.getTrade(trade.partnerTransId)!;
+  }
+
+  /** Asks Alipay about the page's trade and applies what it says; a final state for the page, or `undefined` to go on waiting. */
+  private async refreshTrade(trade: TradeRecord): Promise<PageStatus | undefined> {
+    if (trade.status === "paid") {
+      await this.events.recordPaid(trade.partnerTransId, {}, "page");
+    } else {
+      // What Alipay says now, as verified events (amount checked by core), applied like any other.
+      const events = await sweepOpenTrades(this.o.alipay, { trades: [{ partnerTransId: trade.partnerTransId, kind: "qr", amount: trade.amountCents }] });
+      await this.events.applyAll(events, "page");
     }
-    if (result.status === "closed") {
-      // Alipay says the trade holds no money after all: nothing to give back.
-      store.updateRefund(refundKey, { status: "failed", lastError: "TRADE_CLOSED: nothing to return" });
-      return;
+    const after = this.o.store.getOrder(trade.orderId)!;
+    const now = this.o.store.getTrade(trade.partnerTransId)!;
+    if (after.state === "paid") return { state: "paid", redirect: after.thankYouUrl ?? undefined };
+    if (after.state !== "awaiting") return { state: "closed", message: closedMessage(after.state) };
+    if (now.status !== "open" && now.status !== "paid") return { state: "expired" };
+    return undefined;
+  }
+
+  /** What the cashier is told; the state changes came from the flow's events. */
+  private async cashierOutcome(trade: TradeRecord, result: BarcodePaymentResult): Promise<BarcodeOutcome> {
+    const partnerTransId = trade.partnerTransId;
+    switch (result.status) {
+      case "paid": {
+        if (this.o.store.getTrade(partnerTransId)!.status !== "paid") {
+          return { status: "unresolved", partnerTransId, reason: "the reported payment did not match the order; flagged for review" };
+        }
+        const order = await this.o.woo.getOrder(trade.orderId);
+        return { status: "paid", partnerTransId, alipayTransId: result.alipayTransId, orderStatus: order.status };
+      }
+      case "failed":
+        return { status: "failed", partnerTransId, code: result.code };
+      case "canceled":
+        return { status: "canceled", partnerTransId, reversed: result.reversed };
+      default:
+        return { status: "unresolved", partnerTransId, reason: result.reason };
     }
-    const settled = result as Extract<CancelOrderResult, { status: "failed" | "unresolved" }>;
-    const code = settled.status === "failed" ? settled.code : settled.reason;
-    if (!settled.refund) store.updateRefund(refundKey, { status: settled.status === "unresolved" ? "pending" : "failed", lastError: code });
-    await this.note(orderId, `${what} Returning it at Alipay did not complete (${code}); ${settled.status === "unresolved" ? "the bridge will retry" : "please refund the buyer manually"}.`);
-    this.o.log.alert(`${reason} payment not returned`, { orderId, partnerTransId: trade.partnerTransId, code });
   }
 
   /**
@@ -321,187 +251,39 @@ export class PaymentService {
    * A paid one is recorded (no new trade needed); an unpaid one is closed at Alipay. A still-valid
    * QR for the same amount is reused (a page refresh shows the same code).
    */
-  private async settleEarlierTrades(orderId: number, amount: MinorUnits, next: "qr" | "barcode"): Promise<"paid" | { reuse?: TradeRecord }> {
+  private async settleEarlierTrades(orderId: number, amount: MinorUnits, next: "qr" | "barcode"): Promise<Settled> {
     const now = this.now().getTime();
     for (const trade of this.o.store.tradesForOrder(orderId)) {
       if (trade.status === "paid") {
-        await this.recordPaidLocked(trade.partnerTransId, {}, "earlier trade");
-        return "paid";
+        await this.events.recordPaidLocked(trade.partnerTransId, {}, "earlier trade");
+        return { kind: "paid" };
       }
       if (trade.status !== "open" && trade.status !== "unresolved") continue;
-      if (
-        next === "qr" &&
-        trade.kind === "qr" &&
-        trade.qrCode &&
-        trade.amountCents === amount &&
-        trade.expiresAt &&
-        Date.parse(trade.expiresAt) - now > 60_000
-      ) {
-        return { reuse: trade };
-      }
-      // What Alipay says of the earlier trade, as verified events.
-      const seen = await sweepOpenTrades(this.o.alipay, { trades: [{ partnerTransId: trade.partnerTransId, kind: trade.kind, amount: trade.amountCents }] }, this.o.cancelRetry);
-      await this.applyAllLocked(seen, "earlier trade");
-      let latest = this.o.store.getTrade(trade.partnerTransId)!;
-      if (latest.status === "paid") {
-        return this.o.store.getOrder(orderId)?.paidTransId ? "paid" : {};
-      }
-      if (latest.status === "open" || latest.status === "unresolved") {
-        if (seen.some((e) => e.type === "trade.open" && e.reason === "unknown")) {
-          throw new HttpError(503, "Alipay could not be reached to settle the previous attempt; please try again shortly.", "retry");
-        }
-        const cancel = await cancelOrder(this.o.alipay, { partnerTransId: trade.partnerTransId }, this.o.cancelRetry);
-        await this.applyAllLocked(cancel.events, "earlier trade");
-        latest = this.o.store.getTrade(trade.partnerTransId)!;
-        if (latest.status === "open" || latest.status === "unresolved") {
-          throw new HttpError(503, "The previous payment attempt could not be closed yet; please try again shortly.", "retry");
-        }
-      }
+      const reusable = next === "qr" && trade.kind === "qr" && trade.qrCode && trade.amountCents === amount && trade.expiresAt && Date.parse(trade.expiresAt) - now > 60_000;
+      if (reusable) return { kind: "reuse", trade };
+      const settled = await this.settleEarlierTrade(trade);
+      if (settled) return settled;
     }
-    return {};
+    return { kind: "clear" };
   }
 
-  // ---- the one place where Alipay facts change state ------------------------------------------
-
-  /** Applies core's verified events, each under its order's lock. */
-  async applyAll(events: TradeEvent[], via: string): Promise<void> {
-    for (const event of events) {
-      const orderId = this.o.store.getTrade(event.partnerTransId)?.orderId;
-      if (orderId === undefined) {
-        this.o.log.warn("event about a trade this bridge did not make; ignored", { partnerTransId: event.partnerTransId, type: event.type, via });
-        continue;
-      }
-      await this.o.locks.run(orderId, () => this.apply(event, via));
+  /** One earlier open trade: asked about, then closed at Alipay if still open; `undefined` = settled, go on with the next. */
+  private async settleEarlierTrade(trade: TradeRecord): Promise<Settled | undefined> {
+    const seen = await sweepOpenTrades(this.o.alipay, { trades: [{ partnerTransId: trade.partnerTransId, kind: trade.kind, amount: trade.amountCents }] }, this.o.cancelRetry);
+    await this.events.applyAllLocked(seen, "earlier trade");
+    const latest = this.o.store.getTrade(trade.partnerTransId)!;
+    if (latest.status === "paid") return this.o.store.getOrder(trade.orderId)?.paidTransId ? { kind: "paid" } : { kind: "clear" };
+    if (latest.status !== "open" && latest.status !== "unresolved") return undefined;
+    if (queryFailed(seen)) {
+      return { kind: "refused", refusal: refuse("previous_attempt_open", "Alipay could not be reached to settle the previous attempt; please try again shortly.") };
     }
-  }
-
-  /** Applies events while the caller already holds the order's lock. */
-  async applyAllLocked(events: TradeEvent[], via: string): Promise<void> {
-    for (const event of events) await this.apply(event, via);
-  }
-
-  /**
-   * The bridge's single `apply(event)`: every notification, flow result and poll decision reaches
-   * the store and WooCommerce through here, as an event core has verified (signature, partner,
-   * trade, amount, confirming query). No Alipay rule lives here.
-   */
-  private async apply(event: TradeEvent, via: string): Promise<void> {
-    const store = this.o.store;
-    const trade = store.getTrade(event.partnerTransId);
-    if (!trade) {
-      this.o.log.warn("event about a trade this bridge did not make; ignored", { partnerTransId: event.partnerTransId, type: event.type, via });
-      return;
+    const cancel = await cancelOrder(this.o.alipay, { partnerTransId: trade.partnerTransId }, this.o.cancelRetry);
+    await this.events.applyAllLocked(cancel.events, "earlier trade");
+    const after = this.o.store.getTrade(trade.partnerTransId)!;
+    if (after.status === "open" || after.status === "unresolved") {
+      return { kind: "refused", refusal: refuse("previous_attempt_open", "The previous payment attempt could not be closed yet; please try again shortly.") };
     }
-    const open = trade.status === "open" || trade.status === "unresolved";
-    switch (event.type) {
-      case "trade.paid":
-        await this.recordPaidLocked(trade.partnerTransId, { alipayTransId: event.alipayTransId, paidAt: event.paidAt }, via);
-        return;
-      case "trade.mismatch": {
-        if (trade.status === "paid") return;
-        const reported = event.reportedAmount === undefined ? "a payment with no readable amount" : `HKD ${formatAmount(event.reportedAmount)} paid`;
-        await this.note(trade.orderId, `Alipay HK reported ${reported} for trade ${trade.partnerTransId}, but HKD ${formatAmount(event.expectedAmount)} was asked. Not recorded as paid; please review.`);
-        this.o.log.alert("amount mismatch", { orderId: trade.orderId, partnerTransId: trade.partnerTransId, reported: event.reportedAmount, expected: event.expectedAmount });
-        if (store.getOrder(trade.orderId)?.state === "awaiting") store.setOrderState(trade.orderId, "late_flagged");
-        return;
-      }
-      case "trade.closed": {
-        const givenBack = event.reversed || trade.status === "paid";
-        if (open || trade.status === "paid") store.updateTrade(trade.partnerTransId, { status: givenBack ? "reversed" : "closed" });
-        if (event.watchUntil) store.updateTrade(trade.partnerTransId, { watchUntil: event.watchUntil.toISOString() });
-        if (givenBack && trade.status !== "reversed") {
-          await this.note(trade.orderId, `Alipay HK trade ${trade.partnerTransId} had been paid and has been reversed (the buyer has the money back).`);
-        }
-        return;
-      }
-      case "trade.failed":
-        if (open) store.updateTrade(trade.partnerTransId, { status: "failed" });
-        return;
-      case "trade.open":
-        if (trade.kind === "barcode" && trade.status === "open") store.updateTrade(trade.partnerTransId, { status: "unresolved" });
-        return;
-      case "late_charge.found": {
-        const done = event.resolution === "reversed" || event.resolution === "refunded";
-        if (done) store.updateTrade(trade.partnerTransId, { status: event.resolution as "reversed" | "refunded", watchUntil: null });
-        // Beyond what the bridge can do: a person takes over (the note below); one id holds one charge.
-        else if (event.resolution === "failed") store.updateTrade(trade.partnerTransId, { watchUntil: null });
-        const amount = event.amount === undefined ? "a payment" : `HKD ${formatAmount(event.amount)}`;
-        const what = `A late Alipay HK charge of ${amount} arrived under trade ${trade.partnerTransId}, which had been cancelled while its outcome was unknown.`;
-        if (done) await this.note(trade.orderId, `${what} It was given back to the buyer automatically (${event.resolution}).`);
-        else if (event.resolution === "failed") await this.note(trade.orderId, `${what} Giving it back failed (${event.code ?? "?"}); please refund the buyer manually.`);
-        else await this.note(trade.orderId, `${what} Giving it back is in progress (${event.code ?? "pending"}); the bridge retries.`);
-        this.o.log.alert("late charge found", { orderId: trade.orderId, partnerTransId: trade.partnerTransId, resolution: event.resolution });
-        return;
-      }
-      case "watch.ended":
-        store.updateTrade(trade.partnerTransId, { watchUntil: null });
-        return;
-      case "refund.succeeded":
-      case "refund.failed":
-      case "refund.pending":
-        await this.applyRefund(event, via);
-        return;
-    }
-  }
-
-  /** Refund events: pending is never failed; a later success corrects an earlier failure. */
-  private async applyRefund(event: Extract<TradeEvent, { type: `refund.${string}` }>, via: string): Promise<void> {
-    const store = this.o.store;
-    const refund = store.getRefund(event.platformRefundId);
-    if (!refund) {
-      this.o.log.warn("refund event for a refund this bridge did not record; ignored", { platformRefundId: event.platformRefundId, via });
-      return;
-    }
-    const later = event.source === "sweep" || event.source === "notification" || event.source === "watch";
-    if (event.type === "refund.pending") {
-      if (refund.status === "pending") store.updateRefund(refund.refundKey, { lastError: event.reason });
-      return;
-    }
-    if (event.type === "refund.failed") {
-      if (refund.status !== "pending") return; // a definite answer never downgrades a success
-      store.updateRefund(refund.refundKey, { status: "failed", lastError: event.code });
-      if (later) {
-        await this.note(refund.orderId, `Refund ${refund.refundKey} (HKD ${formatAmount(refund.amountCents)}) was NOT executed at Alipay HK: ${event.code}.`);
-        this.o.log.alert("refund refused by Alipay", { refundKey: refund.refundKey, code: event.code });
-      }
-      return;
-    }
-    if (refund.status === "succeeded") return;
-    store.updateRefund(refund.refundKey, { status: "succeeded", partnerRefundId: event.partnerRefundId, lastError: null });
-    const trade = store.getTrade(refund.partnerTransId);
-    if (refund.origin === "bridge" && trade && store.refundedCents(trade.partnerTransId) >= trade.amountCents) {
-      store.updateTrade(trade.partnerTransId, { status: "refunded" });
-    }
-    if (later) await this.refundSettledLater(refund);
-  }
-
-  /**
-   * A refund whose outcome was open (or wrongly recorded as failed) went through: make sure
-   * WooCommerce records it, and say so on the order.
-   */
-  private async refundSettledLater(refund: RefundRecord): Promise<void> {
-    const correction = refund.status === "failed";
-    if (refund.origin === "woocommerce" && refund.wcRefundId !== null) {
-      // If WooCommerce dropped its refund (the plugin's call reported failure meanwhile), record it again.
-      const stillThere = await this.o.woo.getRefund(refund.orderId, refund.wcRefundId).then(
-        () => true,
-        (err: unknown) => (err instanceof WooError && err.status === 404 ? false : true),
-      );
-      if (!stillThere) {
-        const recorded = await this.o.woo.createRecordedRefund(refund.orderId, {
-          amount: formatAmount(refund.amountCents),
-          reason: `Alipay HK refund ${refund.refundKey}`,
-          meta: { [REFUND_MARKER]: refund.refundKey },
-        });
-        this.o.log.warn("refund re-recorded in WooCommerce", { orderId: refund.orderId, wcRefundId: recorded.id });
-      }
-    }
-    await this.note(
-      refund.orderId,
-      correction
-        ? `Correction: Alipay HK refund ${refund.refundKey} (HKD ${formatAmount(refund.amountCents)}) had been recorded as not executed, but Alipay executed it.`
-        : `Alipay HK refund ${refund.refundKey} (HKD ${formatAmount(refund.amountCents)}) went through after a retry.`,
-    );
+    return undefined;
   }
 
   private qrView(order: WcOrder, trade: TradeRecord): PaymentView {
@@ -520,11 +302,12 @@ export class PaymentService {
     return this.o.store.tradesForOrder(order.id).some((t) => t.alipayTransId === order.transaction_id || t.partnerTransId === order.transaction_id);
   }
 
-  private async fetchOrder(orderId: number): Promise<WcOrder> {
+  /** The order, or `undefined` when WooCommerce has no such order. */
+  private async fetchOrder(orderId: number): Promise<WcOrder | undefined> {
     try {
       return await this.o.woo.getOrder(orderId);
     } catch (err) {
-      if (err instanceof WooError && err.status === 404) throw new HttpError(404, "No such order, or the link is not valid.", "not_found");
+      if (err instanceof WooError && err.status === 404) return undefined;
       throw err;
     }
   }
@@ -534,26 +317,42 @@ export class PaymentService {
     return `wc${orderId}-${this.o.store.countTrades(orderId) + 1}-${randomBytes(3).toString("hex")}`;
   }
 
-  async note(orderId: number, text: string): Promise<void> {
-    try {
-      await this.o.woo.addNote(orderId, text);
-    } catch (err) {
-      this.o.log.error("could not add an order note", { orderId, note: text, error: err });
-    }
-  }
-
   private now(): Date {
     return this.o.alipay.clock.now();
   }
-
-  private readonly lastChecked = new Map<string, number>();
 }
 
-export function isPaidInWoo(order: WcOrder): boolean {
-  return Boolean(order.date_paid_gmt) && ["processing", "completed", "on-hold", "refunded"].includes(order.status);
+/**
+ * Core's sweep answers a trade it could not query with `trade.open` and reason `unknown` (its
+ * neutral status): then nothing is known about the earlier trade, and cancelling it blind is not
+ * safe. The event carries no typed field for this yet, so the check lives here, once.
+ */
+function queryFailed(events: readonly TradeEvent[]): boolean {
+  return events.some((e) => e.type === "trade.open" && e.reason === "unknown");
 }
 
-function closedMessage(state: string): string {
+const closed = (orderId: number, message: string): PaymentView => ({ kind: "closed", orderId, message });
+
+/** The amount a QR may be made for, or why the page shows no QR. */
+function qrPayable(order: WcOrder): MinorUnits | string {
+  if (order.payment_method !== PAYMENT_METHOD) return "This order is not paid with Alipay HK.";
+  if (order.status !== "pending" && order.status !== "failed") return `This order can no longer be paid (it is ${order.status}).`;
+  if (order.currency !== "HKD") return `Alipay HK takes HKD; this order is in ${order.currency}.`;
+  const amount = toMinorUnits(order.total, "total");
+  return amount > 0 ? amount : "This order has nothing to pay.";
+}
+
+/** Why the POS may not charge this order, if it may not. */
+function barcodeRefusal(order: WcOrder): Refusal<PaymentRefusalReason> | undefined {
+  if (order.payment_method !== PAYMENT_METHOD) {
+    return refuse("not_alipayhk", `order ${order.id}: payment_method is ${JSON.stringify(order.payment_method)}, not "${PAYMENT_METHOD}"`);
+  }
+  if (order.status !== "pending" && order.status !== "failed") return refuse("not_payable", `order ${order.id}: status ${order.status} does not take payment`);
+  if (order.currency !== "HKD") return refuse("wrong_currency", `order ${order.id}: currency ${order.currency}, Alipay HK takes HKD`);
+  return undefined;
+}
+
+function closedMessage(state: OrderState): string {
   switch (state) {
     case "late_refunded":
       return "Your payment arrived after this order was cancelled, so it has been returned to your Alipay account.";
@@ -581,9 +380,9 @@ export function thankYouUrlOf(order: WcOrder, wooUrl: string): string {
   return `${wooUrl.replace(/\/$/, "")}/checkout/order-received/${order.id}/?key=${encodeURIComponent(order.order_key)}`;
 }
 
+/** Compares a secret given by a caller (order key, token) in constant time. */
 export function sameKey(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
-

@@ -241,8 +241,62 @@ describe("POS barcode", () => {
     const order = h.order();
     expect((await pay(order, "280000000000000001", "wrong-token")).status).toBe(401);
     expect((await pay(order, "12")).status).toBe(400);
+    // 16 digits, but not a wallet code (25-30...): refused before any trade is made.
+    const notWallet = await pay(order, "1111111111111111");
+    expect(notWallet.status).toBe(400);
+    expect(await notWallet.json()).toMatchObject({ error: { code: "invalid_body", message: expect.stringMatching(/^buyer_code: /) } });
+    expect(tradesOf(h, order)).toEqual([]);
     expect((await pay(order, "280000000000000001")).status).toBe(200);
-    expect((await pay(order, "280000000000000001")).status).toBe(409);
+    const again = await pay(order, "280000000000000001");
+    expect(again.status).toBe(409);
+    const body = (await again.json()) as { error: { code: string; message: string }; message: string };
+    expect(body.error).toEqual({ code: "not_payable", message: `order ${order.id}: status processing does not take payment` });
+    expect(body.message).toBe(body.error.message);
+  });
+
+  it("refuses, as JSON naming the reason, an unknown order, another gateway's order and another currency", async () => {
+    const unknown = await fetch(`${h.url}/orders/999999/barcode`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${h.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ buyer_code: "280000000000000001" }),
+    });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: "not_found" } });
+    const cod = h.order({ paymentMethod: "cod" });
+    const other = await pay(cod, "280000000000000001");
+    expect(other.status).toBe(409);
+    expect(await other.json()).toMatchObject({ error: { code: "not_alipayhk", message: `order ${cod.id}: payment_method is "cod", not "alipayhk"` } });
+    const usd = h.order({ currency: "USD" });
+    expect(await (await pay(usd, "280000000000000001")).json()).toMatchObject({ error: { code: "currency" } });
+    expect([...tradesOf(h, cod), ...tradesOf(h, usd)]).toEqual([]);
+  });
+});
+
+describe("the bridge's HTTP layer", () => {
+  it("answers an unknown path 404 and a wrong method 405 with Allow, as JSON errors", async () => {
+    const missing = await fetch(`${h.url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "route_not_found", message: "path: no route GET /nope" } });
+    const wrong = await fetch(`${h.url}/alipay/notify`);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("POST");
+  });
+
+  it("refuses an oversized refund call with 413 before reading the signature", async () => {
+    const res = await fetch(`${h.url}/woocommerce/refund`, { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(70 * 1024) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "body_too_large" } });
+  });
+
+  it("answers the page's status for a wrong key 404 as JSON, and HEAD /healthz with headers only", async () => {
+    const order = h.order();
+    await openPage(order);
+    const status = await fetch(`${h.url}/pay/${order.id}/status?key=wrong`);
+    expect(status.status).toBe(404);
+    expect(await status.json()).toMatchObject({ error: { code: "not_found", message: "No such order, or the link is not valid." } });
+    const head = await fetch(`${h.url}/healthz`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
   });
 });
 

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateRsaKeyPair } from "@alipayhk/core";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { AlipayConfigError } from "@alipayhk/core";
+import { SettingError } from "@alipayhk/service-kit";
+import { BRIDGE_SETTINGS, bridgeHelp, CONFIG_VARIABLES, ConfigError, loadConfig } from "../src/config.js";
 
 const base = {
   WOO_URL: "https://shop.example.com/",
@@ -19,15 +21,22 @@ const base = {
   ALIPAYHK_MD5_KEY: "0123456789abcdef0123456789abcdef",
 };
 
-function problems(env: Record<string, string | undefined>): string[] {
+/** The one line a bad configuration is refused with (a ConfigError in core's hierarchy, with `field`). */
+function refusal(env: Record<string, string | undefined>): { message: string; field: string | undefined } {
   try {
     loadConfig(env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
+    expect(err).toBeInstanceOf(SettingError);
+    expect(err).toBeInstanceOf(AlipayConfigError);
+    const error = err as ConfigError;
+    expect(error.message).not.toContain("\n");
+    expect(error.problems).toEqual([error.message]);
+    return { message: error.message, field: error.field };
   }
   throw new Error("expected a ConfigError");
 }
+const problem = (env: Record<string, string | undefined>) => refusal(env).message;
 
 describe("loadConfig", () => {
   it("reads a complete MD5 configuration with defaults", () => {
@@ -49,25 +58,30 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...base, DATA_DIR: "/var/lib/alipayhk-woo/" })).toMatchObject({ dbPath: "/var/lib/alipayhk-woo/alipayhk-woo.sqlite", warnings: [] });
     expect(loadConfig({ ...base, DB_PATH: "/srv/bridge.sqlite" })).toMatchObject({
       dbPath: "/srv/bridge.sqlite",
-      warnings: ["DB_PATH is deprecated: set DATA_DIR to its folder instead (the state file is DATA_DIR/alipayhk-woo.sqlite)"],
+      warnings: ["DB_PATH is deprecated; use DATA_DIR (set DATA_DIR to its folder instead; the state file is DATA_DIR/alipayhk-woo.sqlite)"],
     });
+    // DATA_DIR wins over the old name, with no warning.
+    expect(loadConfig({ ...base, DB_PATH: "/srv/bridge.sqlite", DATA_DIR: "/srv/woo" })).toMatchObject({ dbPath: "/srv/woo/alipayhk-woo.sqlite", warnings: [] });
   });
 
-  it("lists every missing variable, one line each, naming it", () => {
-    const list = problems({});
+  it("names a missing required variable in one line, with its meaning", () => {
     for (const name of ["WOO_URL", "WOO_CONSUMER_KEY", "WOO_CONSUMER_SECRET", "WOO_WEBHOOK_SECRET", "PUBLIC_URL", "WOO_PLUGIN_SECRET", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER"]) {
-      expect(list.some((p) => p.startsWith(`${name}: missing`))).toBe(true);
+      const { message, field } = refusal({ ...base, [name]: undefined });
+      expect(field).toBe(name);
+      expect(message).toMatch(new RegExp(`^${name}: expected a value \\(.+\\)$`));
     }
-    expect(list.some((p) => p.startsWith("BRIDGE_API_TOKEN"))).toBe(false); // the POS route is optional
-    for (const p of list) expect(p).not.toContain("\n");
+    expect(refusal({}).message).toBe("WOO_URL: expected a value (shop home URL, e.g. https://shop.example.com)");
+    const { BRIDGE_API_TOKEN: _omit, ...noPos } = base;
+    expect(loadConfig(noPos).apiToken).toBeUndefined(); // the POS route is optional
   });
 
   it("keeps the POS token and the plugin's secret apart, and reads HOST", () => {
-    expect(problems({ ...base, BRIDGE_API_TOKEN: base.WOO_PLUGIN_SECRET })).toEqual([
-      "BRIDGE_API_TOKEN: must differ from WOO_PLUGIN_SECRET (the POS and the WordPress plugin use separate credentials)",
-    ]);
-    expect(problems({ ...base, WOO_PLUGIN_SECRET: "short-secret" })).toEqual(["WOO_PLUGIN_SECRET: expected 32 or more characters"]);
-    expect(problems({ ...base, HOST: "127.0.0.1; rm" })).toEqual(['HOST: expected an address such as 127.0.0.1, 0.0.0.0 or ::, got "127.0.0.1; rm"']);
+    expect(refusal({ ...base, BRIDGE_API_TOKEN: base.WOO_PLUGIN_SECRET })).toEqual({
+      message: "BRIDGE_API_TOKEN: must differ from WOO_PLUGIN_SECRET (the POS and the WordPress plugin use separate credentials)",
+      field: "BRIDGE_API_TOKEN",
+    });
+    expect(problem({ ...base, WOO_PLUGIN_SECRET: "short-secret" })).toBe("WOO_PLUGIN_SECRET: expected 32 or more characters, got a value of another form");
+    expect(problem({ ...base, HOST: "127.0.0.1; rm" })).toBe('HOST: expected an address such as 127.0.0.1, 0.0.0.0 or ::, got "127.0.0.1; rm"');
     const { BRIDGE_API_TOKEN: _omit, ...noPos } = base;
     const c = loadConfig({ ...noPos, HOST: "127.0.0.1", PORT: "8787" });
     expect(c).toMatchObject({ host: "127.0.0.1", port: 8787, pluginSecret: base.WOO_PLUGIN_SECRET });
@@ -75,29 +89,40 @@ describe("loadConfig", () => {
   });
 
   it("explains bad values, and never echoes a secret", () => {
-    const list = problems({
-      ...base,
-      WOO_URL: "shop.example.com",
-      PORT: "70000",
-      LATE_PAYMENT_POLICY: "keep",
-      ALIPAYHK_SIGN_TYPE: "SHA1",
-      BRIDGE_API_TOKEN: "short",
-    });
-    expect(list).toContain('WOO_URL: expected an http(s) URL such as https://shop.example.com, got "shop.example.com"');
-    expect(list).toContain('PORT: expected a whole number from 0 to 65535, got "70000"');
-    expect(list).toContain('LATE_PAYMENT_POLICY: expected refund or flag, got "keep"');
-    expect(list).toContain('ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2, got "SHA1"');
-    expect(list).toContain("BRIDGE_API_TOKEN: expected 16 or more characters");
-    expect(list.join(" ")).not.toContain("short");
+    expect(problem({ ...base, WOO_URL: "shop.example.com" })).toBe(
+      'WOO_URL: expected an http(s) base URL such as https://shop.example.com, without query or fragment, got "shop.example.com"',
+    );
+    expect(problem({ ...base, PUBLIC_URL: "https://pay.example.com/?x=1" })).toMatch(/^PUBLIC_URL: expected an http\(s\) base URL/);
+    expect(problem({ ...base, PORT: "70000" })).toBe('PORT: expected an integer from 0 to 65535, got "70000"');
+    expect(problem({ ...base, LATE_PAYMENT_POLICY: "keep" })).toBe('LATE_PAYMENT_POLICY: expected one of refund, flag, got "keep"');
+    expect(loadConfig({ ...base, LATE_PAYMENT_POLICY: "FLAG" }).latePaymentPolicy).toBe("flag");
+    expect(problem({ ...base, ALIPAYHK_SIGN_TYPE: "SHA1" })).toBe('ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2, got "SHA1"');
+    const token = refusal({ ...base, BRIDGE_API_TOKEN: "short" });
+    expect(token).toEqual({ message: "BRIDGE_API_TOKEN: expected 16 or more characters, got a value of another form", field: "BRIDGE_API_TOKEN" });
+    expect(problem({ ...base, WOO_CA_FILE: "/nonexistent/ca.pem" })).toBe('WOO_CA_FILE: expected a readable PEM certificate file, got "/nonexistent/ca.pem"');
+  });
+
+  it("generates --help from the same declarations as the checks", () => {
+    const help = bridgeHelp();
+    expect(help).toMatch(/^Usage: alipayhk-woo \[--check \| --help\]/);
+    expect(help).toContain("--check");
+    for (const one of Object.values(BRIDGE_SETTINGS)) expect(help).toContain(`  ${one.env}\n`);
+    expect(help).toContain("(default ./.data; formerly DB_PATH)");
+    expect(help).toContain("shop home URL, e.g. https://shop.example.com (required)");
+    expect(CONFIG_VARIABLES.map(([name]) => name)).toEqual(Object.values(BRIDGE_SETTINGS).map((one) => one.env));
   });
 
   it("requires the QR to expire before WooCommerce's hold-stock window", () => {
-    expect(problems({ ...base, QR_EXPIRY_MINUTES: "60", WOO_HOLD_STOCK_MINUTES: "60" })[0]).toMatch(/^QR_EXPIRY_MINUTES: must be below WOO_HOLD_STOCK_MINUTES \(60 >= 60\)/);
+    expect(refusal({ ...base, QR_EXPIRY_MINUTES: "60", WOO_HOLD_STOCK_MINUTES: "60" }).field).toBe("QR_EXPIRY_MINUTES");
+    expect(problem({ ...base, QR_EXPIRY_MINUTES: "60", WOO_HOLD_STOCK_MINUTES: "60" })).toMatch(/^QR_EXPIRY_MINUTES: must be below WOO_HOLD_STOCK_MINUTES \(60 >= 60\)/);
     expect(loadConfig({ ...base, QR_EXPIRY_MINUTES: "120", WOO_HOLD_STOCK_MINUTES: "0" }).qrExpiryMinutes).toBe(120);
   });
 
   it("lets core judge the MD5 key and names the variable", () => {
-    expect(problems({ ...base, ALIPAYHK_MD5_KEY: "short" })).toEqual(["ALIPAYHK_MD5_KEY: expected the 32-character alphanumeric key from the merchant portal"]);
+    expect(refusal({ ...base, ALIPAYHK_MD5_KEY: "short" })).toEqual({
+      message: "ALIPAYHK_MD5_KEY: expected the 32-character alphanumeric key from the merchant portal",
+      field: "ALIPAYHK_MD5_KEY",
+    });
   });
 
   it("reads RSA keys from files or inline, and refuses keys in the wrong role", () => {
@@ -113,12 +138,12 @@ describe("loadConfig", () => {
     const inlineBase64 = alipay.publicKeyPem.replace(/-----[^-]+-----|\s/g, "");
     expect(loadConfig({ ...rsa, ALIPAYHK_ALIPAY_PUBLIC_KEY: inlineBase64 }).alipay.alipayPublicKey).toBe(inlineBase64);
 
-    expect(problems({ ...rsa, ALIPAYHK_PRIVATE_KEY: join(dir, "missing.pem") })).toEqual([
+    expect(problem({ ...rsa, ALIPAYHK_PRIVATE_KEY: join(dir, "missing.pem") })).toBe(
       `ALIPAYHK_PRIVATE_KEY: cannot read file ${JSON.stringify(join(dir, "missing.pem"))} (ENOENT); expected a key file path or the key inline (PEM or base64)`,
-    ]);
-    const wrongRole = problems({ ...rsa, ALIPAYHK_ALIPAY_PUBLIC_KEY: merchant.publicKeyPem });
-    expect(wrongRole).toHaveLength(1);
-    expect(wrongRole[0]).toMatch(/^ALIPAYHK_ALIPAY_PUBLIC_KEY: /);
-    expect(wrongRole[0]).not.toContain("BEGIN");
+    );
+    const wrongRole = refusal({ ...rsa, ALIPAYHK_ALIPAY_PUBLIC_KEY: merchant.publicKeyPem });
+    expect(wrongRole.field).toBe("ALIPAYHK_ALIPAY_PUBLIC_KEY");
+    expect(wrongRole.message).toMatch(/^ALIPAYHK_ALIPAY_PUBLIC_KEY: /);
+    expect(wrongRole.message).not.toContain("BEGIN");
   });
 });

@@ -21,15 +21,15 @@ const baseEnv = {
 };
 
 describe("alipayhk-woo (main)", () => {
-  it("exits 2 with one line per configuration problem, naming the variable", async () => {
+  it("exits 2 with one line naming the first bad variable", async () => {
     const c = capture();
     const { code, bridge } = await main([], { ...baseEnv, WOO_URL: undefined, ALIPAYHK_SIGN_TYPE: "RSA9" }, c.io);
     expect(code).toBe(2);
     expect(bridge).toBeUndefined();
-    expect(c.err).toEqual([
-      "alipayhk-woo: WOO_URL: missing (e.g. https://shop.example.com)",
-      'alipayhk-woo: ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2, got "RSA9"',
-    ]);
+    expect(c.err).toEqual(["alipayhk-woo: WOO_URL: expected a value (shop home URL, e.g. https://shop.example.com)"]);
+    const sign = capture();
+    expect((await main([], { ...baseEnv, ALIPAYHK_SIGN_TYPE: "RSA9" }, sign.io)).code).toBe(2);
+    expect(sign.err).toEqual(['alipayhk-woo: ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2, got "RSA9"']);
   });
 
   it("exits 2 on an unknown argument, 0 for --help and for a valid --check", async () => {
@@ -43,6 +43,7 @@ describe("alipayhk-woo (main)", () => {
       const help = capture();
       expect((await main(["--help"], {}, help.io)).code).toBe(0);
       expect(help.out[0]).toContain("ALIPAYHK_PRIVATE_KEY");
+      expect(help.out[0]).toContain("--check");
       const check = capture();
       // A bridge beside the shop (same host and port rule), talking to the local sandbox.
       const local = { ...env, WOO_URL: "http://127.0.0.1:8080", PUBLIC_URL: "http://127.0.0.1:8080" };

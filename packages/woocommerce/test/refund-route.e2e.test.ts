@@ -39,20 +39,21 @@ describe("POST /woocommerce/refund refuses what WooCommerce does not hold", () =
     const refundsBefore = h.bridge.store.refundsForOrder(a.order.id).length + h.bridge.store.refundsForOrder(b.order.id).length;
 
     const unknown = await h.pluginRefund({ order_id: a.order.id, refund_id: 987654, amount: "10.00" });
-    expect(unknown).toEqual({ status: 404, body: { error: "unknown_refund", message: `refund_id: WooCommerce has no refund 987654 on order ${a.order.id}; nothing executed` } });
+    const unknownMessage = `refund_id: WooCommerce has no refund 987654 on order ${a.order.id}; nothing executed`;
+    // The one error body of every alipayhk server; the top-level message is what older plugins read.
+    expect(unknown).toEqual({ status: 404, body: { error: { code: "unknown_refund", message: unknownMessage }, message: unknownMessage } });
 
     const otherAmount = await h.pluginRefund({ order_id: a.order.id, refund_id: wcRefund.id, amount: "50.00" });
-    expect(otherAmount).toEqual({
-      status: 409,
-      body: { error: "amount_mismatch", message: `amount: WooCommerce's refund ${wcRefund.id} is HKD 10.00, not HKD 50.00; nothing executed` },
-    });
+    const otherAmountMessage = `amount: WooCommerce's refund ${wcRefund.id} is HKD 10.00, not HKD 50.00; nothing executed`;
+    expect(otherAmount).toEqual({ status: 409, body: { error: { code: "amount_mismatch", message: otherAmountMessage }, message: otherAmountMessage } });
 
     const otherOrder = await h.pluginRefund({ order_id: b.order.id, refund_id: wcRefund.id, amount: "10.00" });
     expect(otherOrder.status).toBe(404);
-    expect(otherOrder.body.error).toBe("unknown_refund");
+    expect(otherOrder.body.error).toMatchObject({ code: "unknown_refund" });
 
     const malformed = await h.pluginRefund({ order_id: a.order.id, refund_id: "x", amount: "10.00" });
-    expect(malformed).toEqual({ status: 400, body: { error: "invalid_body", message: "order_id and refund_id: expected WooCommerce ids" } });
+    const malformedMessage = "order_id and refund_id: expected WooCommerce ids";
+    expect(malformed).toEqual({ status: 400, body: { error: { code: "invalid_body", message: malformedMessage }, message: malformedMessage } });
 
     expect(sandboxRefunds(a.tradeId)).toEqual([]);
     expect(sandboxRefunds(b.tradeId)).toEqual([]);
@@ -71,7 +72,8 @@ describe("POST /woocommerce/refund refuses what WooCommerce does not hold", () =
     const a = await paidOrder("20.00");
     const own = await h.bridge.woo.createRecordedRefund(a.order.id, { amount: "5.00", reason: "bridge", meta: { alipayhk_refund_key: "cancel-x" } });
     const res = await h.pluginRefund({ order_id: a.order.id, refund_id: own.id, amount: "5.00" });
-    expect(res).toEqual({ status: 409, body: { error: "bridge_refund", message: `refund_id: refund ${own.id} was recorded by the bridge itself; nothing executed` } });
+    const message = `refund_id: refund ${own.id} was recorded by the bridge itself; nothing executed`;
+    expect(res).toEqual({ status: 409, body: { error: { code: "bridge_refund", message }, message } });
     expect(sandboxRefunds(a.tradeId)).toEqual([]);
   });
 });
@@ -84,12 +86,13 @@ describe("separate credentials for the POS and the WordPress plugin", () => {
 
     const bearer = await h.pluginRefund(body, { unsigned: true, bearer: h.token });
     expect(bearer.status).toBe(401);
-    expect(bearer.body.error).toBe("unauthorized");
+    expect(bearer.body.error).toMatchObject({ code: "unauthorized" });
     expect((await h.pluginRefund(body, { unsigned: true })).status).toBe(401);
     expect((await h.pluginRefund(body, { secret: h.token })).status).toBe(401);
+    const mismatch = "X-AlipayHK-Signature: does not match (is the plugin's Bridge secret the bridge's WOO_PLUGIN_SECRET?)";
     expect((await h.pluginRefund(body, { secret: "another-secret-0123456789abcdef-0123456" })).body).toEqual({
-      error: "unauthorized",
-      message: "X-AlipayHK-Signature: does not match (is the plugin's Bridge secret the bridge's WOO_PLUGIN_SECRET?)",
+      error: { code: "unauthorized", message: mismatch },
+      message: mismatch,
     });
 
     const text = JSON.stringify(body);
@@ -124,7 +127,7 @@ describe("separate credentials for the POS and the WordPress plugin", () => {
       body: JSON.stringify({ buyer_code: "280000000000000001" }),
     });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: "unauthorized", message: "missing or wrong bearer token" });
+    expect(await res.json()).toEqual({ error: { code: "unauthorized", message: "missing or wrong bearer token" }, message: "missing or wrong bearer token" });
     expect(tradesOf(h, order)).toEqual([]);
   });
 

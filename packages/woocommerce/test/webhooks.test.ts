@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createRouter } from "../src/http/router.js";
+import { createHttpHandler } from "@alipayhk/service-kit";
 import { wooWebhookRoute } from "../src/http/webhook-route.js";
 import { verifyWooWebhook, WooWebhookRejected, type WooWebhookEvent } from "../src/webhook.js";
 import type { WooClient } from "../src/woo/client.js";
@@ -67,7 +67,7 @@ describe("deliveries from the fake WooCommerce to the receiver route", () => {
     woo = await FakeWooCommerce.start({ protocol: "https" });
     client = clientFor(woo);
     const route = wooWebhookRoute({ secret, onDelivery: (e) => void received.push(e), onPing: (id) => void pings.push(id) });
-    const router = createRouter([{ method: "POST", path: "/woocommerce/webhook", handler: route }]);
+    const handler = createHttpHandler({ routes: [route] });
     server = createServer((req, res) => {
       if (failNext > 0) {
         failNext--;
@@ -75,7 +75,7 @@ describe("deliveries from the fake WooCommerce to the receiver route", () => {
         res.writeHead(503).end();
         return;
       }
-      void router(req, res);
+      handler(req, res);
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/woocommerce/webhook`;

@@ -113,4 +113,33 @@ echo $g->sign( 'v1-link', 1764594000, 'GET', '/woocommerce/orders/22/payment', '
       pluginSignature(secret, "v1-link", 1764594000, "GET", "/woocommerce/orders/22/payment", ""),
     ]);
   });
+
+  it("reads the bridge's refusal from error.message, falling back to the top-level message (older bridges, refund answers) and the status", () => {
+    const dir = mkdtempSync(join(tmpdir(), "alipayhk-php-"));
+    const script = join(dir, "message.php");
+    writeFileSync(
+      script,
+      `<?php
+define( 'ABSPATH', '/tmp/' );
+class WC_Payment_Gateway {}
+require ${JSON.stringify(join(pluginDir, "includes/class-wc-gateway-alipayhk.php"))};
+foreach ( array(
+  '{"error":{"code":"amount_mismatch","message":"amount: refund 9 is HKD 10.00, not HKD 50.00"},"message":"old place"}',
+  '{"error":"unknown_refund","message":"refund_id: no refund 9"}',
+  '{"status":"failed","partner_refund_id":null,"message":"Alipay refused: REFUND_AMT_RESTRICTION"}',
+  '<html>Bad gateway</html>',
+) as $body ) {
+  echo WC_Gateway_AlipayHK::bridge_message( json_decode( $body, true ), 502 ), "\n";
+}
+`,
+    );
+    const res = spawnSync(php, [script], { encoding: "utf8" });
+    expect(res.stderr).toBe("");
+    expect(res.stdout.trim().split("\n")).toEqual([
+      "amount: refund 9 is HKD 10.00, not HKD 50.00",
+      "refund_id: no refund 9",
+      "Alipay refused: REFUND_AMT_RESTRICTION",
+      "HTTP 502",
+    ]);
+  });
 });

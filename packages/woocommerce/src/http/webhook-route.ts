@@ -1,5 +1,5 @@
+import { HttpError, text, type Route } from "@alipayhk/service-kit";
 import { verifyWooWebhook, WooWebhookRejected, type WooWebhookEvent } from "../webhook.js";
-import { HttpError, readRawBody, sendText, type Handler } from "./router.js";
 
 export interface WooWebhookRouteOptions {
   secret: string;
@@ -10,28 +10,41 @@ export interface WooWebhookRouteOptions {
   onDelivery(event: Extract<WooWebhookEvent, { kind: "delivery" }>): void | Promise<void>;
   onPing?(webhookId: number): void;
   onError?(err: unknown): void;
+  /** Where WooCommerce delivers; default `/woocommerce/webhook`. */
+  path?: string;
 }
 
-/** `POST /woocommerce/webhook`: raw-body HMAC check, the unsigned ping answered with exactly 200. */
-export function wooWebhookRoute(options: WooWebhookRouteOptions): Handler {
-  return async ({ req, res }) => {
-    const raw = await readRawBody(req, 2 * 1024 * 1024);
-    let event: WooWebhookEvent;
-    try {
-      event = verifyWooWebhook(raw, req.headers, options.secret);
-    } catch (err) {
-      if (err instanceof WooWebhookRejected) throw new HttpError(err.status, err.message, "webhook_rejected");
-      throw err;
-    }
-    sendText(res, 200, "ok");
-    if (event.kind === "ping") {
-      options.onPing?.(event.webhookId);
-      return;
-    }
-    setImmediate(() => {
-      Promise.resolve()
-        .then(() => options.onDelivery(event))
-        .catch((err) => options.onError?.(err));
-    });
+/**
+ * The WooCommerce webhook receiver as a `@alipayhk/service-kit` route: HMAC checked on the raw
+ * body (never a re-serialised one), the unsigned creation ping answered with exactly 200, a
+ * refused delivery answered 400/401 with a JSON error.
+ *
+ * @example
+ * const handler = createHttpHandler({ routes: [wooWebhookRoute({ secret, onDelivery: (e) => queue(e.resourceId) })] });
+ */
+export function wooWebhookRoute(options: WooWebhookRouteOptions): Route {
+  return {
+    method: "POST",
+    path: options.path ?? "/woocommerce/webhook",
+    maxBodyBytes: 2 * 1024 * 1024,
+    handle: async ({ req, body }) => {
+      let event: WooWebhookEvent;
+      try {
+        event = verifyWooWebhook(await body(), req.headers, options.secret);
+      } catch (err) {
+        if (err instanceof WooWebhookRejected) throw new HttpError(err.status, "webhook_rejected", err.message);
+        throw err;
+      }
+      if (event.kind === "ping") {
+        options.onPing?.(event.webhookId);
+        return text(200, "ok");
+      }
+      setImmediate(() => {
+        Promise.resolve()
+          .then(() => options.onDelivery(event))
+          .catch((err) => options.onError?.(err));
+      });
+      return text(200, "ok");
+    },
   };
 }

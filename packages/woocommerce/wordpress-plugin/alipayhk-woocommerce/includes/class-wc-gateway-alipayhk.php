@@ -192,6 +192,25 @@ class WC_Gateway_AlipayHK extends WC_Payment_Gateway {
 	}
 
 	/**
+	 * The bridge's explanation in a decoded JSON reply: `error.message` of its error body
+	 * (`{"error":{"code","message"},"message"}`), else the top-level `message` (bridges before
+	 * 0.2 and its refund answers), else the HTTP status.
+	 *
+	 * @param mixed $data Decoded JSON body.
+	 * @param int   $code HTTP status.
+	 * @return string One line, never a secret (the bridge sends none).
+	 */
+	public static function bridge_message( $data, $code ) {
+		if ( is_array( $data ) && isset( $data['error'] ) && is_array( $data['error'] ) && isset( $data['error']['message'] ) && is_string( $data['error']['message'] ) ) {
+			return $data['error']['message'];
+		}
+		if ( is_array( $data ) && isset( $data['message'] ) && is_scalar( $data['message'] ) ) {
+			return (string) $data['message'];
+		}
+		return 'HTTP ' . (int) $code;
+	}
+
+	/**
 	 * HMAC-SHA256 over one request to the bridge: kind, timestamp, method, path (relative to the
 	 * bridge URL) and the SHA-256 of the body, one per line. The bridge recomputes it.
 	 *
@@ -330,7 +349,7 @@ class WC_Gateway_AlipayHK extends WC_Payment_Gateway {
 			$this->log( sprintf( 'order %d: refund #%d executed', $order_id, $refund_id ) );
 			return true;
 		}
-		$message = is_array( $data ) && isset( $data['message'] ) ? (string) $data['message'] : 'HTTP ' . $code;
+		$message = self::bridge_message( $data, $code );
 		$this->log( sprintf( 'order %d: refund #%d not executed: %s', $order_id, $refund_id, $message ), 'warning' );
 		/* translators: %s: the bridge's explanation */
 		return new WP_Error( 'alipayhk_refund', sprintf( __( 'Alipay HK refund not executed: %s', 'alipayhk-woocommerce' ), $message ) );
