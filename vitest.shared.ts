@@ -11,6 +11,7 @@ export const workspaceAliases = [
   { find: /^@alipayhk\/core\/testing$/, replacement: `${root}packages/core/src/testing/index.ts` },
   { find: /^@alipayhk\/core\/reconciliation$/, replacement: `${root}packages/core/src/reconciliation/index.ts` },
   { find: /^@alipayhk\/core$/, replacement: `${root}packages/core/src/index.ts` },
+  { find: /^@alipayhk\/service-kit$/, replacement: `${root}packages/service-kit/src/index.ts` },
   { find: /^@alipayhk\/sandbox$/, replacement: `${root}packages/sandbox/src/index.ts` },
   { find: /^@alipayhk\/webhook$/, replacement: `${root}packages/webhook/src/index.ts` },
   { find: /^@alipayhk\/woocommerce$/, replacement: `${root}packages/woocommerce/src/index.ts` },
