@@ -57,6 +57,11 @@ export interface TradeFailedEvent extends EventBase {
 export interface TradeOpenEvent extends EventBase {
   type: "trade.open";
   reason?: string;
+  /**
+   * True when the gateway could not be asked (the query failed or timed out): nothing at all is
+   * known about the trade, so an adapter must not act on it as if it were merely unpaid.
+   */
+  queryFailed?: boolean;
 }
 
 /**

@@ -322,13 +322,9 @@ export class PaymentService {
   }
 }
 
-/**
- * Core's sweep answers a trade it could not query with `trade.open` and reason `unknown` (its
- * neutral status): then nothing is known about the earlier trade, and cancelling it blind is not
- * safe. The event carries no typed field for this yet, so the check lives here, once.
- */
+/** Core's sweep could not query the earlier trade: nothing is known, and cancelling it blind is not safe. */
 function queryFailed(events: readonly TradeEvent[]): boolean {
-  return events.some((e) => e.type === "trade.open" && e.reason === "unknown");
+  return events.some((e) => e.type === "trade.open" && e.queryFailed === true);
 }
 
 const closed = (orderId: number, message: string): PaymentView => ({ kind: "closed", orderId, message });

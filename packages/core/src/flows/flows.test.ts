@@ -220,6 +220,16 @@ describe("sweepOpenTrades", () => {
     );
     expect(decisions.map((d) => d.type)).toEqual(["trade.paid", "trade.closed", "trade.open", "refund.succeeded"]);
   });
+
+  it("says queryFailed only when the gateway could not be asked, not when the trade is merely unpaid", async () => {
+    const unreachable = gateway({ [QUERY]: [{ fault: "timeout" }] });
+    const [failed] = await sweepOpenTrades(unreachable.client, { trades: [{ partnerTransId: "pos-1", kind: "qr", amount: 1230 }] }, { sleep: noSleep });
+    expect(failed).toMatchObject({ type: "trade.open", queryFailed: true });
+    const waiting = gateway({ [QUERY]: [q("WAIT_BUYER_PAY")] });
+    const [open] = await sweepOpenTrades(waiting.client, { trades: [{ partnerTransId: "pos-1", kind: "qr", amount: 1230 }] }, { sleep: noSleep });
+    expect(open).toMatchObject({ type: "trade.open" });
+    expect(open).not.toHaveProperty("queryFailed");
+  });
 });
 
 describe("trade events from the flows", () => {

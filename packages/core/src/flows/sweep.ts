@@ -91,7 +91,7 @@ async function sweepTrade(client: AlipayHkClient, trade: OpenTrade, options: Swe
     }
     return [{ type: "trade.open", partnerTransId: id, source: "sweep", reason: cancel.status === "unresolved" ? cancel.reason : cancel.status }];
   }
-  return [{ type: "trade.open", partnerTransId: id, source: "sweep", reason: status }];
+  return [{ type: "trade.open", partnerTransId: id, source: "sweep", reason: status, ...(status === "unknown" ? { queryFailed: true } : {}) }];
 }
 
 /**
