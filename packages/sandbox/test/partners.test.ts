@@ -106,6 +106,6 @@ describe("--partner, repeated", () => {
   it("names the flag, without echoing a key, when a partner is malformed or repeated", () => {
     expect(() => parseSandboxArgs(["--partner", `${B}:short`])).toThrow(/^--partner: expected <pid>\[:<md5-key>\[:<sign-type>\]\]/);
     expect(() => parseSandboxArgs(["--partner", `${B}:short`])).not.toThrow(/short/);
-    expect(() => parseSandboxArgs(["--partner", B, "--partner", B])).toThrow(`--partner: ${B} is given twice`);
+    expect(() => parseSandboxArgs(["--partner", B, "--partner", B])).toThrow(`--partner: expected each partner once, got ${B} twice`);
   });
 });
