@@ -52,6 +52,18 @@ export class AdapterError extends Error {
 }
 
 /**
+ * The adapter's refusal from its JSON error body, `{"error":{"code","message"},"message"}`: the
+ * code and the line from `error`, else the top-level `message`, else `fallback`.
+ */
+export function refusal(status: number, body: unknown, fallback: string): AdapterError {
+  const { error, message } = (typeof body === "object" && body !== null ? body : {}) as { error?: unknown; message?: unknown };
+  const inner = typeof error === "object" && error !== null ? (error as { code?: unknown; message?: unknown }) : {};
+  const code = typeof inner.code === "string" ? inner.code : typeof error === "string" ? error : "unknown";
+  const line = typeof inner.message === "string" ? inner.message : typeof message === "string" ? message : fallback;
+  return new AdapterError(status, code, line);
+}
+
+/**
  * The shop's side of the adapter's HTTP API, as any store would call it: every request signed
  * per Standard Webhooks with the shop's secret, the `webhook-id` doubling as the idempotency key
  * (so a retried refund with the same id is the same refund).
@@ -122,10 +134,7 @@ export class AdapterClient {
     } catch {
       throw new AdapterError(502, "adapter_bad_reply", `${method} ${path}: HTTP ${response.status} with a body that is not JSON`);
     }
-    if (response.status < 200 || response.status > 299) {
-      const error = (json as { error?: { code?: string; message?: string } }).error;
-      throw new AdapterError(response.status, error?.code ?? "unknown", error?.message ?? `${method} ${path}: HTTP ${response.status}`);
-    }
+    if (response.status < 200 || response.status > 299) throw refusal(response.status, json, `${method} ${path}: HTTP ${response.status}`);
     return json as T;
   }
 }

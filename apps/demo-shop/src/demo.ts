@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { createServer, type RequestListener, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { startSandbox, type RunningSandbox, type SandboxOptions } from "@alipayhk/sandbox";
+import { errorReply, listen, sendReply, unavailable, type HttpHandler, type Listening } from "@alipayhk/service-kit";
 import { createWebhookService, jsonLogger, type WebhookService, type WebhookServiceConfig } from "@alipayhk/webhook";
 import { AdapterClient } from "./adapter-client";
 import type { DemoOptions } from "./options";
@@ -33,12 +32,6 @@ function portError(error: unknown, flag: string, port: number): unknown {
   if (code === "EADDRINUSE") return new PortInUseError(`${flag}: port ${port} is in use; pass another (or 0 for any free port)`);
   if (code === "EACCES") return new PortInUseError(`${flag}: port ${port} needs privileges; pass a port above 1023`);
   return error;
-}
-
-/** `0.0.0.0` listens everywhere; a browser on this machine reaches it as 127.0.0.1. */
-function reachable(host: string): string {
-  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
-  return host.includes(":") ? `[${host}]` : host;
 }
 
 export interface StartDemoOverrides {
@@ -74,22 +67,21 @@ export async function startDemo(options: DemoOptions, overrides: StartDemoOverri
     });
     stops.push(() => sandbox.close());
 
-    // The shop listens first: the adapter needs its URL to deliver events to.
-    let handler: RequestListener | undefined;
-    const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (error) => reject(portError(error, "--port", options.port)));
-      server.listen(options.port, options.host, () => resolve());
+    // The shop listens first: the adapter needs its URL to deliver events to. Until the shop is
+    // wired up, a request gets a 503.
+    let shop: HttpHandler | undefined;
+    const handler: HttpHandler = Object.assign((req: Parameters<HttpHandler>[0], res: Parameters<HttpHandler>[1]) => {
+      if (shop) return shop(req, res);
+      req.resume();
+      sendReply(req, res, errorReply(unavailable("starting", "shop: still starting; retry in a moment", { "retry-after": "1" })));
+    }, { drain: () => shop?.drain() ?? Promise.resolve() });
+    // Live pages hold event streams open: close() ends them after a short grace.
+    const listening: Listening = await listen(handler, { port: options.port, host: options.host, graceMs: 250 }).catch((error: unknown) => {
+      throw portError(error, "--port", options.port);
     });
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Live pages hold event streams open: end them so the server can stop.
-          server.closeAllConnections();
-        }),
-    );
-    const shopUrl = `http://${reachable(options.host)}:${(server.address() as AddressInfo).port}`;
+    listening.server.keepAliveTimeout = 5_000;
+    stops.push(() => listening.close());
+    const shopUrl = listening.url;
 
     const shopSecret = secret();
     const eventSecret = secret();
@@ -112,7 +104,7 @@ export async function startDemo(options: DemoOptions, overrides: StartDemoOverri
     }
     stops.push(() => service.close());
 
-    handler = createShopHandler({
+    shop = createShopHandler({
       adapter: new AdapterClient(adapterUrl, shopSecret),
       orders: new ShopOrders(join(options.dataDir, "shop-orders.json")),
       eventSecret,

@@ -3,14 +3,15 @@
  * webhook adapter and the shop in one process, until Ctrl+C.
  */
 import { banner, PortInUseError, startDemo } from "./demo";
-import { parseDemoArgs, USAGE, UsageError } from "./options";
+import { SettingError } from "@alipayhk/service-kit";
+import { parseDemoArgs, USAGE } from "./options";
 
 async function main(): Promise<number> {
   let options;
   try {
     options = parseDemoArgs(process.argv.slice(2));
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof SettingError) {
       process.stderr.write(`demo-shop: ${error.message}\n`);
       return 2;
     }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parse, readSettings, renderHelp, setting, SettingError } from "@alipayhk/service-kit";
 
 /** Where and how the demo runs. */
 export interface DemoOptions {
@@ -18,78 +18,49 @@ export interface DemoOptions {
 /** `apps/demo-shop/.data`: ignored by git (the root `.gitignore` has `.data/`). */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL("../.data", import.meta.url));
 
-export const USAGE = `Usage: npm start [-- options]   (from the repository root)
-       node apps/demo-shop/dist/main.js [options]
+/** The demo's settings, each once: flag, variable, meaning, default, check. */
+export const DEMO_SETTINGS = {
+  port: setting({ flag: "--port", env: "DEMO_SHOP_PORT", meaning: "the shop's port; 0 picks a free port", default: 3000, parse: parse.port }),
+  sandboxPort: setting({ flag: "--sandbox-port", env: "DEMO_SANDBOX_PORT", meaning: "the sandbox gateway's port", default: 4010, parse: parse.port }),
+  adapterPort: setting({ flag: "--adapter-port", env: "DEMO_ADAPTER_PORT", meaning: "the webhook adapter's port", default: 3001, parse: parse.port }),
+  host: setting({ flag: "--host", env: "DEMO_HOST", meaning: "listen address of all three servers", default: "127.0.0.1", parse: parse.text }),
+  dataDir: setting({
+    flag: "--data-dir",
+    env: "DEMO_DATA_DIR",
+    meaning: "state of the adapter, the sandbox and the shop; delete it to start afresh",
+    default: DEFAULT_DATA_DIR,
+    defaultText: "apps/demo-shop/.data",
+    parse: parse.text,
+  }),
+};
 
-Starts the Alipay HK demo: the sandbox gateway (with its wallet page), the webhook adapter
-(@alipayhk/webhook on an embedded SQLite store) and a small shop on top of it.
+/** `--help`, generated from {@link DEMO_SETTINGS}. */
+export const USAGE = renderHelp(DEMO_SETTINGS, {
+  usage: "npm start [-- options]   (from the repository root)\n       node apps/demo-shop/dist/main.js [options]",
+  summary:
+    "Starts the Alipay HK demo: the sandbox gateway (with its wallet page), the webhook adapter (@alipayhk/webhook on an embedded SQLite store) and a small shop on top of it.",
+  options: [["-h, --help", "this help"]],
+  footer: "Nothing here moves real money: the sandbox is local and uses test keys.",
+});
 
-Options (each also read from the environment variable shown):
-  --port N            the shop's port (DEMO_SHOP_PORT; default 3000; 0 picks a free port)
-  --sandbox-port N    the sandbox gateway's port (DEMO_SANDBOX_PORT; default 4010)
-  --adapter-port N    the webhook adapter's port (DEMO_ADAPTER_PORT; default 3001)
-  --host H            listen address (DEMO_HOST; default 127.0.0.1)
-  --data-dir DIR      state of the adapter, the sandbox and the shop (DEMO_DATA_DIR;
-                      default apps/demo-shop/.data; delete it to start afresh)
-  -h, --help          this help
-
-Nothing here moves real money: the sandbox is local and uses test keys.
-`;
-
-/** A wrong flag or variable: the bin prints the message as one line and exits 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-function port(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const text = value.trim();
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`${name}: expected a port from 0 to 65535, got ${JSON.stringify(text.slice(0, 20))}`);
-  return Number(text);
-}
-
-/** Reads the flags (which win) and the `DEMO_*` variables; `"help"` when `--help` was asked for. */
+/**
+ * Reads the flags (which win) and the `DEMO_*` variables; `"help"` when `--help` was asked for.
+ * A wrong one throws a one-line {@link SettingError} naming it (the bin prints it and exits 2).
+ */
 export function parseDemoArgs(argv: string[], env: Record<string, string | undefined> = process.env): DemoOptions | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      // `pnpm start -- --port 8080` hands the script a leading "--": take it as npm would.
-      args: argv[0] === "--" ? argv.slice(1) : argv,
-      options: {
-        port: { type: "string" },
-        "sandbox-port": { type: "string" },
-        "adapter-port": { type: "string" },
-        host: { type: "string" },
-        "data-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`);
-  }
-  if (values.help) return "help";
-  // A flag wins over its variable; messages name whichever was used.
-  const pick = (flag: string, variable: string, fallback: number) => {
-    const given = values[flag as "port"];
-    return given !== undefined ? port(`--${flag}`, given, fallback) : port(variable, env[variable], fallback);
-  };
-  const options: DemoOptions = {
-    port: pick("port", "DEMO_SHOP_PORT", 3000),
-    sandboxPort: pick("sandbox-port", "DEMO_SANDBOX_PORT", 4010),
-    adapterPort: pick("adapter-port", "DEMO_ADAPTER_PORT", 3001),
-    host: (values.host ?? env.DEMO_HOST ?? "").trim() || "127.0.0.1",
-    dataDir: (values["data-dir"] ?? env.DEMO_DATA_DIR ?? "").trim() || DEFAULT_DATA_DIR,
-  };
+  // `pnpm start -- --port 8080` hands the script a leading "--": take it as npm would.
+  const { values, rest } = readSettings(DEMO_SETTINGS, { env, argv: argv[0] === "--" ? argv.slice(1) : argv });
+  const unknown = rest.find((arg) => arg !== "-h" && arg !== "--help");
+  if (unknown !== undefined) throw new SettingError(`${unknown.split("=")[0]}: unknown option (see --help)`, { field: unknown });
+  if (rest.length > 0) return "help";
   const fixed = [
-    ["--port", options.port],
-    ["--sandbox-port", options.sandboxPort],
-    ["--adapter-port", options.adapterPort],
+    ["--port", values.port],
+    ["--sandbox-port", values.sandboxPort],
+    ["--adapter-port", values.adapterPort],
   ] as const;
   for (const [i, [name, value]] of fixed.entries()) {
     const clash = fixed.slice(i + 1).find(([, other]) => value !== 0 && other === value);
-    if (clash) throw new UsageError(`${clash[0]}: port ${value} is already taken by ${name}; expected three different ports`);
+    if (clash) throw new SettingError(`${clash[0]}: port ${value} is already taken by ${name}; expected three different ports`, { field: clash[0] });
   }
-  return options;
+  return values;
 }

@@ -1,10 +1,25 @@
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { formatAmount, gmt8Day } from "@alipayhk/core";
+import {
+  badRequest,
+  cookies,
+  createHttpHandler,
+  html,
+  HttpError,
+  json,
+  parseForm,
+  redirect,
+  STREAMED,
+  unavailable,
+  type HttpHandler,
+  type Reply,
+  type RequestContext,
+  type Route,
+} from "@alipayhk/service-kit";
 import { Webhook } from "standardwebhooks";
 import { AdapterError, type AdapterClient } from "./adapter-client";
 import { cartTotal, changeCart, describeCart, parseCart, serializeCart, type CartLine } from "./catalog";
-import { cookies, eventStream, html, HttpError, json, readBody, readForm, redirect, withMessage } from "./http";
+import { eventStream, withMessage } from "./http";
 import { orderStatusView } from "./order-status";
 import { adminPage, reconciliationPage } from "./pages/admin";
 import type { LayoutContext } from "./pages/layout";
@@ -26,6 +41,9 @@ export interface ShopContext {
 /** The shop's path for the adapter's events. */
 export const EVENTS_PATH = "/webhooks/alipayhk";
 
+/** A request body bigger than any form or event the shop expects. */
+const MAX_BODY_BYTES = 256 * 1024;
+
 /** `DS-20240102-1a2b3c`: the day for people, random for uniqueness across restarts and data dirs. */
 function newOrderId(): string {
   return `DS-${gmt8Day(new Date()).replaceAll("-", "")}-${randomBytes(3).toString("hex")}`;
@@ -36,13 +54,46 @@ function cartCookie(lines: readonly CartLine[]): string {
 }
 
 /**
- * The shop's request listener: storefront, cart and checkout for buyers; the live order page;
- * the admin and reconciliation pages; and the endpoint receiving the adapter's signed events.
+ * The shop's HTTP handler: storefront, cart and checkout for buyers; the live order page; the
+ * admin and reconciliation pages; and the endpoint receiving the adapter's signed events.
  */
-export function createShopHandler(ctx: ShopContext): (req: IncomingMessage, res: ServerResponse) => void {
-  const verifier = new Webhook(ctx.eventSecret);
+export function createShopHandler(ctx: ShopContext): HttpHandler {
+  return createHttpHandler({
+    routes: [...shopPages(ctx), { method: "POST", path: EVENTS_PATH, handle: eventReceiver(ctx) }],
+    maxBodyBytes: MAX_BODY_BYTES,
+    onUnexpected: (error, request) => ctx.log(`${request.method} ${request.path}: ${(error as Error).message}`),
+  });
+}
 
-  const layoutContext = (req: IncomingMessage, url: URL): LayoutContext => {
+/** `POST /webhooks/alipayhk`: verify the raw bytes first, then fetch the order's state from the adapter. */
+function eventReceiver(ctx: ShopContext): Route["handle"] {
+  const verifier = new Webhook(ctx.eventSecret);
+  return async ({ req, body }) => {
+    let event: { type: string; data: { order_id?: string } & Record<string, unknown> };
+    try {
+      event = verifier.verify(await body(), req.headers as Record<string, string>) as typeof event;
+    } catch {
+      ctx.log("refused an event whose signature did not verify");
+      throw badRequest("invalid_signature", "webhook-signature: does not verify with the shop's event secret");
+    }
+    const orderId = String(event.data.order_id ?? "");
+    const fresh = ctx.orders.recordEvent({ id: String(req.headers["webhook-id"]), type: event.type, orderId, receivedAt: new Date().toISOString(), data: event.data });
+    if (fresh) ctx.log(`event ${event.type} for order ${orderId}`);
+    if (ctx.orders.get(orderId)) {
+      try {
+        ctx.orders.update(await ctx.adapter.getOrder(orderId));
+      } catch (error) {
+        // Not acknowledged: the adapter's outbox delivers the event again later.
+        throw unavailable("refresh_failed", `order ${orderId}: the adapter did not answer (${(error as Error).message})`);
+      }
+    }
+    return { status: 204, body: "", contentType: "text/plain; charset=utf-8" };
+  };
+}
+
+/** The HTML pages; a refusal or a failure is shown as a page, not as JSON. */
+function shopPages(ctx: ShopContext): Route[] {
+  const layoutContext = ({ req, url }: RequestContext): LayoutContext => {
     const error = url.searchParams.get("error");
     const message = url.searchParams.get("message");
     return {
@@ -52,141 +103,121 @@ export function createShopHandler(ctx: ShopContext): (req: IncomingMessage, res:
     };
   };
 
-  /** Asks the adapter for the order's state and tells the order page and the admin page. */
-  const refresh = async (orderId: string): Promise<void> => {
-    ctx.orders.update(await ctx.adapter.getOrder(orderId));
-  };
-
-  async function checkout(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const form = await readForm(req);
-    const lines = parseCart(cookies(req).cart);
-    if (lines.length === 0) return redirect(res, withMessage("/cart", "Your cart is empty.", "error"));
-    const mode = form.get("method") === "barcode" ? "barcode" : "qr";
-    const buyerCode = (form.get("buyer_code") ?? "").replace(/\s+/g, "");
-    const order: ShopOrder = {
-      orderId: newOrderId(),
-      lines: lines.map((line) => ({ sku: line.product.sku, name: line.product.name, quantity: line.quantity, unitPrice: line.product.price })),
-      total: cartTotal(lines),
-      mode,
-      createdAt: new Date().toISOString(),
-    };
-    ctx.orders.put(order);
-    const created = ctx.adapter
-      .createOrder({ order_id: order.orderId, amount: formatAmount(order.total), description: describeCart(lines), mode, buyer_code: mode === "barcode" ? buyerCode : undefined })
-      .then((payment) => {
-        ctx.orders.update(payment);
-        ctx.log(`order ${order.orderId}: ${mode} payment of HKD ${payment.amount} is ${payment.status}`);
-      })
-      .catch((error: Error) => {
-        ctx.orders.put({ ...order, error: error.message });
-        ctx.log(`order ${order.orderId}: the adapter refused the payment: ${error.message}`);
-      });
-    // A QR code comes back at once; a barcode charge may wait for the buyer: the page follows it live.
-    if (mode === "qr") await created;
-    redirect(res, `/orders/${encodeURIComponent(order.orderId)}`, { "set-cookie": cartCookie([]) });
-  }
-
-  /** `POST /webhooks/alipayhk`: verify the raw bytes first, then fetch the order's state from the adapter. */
-  async function receiveEvent(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    let event: { type: string; data: { order_id?: string } & Record<string, unknown> };
-    try {
-      event = verifier.verify(body, req.headers as Record<string, string>) as typeof event;
-    } catch {
-      ctx.log("refused an event whose signature did not verify");
-      return json(res, 400, { error: "invalid_signature" });
-    }
-    const orderId = String(event.data.order_id ?? "");
-    const fresh = ctx.orders.recordEvent({ id: String(req.headers["webhook-id"]), type: event.type, orderId, receivedAt: new Date().toISOString(), data: event.data });
-    if (fresh) ctx.log(`event ${event.type} for order ${orderId}`);
-    if (ctx.orders.get(orderId)) {
+  /**
+   * A page route: an HttpError becomes the error page with its status, an adapter failure a 502,
+   * anything else a 500 whose cause goes to the log only.
+   */
+  const page = (method: Route["method"], path: string, handle: (request: RequestContext) => Promise<Reply | typeof STREAMED> | Reply | typeof STREAMED): Route => ({
+    method,
+    path,
+    handle: async (request) => {
       try {
-        await refresh(orderId);
+        return await handle(request);
       } catch (error) {
-        // Not acknowledged: the adapter's outbox delivers the event again later.
-        return json(res, 503, { error: "refresh_failed", message: (error as Error).message });
+        const status = error instanceof HttpError ? error.status : error instanceof AdapterError ? 502 : 500;
+        if (status >= 500) ctx.log(`${request.req.method} ${request.url.pathname}: ${(error as Error).message}`);
+        const shown = status === 500 ? "the shop failed unexpectedly; its log says why" : (error as Error).message;
+        return html(status, errorPage(layoutContext(request), status, shown));
       }
-    }
-    res.writeHead(204).end();
-  }
+    },
+  });
 
-  async function adminAction(res: ServerResponse, orderId: string, action: string, form: URLSearchParams): Promise<void> {
-    try {
-      if (action === "refund") {
-        const amount = (form.get("amount") ?? "").trim();
-        if (amount === "") return redirect(res, withMessage("/admin", `Refund of ${orderId}: enter an amount, e.g. 10.00.`, "error"));
-        const returnId = `rf-${randomBytes(4).toString("hex")}`;
-        const refund = await ctx.adapter.refund({ order_id: orderId, return_id: returnId, amount, reason: "refund from the shop's admin page" });
-        ctx.orders.update(refund.order);
-        return redirect(res, withMessage("/admin", `Refund ${returnId} of HKD ${refund.amount} on ${orderId}: ${refund.status}.`));
-      }
-      const canceled = await ctx.adapter.cancel(orderId, orderId);
-      ctx.orders.update(canceled);
-      return redirect(res, withMessage("/admin", `Order ${orderId} is ${canceled.status}${canceled.reversed ? " (payment reversed)" : ""}.`));
-    } catch (error) {
-      if (error instanceof AdapterError) return redirect(res, withMessage("/admin", `${action === "refund" ? "Refund" : "Cancel"} of ${orderId} refused: ${error.message}`, "error"));
-      throw error;
-    }
-  }
+  const cartChange = (mode: "add" | "set") =>
+    page("POST", `/cart/${mode}`, async (request) => {
+      const form = parseForm(await request.body());
+      const quantity = mode === "add" ? 1 : Number.parseInt(form.get("quantity") ?? "", 10);
+      const lines = changeCart(parseCart(cookies(request.req).cart), form.get("sku") ?? "", Number.isNaN(quantity) ? 0 : quantity, mode);
+      return redirect("/cart", { "set-cookie": cartCookie(lines) });
+    });
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://shop.local");
-    const path = url.pathname;
-    const method = req.method ?? "GET";
-    const orderMatch = /^\/orders\/([^/]+)(\/events)?$/.exec(path);
-    const adminMatch = /^\/admin\/orders\/([^/]+)\/(refund|cancel)$/.exec(path);
-
-    if (method === "GET" && path === "/") return html(res, 200, storefrontPage(layoutContext(req, url)));
-    if (method === "GET" && path === "/cart") return html(res, 200, cartPage(layoutContext(req, url), parseCart(cookies(req).cart)));
-    if (method === "POST" && (path === "/cart/add" || path === "/cart/set")) {
-      const form = await readForm(req);
-      const quantity = path === "/cart/add" ? 1 : Number.parseInt(form.get("quantity") ?? "", 10);
-      const lines = changeCart(parseCart(cookies(req).cart), form.get("sku") ?? "", Number.isNaN(quantity) ? 0 : quantity, path === "/cart/add" ? "add" : "set");
-      return redirect(res, "/cart", { "set-cookie": cartCookie(lines) });
-    }
-    if (method === "POST" && path === "/checkout") return checkout(req, res);
-    if (method === "POST" && path === EVENTS_PATH) return receiveEvent(req, res);
-
-    if (method === "GET" && orderMatch) {
-      const order = ctx.orders.get(decodeURIComponent(orderMatch[1]!));
-      if (!order) return html(res, 404, notFoundPage(layoutContext(req, url), "No such order in this shop."));
-      if (!orderMatch[2]) return html(res, 200, orderPage(layoutContext(req, url), order, ctx.walletUrl));
-      const send = eventStream(req, res, () => unwatch());
+  return [
+    page("GET", "/", (request) => html(200, storefrontPage(layoutContext(request)))),
+    page("GET", "/cart", (request) => html(200, cartPage(layoutContext(request), parseCart(cookies(request.req).cart)))),
+    cartChange("add"),
+    cartChange("set"),
+    page("POST", "/checkout", (request) => checkout(ctx, request)),
+    page("GET", "/orders/:id", (request) => {
+      const order = ctx.orders.get(request.params.id!);
+      if (!order) return html(404, notFoundPage(layoutContext(request), "No such order in this shop."));
+      return html(200, orderPage(layoutContext(request), order, ctx.walletUrl));
+    }),
+    page("GET", "/orders/:id/events", (request) => {
+      const order = ctx.orders.get(request.params.id!);
+      if (!order) return html(404, notFoundPage(layoutContext(request), "No such order in this shop."));
+      const send = eventStream(request, () => unwatch());
       const unwatch = ctx.orders.watch(order.orderId, (changed) => send("order", orderStatusView(changed)));
       send("order", orderStatusView(order));
-      return;
-    }
-
-    if (method === "GET" && path === "/admin") {
+      return STREAMED;
+    }),
+    page("GET", "/admin", async (request) => {
       const orders = await Promise.all((await ctx.adapter.allOrders()).map((order) => (order.status === "paid" || order.paid_at ? ctx.adapter.getOrder(order.order_id) : order)));
-      return html(res, 200, adminPage(layoutContext(req, url), orders, ctx.orders.recentEvents()));
-    }
-    if (method === "GET" && path === "/admin/events") {
-      const send = eventStream(req, res, () => unwatch());
+      return html(200, adminPage(layoutContext(request), orders, ctx.orders.recentEvents()));
+    }),
+    page("GET", "/admin/events", (request) => {
+      const send = eventStream(request, () => unwatch());
       const unwatch = ctx.orders.watchAll((changed) => send("change", { order_id: changed.orderId }));
-      return;
-    }
-    if (method === "POST" && adminMatch) return adminAction(res, decodeURIComponent(adminMatch[1]!), adminMatch[2]!, await readForm(req));
-    if (method === "GET" && path === "/admin/reconciliation") {
-      const day = url.searchParams.get("day") ?? undefined;
-      if (day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new HttpError(400, `day: expected YYYY-MM-DD, got ${JSON.stringify(day.slice(0, 20))}`);
+      return STREAMED;
+    }),
+    page("POST", "/admin/orders/:id/refund", async (request) => adminAction(ctx, request.params.id!, "refund", parseForm(await request.body()))),
+    page("POST", "/admin/orders/:id/cancel", async (request) => adminAction(ctx, request.params.id!, "cancel", parseForm(await request.body()))),
+    page("GET", "/admin/reconciliation", async (request) => {
+      const day = request.url.searchParams.get("day") ?? undefined;
+      if (day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(day)) throw badRequest("invalid_day", `day: expected YYYY-MM-DD, got ${JSON.stringify(day.slice(0, 20))}`);
       const result = await reconcile({ sandboxUrl: ctx.sandboxUrl, partner: ctx.partner, adapter: ctx.adapter, day });
-      return html(res, 200, reconciliationPage(layoutContext(req, url), result));
-    }
-    if (method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
-    html(res, 404, notFoundPage(layoutContext(req, url), `Nothing at ${path}.`));
-  }
+      return html(200, reconciliationPage(layoutContext(request), result));
+    }),
+    { method: "GET", path: "/healthz", handle: () => json(200, { status: "ok" }) },
+    // Anything else a browser asks for: the shop's own "not found" page.
+    page("GET", "/*", (request) => html(404, notFoundPage(layoutContext(request), `Nothing at ${request.url.pathname}.`))),
+  ];
+}
 
-  return (req, res) => {
-    route(req, res).catch((error: Error) => {
-      const status = error instanceof HttpError ? error.status : error instanceof AdapterError ? 502 : 500;
-      if (status >= 500) ctx.log(`${req.method} ${req.url}: ${error.message}`);
-      if (res.headersSent) {
-        res.end();
-        return;
-      }
-      const url = new URL(req.url ?? "/", "http://shop.local");
-      html(res, status, errorPage(layoutContext(req, url), status, error.message));
-    });
+/** `POST /checkout`: the order is recorded, then the adapter asked for a QR code or a barcode charge. */
+async function checkout(ctx: ShopContext, request: RequestContext): Promise<Reply> {
+  const form = parseForm(await request.body());
+  const lines = parseCart(cookies(request.req).cart);
+  if (lines.length === 0) return redirect(withMessage("/cart", "Your cart is empty.", "error"));
+  const mode = form.get("method") === "barcode" ? "barcode" : "qr";
+  const buyerCode = (form.get("buyer_code") ?? "").replace(/\s+/g, "");
+  const order: ShopOrder = {
+    orderId: newOrderId(),
+    lines: lines.map((line) => ({ sku: line.product.sku, name: line.product.name, quantity: line.quantity, unitPrice: line.product.price })),
+    total: cartTotal(lines),
+    mode,
+    createdAt: new Date().toISOString(),
   };
+  ctx.orders.put(order);
+  const created = ctx.adapter
+    .createOrder({ order_id: order.orderId, amount: formatAmount(order.total), description: describeCart(lines), mode, buyer_code: mode === "barcode" ? buyerCode : undefined })
+    .then((payment) => {
+      ctx.orders.update(payment);
+      ctx.log(`order ${order.orderId}: ${mode} payment of HKD ${payment.amount} is ${payment.status}`);
+    })
+    .catch((error: Error) => {
+      ctx.orders.put({ ...order, error: error.message });
+      ctx.log(`order ${order.orderId}: the adapter refused the payment: ${error.message}`);
+    });
+  // A QR code comes back at once; a barcode charge may wait for the buyer: the page follows it live.
+  if (mode === "qr") await created;
+  return redirect(`/orders/${encodeURIComponent(order.orderId)}`, { "set-cookie": cartCookie([]) });
+}
+
+/** A Refund or Cancel button of the admin page: through the adapter's API, back to the page with the outcome. */
+async function adminAction(ctx: ShopContext, orderId: string, action: "refund" | "cancel", form: URLSearchParams): Promise<Reply> {
+  try {
+    if (action === "refund") {
+      const amount = (form.get("amount") ?? "").trim();
+      if (amount === "") return redirect(withMessage("/admin", `Refund of ${orderId}: enter an amount, e.g. 10.00.`, "error"));
+      const returnId = `rf-${randomBytes(4).toString("hex")}`;
+      const refund = await ctx.adapter.refund({ order_id: orderId, return_id: returnId, amount, reason: "refund from the shop's admin page" });
+      ctx.orders.update(refund.order);
+      return redirect(withMessage("/admin", `Refund ${returnId} of HKD ${refund.amount} on ${orderId}: ${refund.status}.`));
+    }
+    const canceled = await ctx.adapter.cancel(orderId, orderId);
+    ctx.orders.update(canceled);
+    return redirect(withMessage("/admin", `Order ${orderId} is ${canceled.status}${canceled.reversed ? " (payment reversed)" : ""}.`));
+  } catch (error) {
+    if (error instanceof AdapterError) return redirect(withMessage("/admin", `${action === "refund" ? "Refund" : "Cancel"} of ${orderId} refused: ${error.message}`, "error"));
+    throw error;
+  }
 }

@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refusal } from "../src/adapter-client";
 import { cartTotal, changeCart, describeCart, parseCart, serializeCart } from "../src/catalog";
 import { PortInUseError, startDemo, type RunningDemo } from "../src/demo";
-import { DEFAULT_DATA_DIR, parseDemoArgs, UsageError, type DemoOptions } from "../src/options";
+import { SettingError } from "@alipayhk/service-kit";
+import { DEFAULT_DATA_DIR, parseDemoArgs, USAGE, type DemoOptions } from "../src/options";
 
 /**
  * The shop in-process on real servers: the sandbox, the adapter on SQLite and the shop over
@@ -67,10 +69,28 @@ describe("options", () => {
   });
 
   it("names the flag or variable that is wrong", () => {
-    expect(() => parseDemoArgs(["--port", "70000"], {})).toThrow(new UsageError('--port: expected a port from 0 to 65535, got "70000"'));
-    expect(() => parseDemoArgs([], { DEMO_SANDBOX_PORT: "x" })).toThrow(/^DEMO_SANDBOX_PORT: expected a port/);
+    expect(() => parseDemoArgs(["--port", "70000"], {})).toThrow('--port: expected an integer from 0 to 65535, got "70000"');
+    expect(() => parseDemoArgs(["--port", "70000"], {})).toThrow(SettingError);
+    expect(() => parseDemoArgs([], { DEMO_SANDBOX_PORT: "x" })).toThrow(/^DEMO_SANDBOX_PORT: expected an integer from 0 to 65535, got "x"$/);
     expect(() => parseDemoArgs(["--sandbox-port", "3000"], {})).toThrow("--sandbox-port: port 3000 is already taken by --port; expected three different ports");
-    expect(() => parseDemoArgs(["--colour"], {})).toThrow(/--colour.*\(see --help\)$/);
+    expect(() => parseDemoArgs(["--colour"], {})).toThrow(/^--colour: unknown option \(see --help\)$/);
+  });
+
+  it("generates --help from the same declarations, each flag with its variable and default", () => {
+    expect(USAGE).toContain("--sandbox-port <value>, DEMO_SANDBOX_PORT");
+    expect(USAGE).toContain("the sandbox gateway's port (default 4010)");
+    expect(USAGE).toMatch(/\(default\s+apps\/demo-shop\/\.data\)/);
+    expect(parseDemoArgs(["-h"], {})).toBe("help");
+  });
+});
+
+describe("the adapter's refusals", () => {
+  it("reads error.code and error.message, with or without the top-level message", () => {
+    const line = "amount: expected at most 38.00, got 38.01";
+    expect(refusal(422, { error: { code: "amount_exceeds_refundable", message: line }, message: line }, "x")).toMatchObject({ status: 422, code: "amount_exceeds_refundable", message: line });
+    expect(refusal(404, { error: { code: "order_not_found", message: 'order_id: no order "a"' } }, "x")).toMatchObject({ code: "order_not_found", message: 'order_id: no order "a"' });
+    expect(refusal(502, { error: "bad_gateway", message: "upstream" }, "x")).toMatchObject({ code: "bad_gateway", message: "upstream" });
+    expect(refusal(500, [], "GET /v1/orders: HTTP 500")).toMatchObject({ code: "unknown", message: "GET /v1/orders: HTTP 500" });
   });
 });
 
@@ -130,9 +150,22 @@ describe("the shop on the sandbox and the adapter", () => {
       body,
     });
     expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_signature");
     const unsigned = await fetch(`${demo.shopUrl}/webhooks/alipayhk`, { method: "POST", body });
     expect(unsigned.status).toBe(400);
     expect(statusOf((await customer.get(`/orders/${orderId}`)).text)?.[0]).toBe("pending");
+  });
+
+  it("answers a browser's mistakes with the shop's pages: 404 for an unknown path or order, 400 naming the field", async () => {
+    const customer = new Customer(demo.shopUrl);
+    const nowhere = await customer.get("/nowhere");
+    expect([nowhere.status, nowhere.text.includes("Nothing at /nowhere.")]).toEqual([404, true]);
+    const order = await customer.get("/orders/DS-none");
+    expect([order.status, order.text.includes("No such order in this shop.")]).toEqual([404, true]);
+    const day = await customer.get("/admin/reconciliation?day=yesterday");
+    expect(day.status).toBe(400);
+    expect(day.text).toContain("Something went wrong (400)");
+    expect(day.text).toContain("day: expected YYYY-MM-DD, got &quot;yesterday&quot;");
   });
 
   it("a declined barcode charge shows Alipay's reason; nothing is charged", async () => {

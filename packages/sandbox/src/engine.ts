@@ -4,21 +4,13 @@
  * change trades through here, so notifications, the state file and the files follow every change.
  */
 import { randomBytes } from "node:crypto";
-import {
-  canonicalize,
-  encodeForCharset,
-  formatAmount,
-  formatGmt8,
-  gmt8Day,
-  nodeCryptoSigner,
-  type SignKey,
-  type SignType,
-} from "@alipayhk/core";
+import { encodeForCharset, formatAmount, gmt8Day, nodeCryptoSigner, type SignKey, type SignType } from "@alipayhk/core";
 import { BUYERS } from "./buyers";
 import { compactDay, SandboxClock, Scheduler } from "./clock";
 import { FaultBook } from "./faults";
 import { Ledger, type CloseReason, type RefundRecord, type TradeRecord, type Wallet } from "./ledger";
 import { Notifier } from "./notifier";
+import { notifyClose, notifyPayment, notifyRefund } from "./trade-notifications";
 import type { PartnerConfig, SandboxConfig } from "./options";
 
 const BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -94,15 +86,6 @@ export class SandboxEngine {
     return nodeCryptoSigner.sign(signType, encodeForCharset(content, charset), this.signKey(partner, signType));
   }
 
-  /** Signs notification fields over their canonical string in the merchant's charset. */
-  private signFields(trade: { partner: string; signType: SignType; charset: string }, fields: Record<string, string | undefined>): Record<string, string> {
-    const partner = this.partner(trade.partner)!;
-    const clean: Record<string, string> = {};
-    for (const [name, value] of Object.entries(fields)) if (value !== undefined && value !== "") clean[name] = value;
-    const sign = this.sign(partner, trade.signType, canonicalize(clean), trade.charset);
-    return { ...clean, sign, sign_type: trade.signType };
-  }
-
   // ---- trade lifecycle ---------------------------------------------------------------------
 
   /** Applies what the clock says before a trade is read: a due expiry or a due buyer confirmation. */
@@ -157,7 +140,7 @@ export class SandboxEngine {
     this.disarm(trade);
     this.ledger.touch(trade);
     this.config.log(`pay ${trade.partnerTransId} ${formatAmount(trade.amount)} ${trade.currency} by ${wallet}`);
-    if (trade.product === "qr" && trade.notifyUrl) this.notifyPayment(trade);
+    if (trade.product === "qr" && trade.notifyUrl) notifyPayment(this, trade);
   }
 
   /** Closes a trade. Expiry and a declined QR notify the merchant (`closeTradeAction`). */
@@ -170,7 +153,7 @@ export class SandboxEngine {
     trade.pendingWallet = undefined;
     this.disarm(trade);
     this.ledger.touch(trade);
-    if (trade.product === "qr" && trade.notifyUrl && (reason === "expired" || reason === "declined")) this.notifyClose(trade);
+    if (trade.product === "qr" && trade.notifyUrl && (reason === "expired" || reason === "declined")) notifyClose(this, trade);
   }
 
   /** Cancel of a paid trade on its day: the money goes back, fee included. */
@@ -203,7 +186,7 @@ export class SandboxEngine {
     if (done >= trade.amount) this.close(trade, "refunded");
     else this.ledger.touch(trade);
     this.config.log(`refund ${refund.partnerRefundId} of ${trade.partnerTransId} ${formatAmount(refund.amount)} done`);
-    if (!refund.isSync && refund.notifyUrl) this.notifyRefund(trade, refund);
+    if (!refund.isSync && refund.notifyUrl) notifyRefund(this, trade, refund);
   }
 
   /** Re-arms every timer after the ledger was loaded from the state file. */
@@ -224,109 +207,4 @@ export class SandboxEngine {
     this.faults.clear();
     this.ledger.clear();
   }
-
-  // ---- notifications (spec §3.2, §3.3) -------------------------------------------------------
-
-  private notifyPayment(trade: TradeRecord): void {
-    const faults = this.faults.forNotification(trade.partnerTransId);
-    const base = {
-      notify_type: "trade_status_sync",
-      out_trade_no: trade.partnerTransId,
-      trade_no: trade.alipayTransId,
-      subject: trade.subject,
-      total_fee: formatAmount(trade.amount),
-      currency: trade.currency,
-      trans_currency: trade.transCurrency,
-      gmt_create: formatGmt8(new Date(trade.createdAt)),
-      seller_id: trade.partner,
-      extra_common_param: trade.passback,
-    };
-    const fields = this.signFields(trade, {
-      ...base,
-      notify_time: formatGmt8(this.now()),
-      notify_id: this.newNotifyId(),
-      notify_action_type: "payByAccountAction",
-      trade_status: "TRADE_SUCCESS",
-      gmt_payment: formatGmt8(new Date(trade.paidAt!)),
-      buyer_id: trade.buyer?.userId,
-      buyer_email: trade.buyer?.loginId,
-      payment_inst: trade.buyer?.wallet,
-    });
-    const stale = faults.outOfOrder
-      ? this.signFields(trade, {
-          ...base,
-          notify_time: formatGmt8(new Date(trade.createdAt)),
-          notify_id: this.newNotifyId(),
-          notify_action_type: "createDirectPayTradeByBuyerAction",
-          trade_status: "WAIT_BUYER_PAY",
-        })
-      : undefined;
-    this.notifier.enqueue({
-      partner: trade.partner,
-      kind: "payment",
-      outTradeNo: trade.partnerTransId,
-      url: trade.notifyUrl!,
-      fields,
-      charset: trade.charset,
-      duplicates: faults.duplicates,
-      stale,
-    });
-  }
-
-  private notifyClose(trade: TradeRecord): void {
-    const faults = this.faults.forNotification(trade.partnerTransId);
-    const fields = this.signFields(trade, {
-      notify_time: formatGmt8(this.now()),
-      notify_type: "trade_status_sync",
-      notify_id: this.newNotifyId(),
-      notify_action_type: "closeTradeAction",
-      out_trade_no: trade.partnerTransId,
-      trade_no: trade.alipayTransId,
-      trade_status: "TRADE_CLOSED",
-      subject: trade.subject,
-      total_fee: formatAmount(trade.amount),
-      currency: trade.currency,
-      trans_currency: trade.transCurrency,
-      gmt_create: formatGmt8(new Date(trade.createdAt)),
-      gmt_close: formatGmt8(new Date(trade.closedAt!)),
-      seller_id: trade.partner,
-      extra_common_param: trade.passback,
-    });
-    this.notifier.enqueue({ partner: trade.partner, kind: "close", outTradeNo: trade.partnerTransId, url: trade.notifyUrl!, fields, charset: trade.charset, duplicates: faults.duplicates });
-  }
-
-  private notifyRefund(trade: TradeRecord, refund: RefundRecord): void {
-    const faults = this.faults.forNotification(trade.partnerTransId);
-    const fields = this.signFields(
-      { partner: trade.partner, signType: refund.signType, charset: refund.charset },
-      {
-        notify_time: formatGmt8(this.now()),
-        notify_type: "trade_status_sync",
-        notify_id: this.newNotifyId(),
-        notify_action_type: "refundFPAction",
-        out_trade_no: trade.partnerTransId,
-        partner_trans_id: trade.partnerTransId,
-        trade_no: trade.alipayTransId,
-        trade_status: trade.status,
-        partner_refund_id: refund.partnerRefundId,
-        refund_amount: formatAmount(refund.amount),
-        currency: refund.currency,
-        refund_status: "REFUND_SUCCESS",
-        result_code: "SUCCESS",
-        gmt_refund: formatGmt8(new Date(refund.completedAt!)),
-        payment_inst: trade.buyer?.wallet,
-      },
-    );
-    this.notifier.enqueue({
-      partner: trade.partner,
-      kind: "refund",
-      outTradeNo: trade.partnerTransId,
-      partnerRefundId: refund.partnerRefundId,
-      url: refund.notifyUrl!,
-      fields,
-      charset: refund.charset,
-      duplicates: faults.duplicates,
-    });
-  }
 }
-

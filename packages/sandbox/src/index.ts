@@ -4,6 +4,7 @@
  * reconciliation files.
  */
 export { startSandbox, type RunningSandbox, type SandboxPartnerInfo } from "./server";
+export { SandboxRefusalError, type OpenQrTradeInput } from "./admin/actions";
 export { DEFAULT_MD5_KEY, DEFAULT_PARTNER, type SandboxOptions, type SandboxPartnerOptions } from "./options";
 export { MAGIC_BUYER_CODES, BUYERS, type BarcodeBehaviour, type MagicBuyerCode } from "./buyers";
 export type { FaultRule, FaultSpec } from "./faults";

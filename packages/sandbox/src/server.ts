@@ -1,11 +1,11 @@
 /**
- * The sandbox server: `/gateway.do` for the gateway, `/sandbox/...` for everything else, on plain
- * `node:http`. `startSandbox` runs it in-process (tests, tools); the CLI wraps it.
+ * The sandbox server: `/gateway.do` for the gateway, `/sandbox/...` for everything else, on the
+ * service kit's HTTP layer. `startSandbox` runs it in-process (tests, tools); the CLI wraps it.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { gmt8Day, toBareBase64, type SignType } from "@alipayhk/core";
-import { AdminError, buyerPays, handleAdmin, notificationBody, openQrTrade, type OpenQrTradeInput } from "./admin";
+import { createHttpHandler, listen, redirect, type Listening, type Method, type Route } from "@alipayhk/service-kit";
+import { buyerPays, findNotification, findTrade, notificationBody, openQrTrade, orThrow, type OpenQrTradeInput } from "./admin/actions";
+import { adminRoutes } from "./admin/routes";
 import { MAGIC_BUYER_CODES, type MagicBuyerCode } from "./buyers";
 import { parseDuration } from "./clock";
 import { SandboxEngine } from "./engine";
@@ -14,11 +14,14 @@ import { ledgerEntries, writeFiles } from "./files";
 import { handleGateway } from "./gateway/index";
 import type { Wallet } from "./ledger";
 import type { NotificationRecord } from "./notifier";
-import { addPartner, generatedKeys, resolveOptions, type PartnerConfig, type SandboxOptions, type SandboxPartnerOptions } from "./options";
+import { addPartner, generatedKeys, resolveOptions, type PartnerConfig, type SandboxConfig, type SandboxOptions, type SandboxPartnerOptions } from "./options";
 import { readState, StateWriter, STATE_FORMAT, type StateSnapshot } from "./state-file";
 import { tradeView, type SandboxTrade } from "./views";
 
+/** Largest request body: a gateway form or an admin JSON body is far smaller. */
 const MAX_BODY = 1024 * 1024;
+/** `/gateway.do` answers every method the way the gateway does (GET and POST; the others get `is_success=F`). */
+const GATEWAY_METHODS: readonly Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 export interface SandboxPartnerInfo {
   partner: string;
@@ -79,47 +82,23 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new AdminError(413, "BODY_TOO_LARGE", `body: larger than ${MAX_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-/**
- * Starts a sandbox gateway. With no options: a random port on 127.0.0.1, partner
- * 2088101122136241 with the spec's MD5 test key, and a generated "Alipay" RSA key pair.
- *
- * @example
- * const sandbox = await startSandbox({ notifyTimeScale: 0.001 });
- * const client = new AlipayHkClient({ partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: sandbox.gatewayUrl });
- * // ...
- * await sandbox.close();
- */
-export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const state: StateSnapshot | undefined = options.stateFile ? readState(options.stateFile) : undefined;
-  const config = resolveOptions(options, state?.keys);
+/** A new engine, carrying on from the state file's ledger, notifications and id sequence when there is one. */
+function loadEngine(config: SandboxConfig, state: StateSnapshot | undefined): SandboxEngine {
   const engine = new SandboxEngine(config, config.startTime ? undefined : state?.clockOffsetMs);
-  for (const fault of config.faults) parseFaultSpec(fault);
-
   if (state) {
     engine.seq = state.seq;
     for (const trade of state.trades) engine.ledger.add(trade);
     engine.notifier.restore(state.notifications);
     engine.restoreTimers();
   }
+  return engine;
+}
 
+/**
+ * Keeps the state file and the reconciliation files (`filesDir`) up to date after every change of
+ * the ledger or the clock; `flush()` writes both now (on start and on close).
+ */
+function keepFiles(engine: SandboxEngine, config: SandboxConfig): { flush(): void } {
   const snapshot = (): StateSnapshot => ({
     format: STATE_FORMAT,
     version: 1,
@@ -131,7 +110,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     notifications: engine.notifier.list(),
   });
   const writer = config.stateFile ? new StateWriter(config.stateFile, snapshot, (e) => config.log(`state file: ${(e as Error).message}`)) : undefined;
-
   let filesTimer: NodeJS.Timeout | undefined;
   const writeFilesNow = () => {
     if (filesTimer) clearTimeout(filesTimer);
@@ -152,58 +130,57 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   };
   engine.ledger.onChange(onChange);
   engine.clock.onChange(onChange);
-  writer?.flush();
-  writeFilesNow();
+  return {
+    flush() {
+      writer?.flush();
+      writeFilesNow();
+    },
+  };
+}
+
+/** Every route: the gateway, the admin routes, and `/` sending a browser to the wallet page. */
+function sandboxRoutes(engine: SandboxEngine, url: () => string): Route[] {
+  return [
+    ...GATEWAY_METHODS.map((method): Route => ({ method, path: "/gateway.do", handle: (ctx) => handleGateway(engine, ctx) })),
+    ...adminRoutes(engine, url),
+    { method: "GET", path: "/", handle: () => redirect("/sandbox/wallet") },
+  ];
+}
+
+/**
+ * Starts a sandbox gateway. With no options: a random port on 127.0.0.1, partner
+ * 2088101122136241 with the spec's MD5 test key, and a generated "Alipay" RSA key pair.
+ *
+ * @example
+ * const sandbox = await startSandbox({ notifyTimeScale: 0.001 });
+ * const client = new AlipayHkClient({ partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: sandbox.gatewayUrl });
+ * // ...
+ * await sandbox.close();
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const state = options.stateFile ? readState(options.stateFile) : undefined;
+  const config = resolveOptions(options, state?.keys);
+  for (const fault of config.faults) parseFaultSpec(fault);
+  const engine = loadEngine(config, state);
+  const files = keepFiles(engine, config);
+  files.flush();
 
   let baseUrl = "";
-  const server = createServer((req, res) => {
-    void route(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof AdminError) {
-        res.writeHead(error.status, { "content-type": "application/json; charset=utf-8" });
-        res.end(`${JSON.stringify({ error: error.code, message: error.message })}\n`);
-        return;
-      }
-      config.log(`internal error on ${req.method} ${req.url?.split("?")[0]}: ${(error as Error).stack ?? error}`);
-      res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-      res.end("sandbox internal error\n");
-    });
+  const handler = createHttpHandler({
+    routes: sandboxRoutes(engine, () => baseUrl),
+    maxBodyBytes: MAX_BODY,
+    notFoundHint: "; the gateway is /gateway.do, the admin routes are under /sandbox/",
+    onUnexpected: (error, request) => config.log(`internal error on ${request.method} ${request.path}: ${(error as Error).stack ?? error}`),
   });
-  server.keepAliveTimeout = 5_000;
+  const listening = await listen(handler, { port: config.port, host: config.host });
+  listening.server.keepAliveTimeout = 5_000;
+  baseUrl = listening.url;
+  return runningSandbox(engine, config, listening, files);
+}
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0]!;
-    const body = await readBody(req);
-    if (path === "/gateway.do" || path.endsWith("/gateway.do")) {
-      await handleGateway(engine, req, res, body);
-      return;
-    }
-    if (path === "/sandbox" || path.startsWith("/sandbox/")) {
-      if (await handleAdmin({ engine, url: baseUrl }, req, res, body)) return;
-    }
-    if (path === "/" && req.method === "GET") {
-      res.writeHead(302, { location: "/sandbox/wallet" });
-      res.end();
-      return;
-    }
-    throw new AdminError(404, "NOT_FOUND", `${req.method} ${path}: no such route; the gateway is /gateway.do, the admin routes are under /sandbox/`);
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  baseUrl = `http://${host}:${port}`;
-
-  let closed: Promise<void> | undefined;
+/** The in-process API of a listening sandbox. */
+function runningSandbox(engine: SandboxEngine, config: SandboxConfig, listening: Listening, files: { flush(): void }): RunningSandbox {
+  const baseUrl = listening.url;
   const primary = config.primary;
   const partnerInfo = (p: PartnerConfig): SandboxPartnerInfo => ({
     partner: p.partner,
@@ -212,12 +189,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     merchantPublicKeyPem: p.merchantPublicKeyPem,
     merchantPrivateKeyPem: p.merchantPrivateKeyPem,
   });
-
+  let closed: Promise<void> | undefined;
   return {
     url: baseUrl,
     gatewayUrl: `${baseUrl}/gateway.do`,
     walletUrl: `${baseUrl}/sandbox/wallet`,
-    port,
+    port: listening.port,
     partner: primary.partner,
     md5Key: primary.md5Key,
     signType: primary.signType,
@@ -229,12 +206,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       return [...config.partners.values()].map(partnerInfo);
     },
     addPartner: (input) => partnerInfo(addPartner(config, input)),
-    openQrTrade: (input) => tradeView(openQrTrade(engine, input)),
-    notificationBody(id) {
-      const record = engine.notifier.list().find((n) => n.id === id);
-      if (!record) throw new AdminError(404, "NOTIFICATION_NOT_EXIST", `no notification with id ${JSON.stringify(id)}`);
-      return notificationBody(record);
-    },
+    openQrTrade: (input) => tradeView(orThrow(openQrTrade(engine, input))),
+    notificationBody: (id) => notificationBody(orThrow(findNotification(engine, id))),
     magicBuyerCodes: MAGIC_BUYER_CODES,
     now: () => engine.now(),
     advanceClock(duration) {
@@ -251,10 +224,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     },
     trades: () => engine.ledger.all().map((t) => tradeView(engine.refresh(t))),
     payTrade(outTradeNo, payOptions = {}) {
-      const found = engine.ledger.find(outTradeNo, payOptions.partner);
-      if (found.length !== 1) throw new AdminError(found.length ? 409 : 404, found.length ? "AMBIGUOUS" : "TRADE_NOT_EXIST", `trade ${JSON.stringify(outTradeNo)}: ${found.length} matches`);
-      buyerPays(engine, found[0]!, payOptions.wallet ?? "ALIPAYHK");
-      return tradeView(found[0]!);
+      const trade = orThrow(findTrade(engine, outTradeNo, payOptions.partner));
+      return tradeView(orThrow(buyerPays(engine, trade, payOptions.wallet ?? "ALIPAYHK")));
     },
     addFault: (spec) => engine.faults.add(parseFaultSpec(spec)),
     clearFaults: () => engine.faults.clear(),
@@ -262,13 +233,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     reset: () => engine.reset(),
     close() {
       closed ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
+        // Not the kit's graceful close: a request held by a latency fault or a held charge (up to
+        // minutes) must not hold up a test's teardown. Its connection is cut, as before.
+        const stopped = new Promise<void>((resolve) => listening.server.close(() => resolve()));
+        listening.server.closeAllConnections();
         engine.scheduler.close();
         await engine.notifier.close();
         await stopped;
-        writer?.flush();
-        writeFilesNow();
+        files.flush();
       })();
       return closed;
     },

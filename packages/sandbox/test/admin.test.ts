@@ -1,7 +1,7 @@
 /** Admin routes and the wallet page: trades JSON, the buyer paying by id or QR value, clock, info, reset, options. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox, type SandboxTrade } from "../src/index";
-import { admin, callGateway, startReceiver, uid, waitFor } from "./helpers";
+import { SandboxRefusalError, startSandbox, type RunningSandbox, type SandboxTrade } from "../src/index";
+import { admin, callGateway, startReceiver, uid, waitFor, type AdminErrorBody } from "./helpers";
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
@@ -30,7 +30,7 @@ describe("trades", () => {
     expect((await admin(sandbox, "POST", `/sandbox/trades/${id}/pay`, { wallet: "VISA" })).status).toBe(400);
     const paid = await admin<SandboxTrade>(sandbox, "POST", `/sandbox/trades/${id}/pay`);
     expect(paid.json).toMatchObject({ status: "TRADE_SUCCESS", payment_inst: "ALIPAYHK" });
-    expect((await admin<{ error: string }>(sandbox, "POST", `/sandbox/trades/${id}/pay`)).json.error).toBe("TRADE_NOT_PAYABLE");
+    expect((await admin<AdminErrorBody>(sandbox, "POST", `/sandbox/trades/${id}/pay`)).json.error.code).toBe("TRADE_NOT_PAYABLE");
   });
 
   it("resolves qr_code values (https://qr.alipay.com/<code>) in the API", async () => {
@@ -57,8 +57,31 @@ describe("trades", () => {
       total_fee: "1.00",
       currency: "HKD",
     });
-    expect((await admin<{ error: string }>(sandbox, "POST", `/sandbox/trades/${id}/pay`)).json.error).toBe("AMBIGUOUS");
+    expect((await admin<AdminErrorBody>(sandbox, "POST", `/sandbox/trades/${id}/pay`)).json.error.code).toBe("AMBIGUOUS");
     expect((await admin<SandboxTrade>(sandbox, "POST", `/sandbox/trades/${id}/pay?partner=2088000000000022`)).json.partner).toBe("2088000000000022");
+  });
+});
+
+describe("admin errors", () => {
+  it("answer in the service kit's shape: 405 with Allow, 413 for a huge body, 400 naming the body", async () => {
+    const wrong = await fetch(`${sandbox.url}/sandbox/reset`);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("POST");
+    expect(((await wrong.json()) as AdminErrorBody).error.code).toBe("method_not_allowed");
+    const huge = await fetch(`${sandbox.url}/sandbox/faults`, { method: "POST", body: "x".repeat(1024 * 1024 + 1) });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as AdminErrorBody).error.code).toBe("body_too_large");
+    const notJson = await admin<AdminErrorBody>(sandbox, "POST", "/sandbox/clock", "{");
+    expect(notJson.status).toBe(400);
+    expect(notJson.json.message).toMatch(/^body: expected a JSON object/);
+  });
+
+  it("the in-process API throws the same refusal with its code", async () => {
+    const id = uid("E");
+    await precreate(id);
+    sandbox.payTrade(id);
+    expect(() => sandbox.payTrade(id)).toThrow(expect.objectContaining({ name: "SandboxRefusalError", code: "TRADE_NOT_PAYABLE" }));
+    expect(() => sandbox.payTrade("no-such-trade")).toThrow(SandboxRefusalError);
   });
 });
 
@@ -116,8 +139,9 @@ describe("wallet page", () => {
     const id = uid("Z");
     await precreate(id, { it_b_pay: "30m", qr_code_it_b_pay: "5m" });
     sandbox.advanceClock("6m");
-    const r = await admin<{ error: string }>(sandbox, "POST", `/sandbox/trades/${id}/pay`);
-    expect(r.json.error).toBe("QR_CODE_EXPIRED");
+    const r = await admin<AdminErrorBody>(sandbox, "POST", `/sandbox/trades/${id}/pay`);
+    expect(r.status).toBe(409);
+    expect(r.json.error.code).toBe("QR_CODE_EXPIRED");
     expect(sandbox.trades().find((t) => t.out_trade_no === id)?.status).toBe("WAIT_BUYER_PAY");
   });
 });

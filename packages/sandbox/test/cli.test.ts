@@ -19,12 +19,13 @@ describe("alipayhk sandbox", () => {
     const t = io();
     expect(await runSandboxCommand(["--help"], t.io)).toBe(0);
     expect(t.out()).toMatch(/^Usage: alipayhk sandbox \[options\]/);
-    expect(t.out()).toContain("--sign-type <t>");
+    expect(t.out()).toContain("--sign-type <value>, ALIPAYHK_SANDBOX_SIGN_TYPE");
+    expect(t.out()).toContain("--partner <value> (repeatable), ALIPAYHK_SANDBOX_PARTNERS");
   });
 
   it.each([
     [["--port", "abc"], /^alipayhk sandbox: --port: expected an integer from 0 to 65535, got "abc"\n$/],
-    [["--port"], /^alipayhk sandbox: --port: expected a value\n$/],
+    [["--port"], /^alipayhk sandbox: --port: expected a value after it /],
     [["--sign-type", "DSA"], /^alipayhk sandbox: --sign-type: expected MD5, RSA or RSA2, got "DSA"\n$/],
     [["--partner=123"], /^alipayhk sandbox: --partner: expected 16 digits starting with 2088, got "123"\n$/],
     [["--md5-key", "x"], /^alipayhk sandbox: --md5-key: expected 16-64 letters and digits/],
@@ -47,6 +48,17 @@ describe("alipayhk sandbox", () => {
       options: { port: 0, partner: "2088000000000033", signType: "RSA2", barcodeWaitMs: 2000, signFailures: true },
     });
     expect(parseSandboxArgs([]).options).toEqual({ port: 4010 });
+  });
+
+  it("reads ALIPAYHK_SANDBOX_* variables, a flag winning over its variable, and names the variable at fault", () => {
+    const env = { ALIPAYHK_SANDBOX_PORT: "4999", ALIPAYHK_SANDBOX_PARTNERS: "2088000000000033,2088000000000044::RSA2", ALIPAYHK_SANDBOX_QUIET: "1" };
+    expect(parseSandboxArgs(["--port", "0"], env)).toEqual({
+      help: false,
+      quiet: true,
+      options: { port: 0, partner: "2088000000000033", partners: [{ partner: "2088000000000044", signType: "RSA2" }] },
+    });
+    expect(() => parseSandboxArgs([], { ALIPAYHK_SANDBOX_FEE_RATE: "2" })).toThrow('ALIPAYHK_SANDBOX_FEE_RATE: expected a number from 0 to 0.5, got "2"');
+    expect(() => parseSandboxArgs([], { ALIPAYHK_SANDBOX_MD5_KEY: "short" })).toThrow(/^ALIPAYHK_SANDBOX_MD5_KEY: expected 16-64 letters and digits .*, got a value of another form$/);
   });
 
   it("starts, prints the gateway URL, partner, keys and wallet URL, logs requests, and stops on the signal with 0", async () => {

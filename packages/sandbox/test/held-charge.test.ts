@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AlipayHkClient } from "@alipayhk/core";
 import { startSandbox, type RunningSandbox } from "../src/index";
-import { admin, sendGateway, uid, waitFor } from "./helpers";
+import { admin, sendGateway, uid, waitFor, type AdminErrorBody } from "./helpers";
 
 let sandbox: RunningSandbox;
 let client: AlipayHkClient;
@@ -62,8 +62,8 @@ describe("a held barcode charge", () => {
   });
 
   it("refuses a holdChargeMs that is not a whole number of ms", async () => {
-    const r = await admin<{ error: string; message: string }>(sandbox, "POST", "/sandbox/faults", { holdChargeMs: -1 });
+    const r = await admin<AdminErrorBody>(sandbox, "POST", "/sandbox/faults", { holdChargeMs: -1 });
     expect(r.status).toBe(400);
-    expect(r.json.message).toBe("holdChargeMs: expected an integer from 0 to 600000, got -1");
+    expect(r.json.error).toEqual({ code: "BAD_FAULT", message: "holdChargeMs: expected an integer from 0 to 600000, got -1" });
   });
 });

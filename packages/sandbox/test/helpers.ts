@@ -94,6 +94,12 @@ export async function callGateway(sandbox: RunningSandbox, params: Record<string
   return { status: response.status, contentType, detail: response.headers.get("x-sandbox-detail") ?? undefined, body, reply, signatureValid, sent };
 }
 
+/** An admin route's refusal, in the service kit's shape. */
+export interface AdminErrorBody {
+  error: { code: string; message: string };
+  message: string;
+}
+
 export async function admin<T = unknown>(sandbox: RunningSandbox, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
   const response = await fetch(`${sandbox.url}${path}`, {
     method,

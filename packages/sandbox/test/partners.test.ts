@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseForm, parsePrivateKey, parsePublicKey, verifyParams } from "@alipayhk/core";
 import { parseSandboxArgs, startSandbox, type RunningSandbox, type SandboxTrade } from "../src/index";
-import { admin, callGateway, startReceiver, uid, waitFor } from "./helpers";
+import { admin, callGateway, startReceiver, uid, waitFor, type AdminErrorBody } from "./helpers";
 
 const B = "2088000000000077";
 const B_KEY = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -71,7 +71,10 @@ describe("several partners, one Alipay key", () => {
     expect(added.status).toBe(201);
     const r = await callGateway(sandbox, { partner: "2088000000000099", service: "alipay.acquire.overseas.query", partner_trans_id: "x" }, { signKey: { md5Key: "cccccccccccccccccccccccccccccccc" } });
     expect(r.reply.isSuccess).toBe(true);
-    expect((await admin(sandbox, "POST", "/sandbox/partners", { partner: "2088000000000099" })).json).toEqual({ error: "BAD_PARTNER", message: "partner: 2088000000000099 is already a partner of this sandbox" });
+    expect((await admin(sandbox, "POST", "/sandbox/partners", { partner: "2088000000000099" })).json).toEqual({
+      error: { code: "BAD_PARTNER", message: "partner: 2088000000000099 is already a partner of this sandbox" },
+      message: "partner: 2088000000000099 is already a partner of this sandbox",
+    });
     expect((await admin(sandbox, "POST", "/sandbox/partners", { partner: "12" })).status).toBe(400);
     const all = await admin<Array<{ partner: string }>>(sandbox, "GET", "/sandbox/partners");
     expect(all.json.map((p) => p.partner)).toEqual([sandbox.partner, B, C, "2088000000000099"]);
@@ -79,8 +82,8 @@ describe("several partners, one Alipay key", () => {
 
   it("refuses an admin trade with a bad amount or unknown partner and records nothing", async () => {
     const id = uid("PX");
-    expect((await admin<{ error: string; message: string }>(sandbox, "POST", "/sandbox/trades", { partner: B, out_trade_no: id, total_fee: "1.5" })).json.error).toBe("BAD_TRADE");
-    expect((await admin<{ error: string }>(sandbox, "POST", "/sandbox/trades", { partner: "2088999999999999", out_trade_no: id, total_fee: "1.50" })).json.error).toBe("ILLEGAL_PARTNER");
+    expect((await admin<AdminErrorBody>(sandbox, "POST", "/sandbox/trades", { partner: B, out_trade_no: id, total_fee: "1.5" })).json.error.code).toBe("BAD_TRADE");
+    expect((await admin<AdminErrorBody>(sandbox, "POST", "/sandbox/trades", { partner: "2088999999999999", out_trade_no: id, total_fee: "1.50" })).json.error.code).toBe("ILLEGAL_PARTNER");
     expect(sandbox.trades().some((t) => t.out_trade_no === id)).toBe(false);
   });
 });
@@ -103,6 +106,6 @@ describe("--partner, repeated", () => {
   it("names the flag, without echoing a key, when a partner is malformed or repeated", () => {
     expect(() => parseSandboxArgs(["--partner", `${B}:short`])).toThrow(/^--partner: expected <pid>\[:<md5-key>\[:<sign-type>\]\]/);
     expect(() => parseSandboxArgs(["--partner", `${B}:short`])).not.toThrow(/short/);
-    expect(() => parseSandboxArgs(["--partner", B, "--partner", B])).toThrow(`--partner: ${B} is given twice`);
+    expect(() => parseSandboxArgs(["--partner", B, "--partner", B])).toThrow(`--partner: expected each partner once, got ${B} twice`);
   });
 });

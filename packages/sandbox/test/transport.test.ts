@@ -200,6 +200,6 @@ describe("requests", () => {
   it("keeps admin routes out of /gateway.do and answers 404 elsewhere", async () => {
     const response = await fetch(`${sandbox.url}/nothing`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: "NOT_FOUND" });
+    expect(await response.json()).toMatchObject({ error: { code: "route_not_found", message: "path: no route GET /nothing; the gateway is /gateway.do, the admin routes are under /sandbox/" } });
   });
 });

@@ -63,6 +63,24 @@ describe("settings declared once", () => {
     expect(() => readSettings(spec, { env: { ALIPAYHK_PARTNER: partner, MD5_KEY: "hunter2" } })).toThrow("MD5_KEY: expected 32 characters, got a value of another form");
   });
 
+  it("joins a repeatable flag's values with commas, and lets parse show part of a value", () => {
+    const list = {
+      partners: setting({
+        env: "PARTNERS",
+        flag: "--partner",
+        repeatable: true,
+        secret: true,
+        meaning: "partners, pid[:key]",
+        default: [] as string[],
+        parse: (raw, fail) => raw.split(",").map((one) => (/^2088\d{12}(:\w+)?$/.test(one) ? one : fail("2088 and 12 digits", JSON.stringify(one.split(":")[0])))),
+      }),
+    };
+    expect(readSettings(list, { argv: ["--partner", partner, "--partner=2088000000000022:k"] }).values.partners).toEqual([partner, "2088000000000022:k"]);
+    expect(readSettings(list, { env: { PARTNERS: `${partner},2088000000000022` } }).values.partners).toEqual([partner, "2088000000000022"]);
+    expect(() => readSettings(list, { argv: ["--partner", "12:secretkey"] })).toThrow('--partner: expected 2088 and 12 digits, got "12"');
+    expect(renderHelp(list, { usage: "x", summary: "y" })).toContain("--partner <value> (repeatable), PARTNERS");
+  });
+
   it("generates --help from the same declarations", () => {
     const help = renderHelp(spec, { usage: "svc [options]", summary: "Runs the service.", options: [["--check", "run the doctor and exit"]] });
     expect(help).toContain("Usage: svc [options]");

@@ -12,6 +12,11 @@ interface SettingBase<T> {
   flag?: string;
   /** A flag that takes no value (`--verbose`): present means `"1"`. */
   isSwitch?: boolean;
+  /**
+   * A flag that may be given several times (`--partner a --partner b`): its values reach `parse`
+   * joined with commas, the form its variable takes (`PARTNERS=a,b`).
+   */
+  repeatable?: boolean;
   /** One line for `--help`: what it means, the forms it takes. */
   meaning: string;
   /** Older variable names still read, with a deprecation warning. */
@@ -26,9 +31,10 @@ interface SettingBase<T> {
   secret?: boolean;
   /**
    * Turns the non-empty raw text into the value; call `fail("an integer from 1 to 10")` to refuse
-   * it. `name` is where the text came from: the flag, the variable or a deprecated variable.
+   * it. `fail(expected, got)` shows `got` in place of the raw text (a part of it, or a masked form).
+   * `name` is where the text came from: the flag, the variable or a deprecated variable.
    */
-  parse(raw: string, fail: (expected: string) => never, name: string): T;
+  parse(raw: string, fail: (expected: string, got?: string) => never, name: string): T;
 }
 
 /** One setting of a service, declared once: its names, meaning, default and check. */
@@ -56,8 +62,8 @@ export function setting<T>(spec: SettingBase<T> & { default?: T; required?: bool
         if (required) throw new SettingError(`${name}: expected a value (${spec.meaning})`, { field: name });
         return spec.default;
       }
-      const fail = (expected: string): never => {
-        const got = spec.secret ? "a value of another form" : JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+      const fail = (expected: string, shown?: string): never => {
+        const got = shown !== undefined ? shown : spec.secret ? "a value of another form" : JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
         throw new SettingError(`${name}: expected ${expected}, got ${got}`, { field: name });
       };
       return spec.parse(value, fail, name);
@@ -105,7 +111,7 @@ export function readSettings<S extends SettingsSpec>(spec: S, source: { env?: En
     }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new SettingError(`${name}: expected a value after it (${one.meaning})`, { field: name });
-    fromFlags.set(one, value);
+    fromFlags.set(one, one.repeatable && fromFlags.has(one) ? `${fromFlags.get(one)},${value}` : value);
   }
   const values: Record<string, unknown> = {};
   const warnings: string[] = [];
@@ -166,7 +172,7 @@ export function renderHelp(spec: SettingsSpec, help: HelpText): string {
   }
   out.push("Settings (a flag wins over its environment variable):");
   for (const one of Object.values(spec)) {
-    const names = one.flag ? `${one.flag}${one.isSwitch ? "" : " <value>"}, ${one.env}` : one.env;
+    const names = one.flag ? `${one.flag}${one.isSwitch ? "" : " <value>"}${one.repeatable ? " (repeatable)" : ""}, ${one.env}` : one.env;
     const notes = [one.required ? "required" : undefined, one.defaultText === undefined ? undefined : `default ${one.defaultText}`, one.deprecatedEnv?.length ? `formerly ${one.deprecatedEnv.join(", ")}` : undefined].filter(Boolean);
     out.push(`  ${names}`);
     out.push(`      ${wrap(`${one.meaning}${notes.length ? ` (${notes.join("; ")})` : ""}`, 92, "      ")}`);

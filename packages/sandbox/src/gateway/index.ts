@@ -3,7 +3,7 @@
  * signature, parameters), then the service, then the signed XML reply in the request's charset,
  * with any requested fault applied.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { bytes, STREAMED, type Reply, type RequestContext, type Streamed } from "@alipayhk/service-kit";
 import { canonicalize, encodeForCharset, isSignType, renderGatewayReply, verifyParams, type VerifyKey } from "@alipayhk/core";
 import type { SandboxEngine } from "../engine";
 import type { RequestFaults } from "../faults";
@@ -79,19 +79,72 @@ function summary(result: ServiceResult): string {
   return [r.result_code, r.error, r.alipay_trans_status, r.retry_flag && `retry_flag=${r.retry_flag}`, result.dropReply && "(no reply)"].filter(Boolean).join(" ");
 }
 
-/** Handles one request to `/gateway.do`. */
-export async function handleGateway(engine: SandboxEngine, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-  const rawQuery = (req.url ?? "").split("?").slice(1).join("?");
+/** `is_success=F` for a request refused before its content was read (charset, method, body type). */
+function transportRefusal(engine: SandboxEngine, refused: TransportError): Reply {
+  engine.config.log(`gateway → is_success=F ${refused.code} (${refused.detail})`);
+  const xml = renderGatewayReply({ isSuccess: false, error: refused.code }, { encoding: refused.charset });
+  return bytes(200, xml, `text/xml; charset=${refused.charset}`, { "x-sandbox-detail": asciiHeader(refused.detail) });
+}
+
+/**
+ * Holds a spot.pay before the gateway knows it (fault or magic code): until the hold ends, or a
+ * cancel of this id has been answered (the charge then lands after it). A cancel of its id
+ * meanwhile finds no trade.
+ */
+async function holdCharge(engine: SandboxEngine, p: Record<string, string>, holdMs: number): Promise<void> {
+  const heldKey = `${p.partner ?? ""}\u0000${p.partner_trans_id ?? ""}`;
+  engine.config.log(`${p.service} ${p.partner ?? "?"} ${p.partner_trans_id ?? ""} held up to ${holdMs} ms before processing`);
+  try {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, holdMs);
+      timer.unref();
+      engine.held.set(heldKey, () => {
+        clearTimeout(timer);
+        setImmediate(resolve);
+      });
+    });
+  } finally {
+    engine.held.delete(heldKey);
+  }
+}
+
+/** The signed XML reply of a processed request, in the request's charset, with any reply fault applied. */
+function xmlReply(engine: SandboxEngine, request: GatewayRequest, processed: Processed, faults: RequestFaults): Reply {
+  const { result, partner, signType } = processed;
+  const charset = request.charset;
+  let content: string | undefined;
+  if (result.kind === "reply") content = canonicalize(result.response);
+  else if (result.kind === "error" && engine.config.signFailures && partner && isSignType(signType)) content = `error=${result.error}`;
+  let sign: string | undefined;
+  if (content !== undefined && partner && isSignType(signType)) {
+    // Fault: a signature over other content, so the client's verification must fail.
+    sign = engine.sign(partner, signType, faults.wrongSignature ? `${content}&sandbox_fault=wrong_signature` : content, charset);
+  }
+  let xml = renderGatewayReply(
+    result.kind === "reply"
+      ? { isSuccess: true, request: request.params, response: result.response, sign, signType: sign ? signType : undefined }
+      : { isSuccess: false, error: result.kind === "error" ? result.error : "", sign, signType: sign ? signType : undefined },
+    { encoding: charset },
+  );
+  if (faults.malformedXml) xml = xml.slice(0, Math.floor(xml.length * 0.6));
+  const headers: Record<string, string> = {};
+  if (result.kind === "error" && result.detail) headers["x-sandbox-detail"] = asciiHeader(result.detail);
+  return bytes(200, Buffer.from(encodeForCharset(xml, charset)), `text/xml; charset=${charset}`, headers);
+}
+
+/**
+ * Answers one request to `/gateway.do` with the bytes the gateway would send: XML (or
+ * notify_verify's text) with status 200, or what a fault asks for (a 5xx page, a dropped
+ * connection: then {@link STREAMED}, the socket being closed without a reply).
+ */
+export async function handleGateway(engine: SandboxEngine, ctx: RequestContext): Promise<Reply | Streamed> {
+  const body = await ctx.body();
   let request: GatewayRequest;
   try {
-    request = readGatewayRequest(req.method ?? "GET", rawQuery, body, req.headers["content-type"]);
+    request = readGatewayRequest(ctx.req.method ?? "GET", (ctx.req.url ?? "").split("?").slice(1).join("?"), body, ctx.req.headers["content-type"]);
   } catch (err) {
-    if (!(err instanceof TransportError)) throw err;
-    engine.config.log(`gateway → is_success=F ${err.code} (${err.detail})`);
-    const xml = renderGatewayReply({ isSuccess: false, error: err.code }, { encoding: err.charset });
-    res.writeHead(200, { "content-type": `text/xml; charset=${err.charset}`, "x-sandbox-detail": asciiHeader(err.detail) });
-    res.end(xml);
-    return;
+    if (err instanceof TransportError) return transportRefusal(engine, err);
+    throw err;
   }
   const p = request.params;
   const faults = engine.faults.forRequest(p.service, p.partner_trans_id ?? p.out_trade_no);
@@ -101,64 +154,19 @@ export async function handleGateway(engine: SandboxEngine, req: IncomingMessage,
   }
   if (faults.httpStatus) {
     engine.config.log(`${p.service ?? "?"} → fault: HTTP ${faults.httpStatus}`);
-    res.writeHead(faults.httpStatus, { "content-type": "text/html; charset=UTF-8" });
-    res.end(`<html><body><h1>${faults.httpStatus}</h1><p>sandbox fault</p></body></html>`);
-    return;
+    return bytes(faults.httpStatus, `<html><body><h1>${faults.httpStatus}</h1><p>sandbox fault</p></body></html>`, "text/html; charset=UTF-8");
   }
-
   const hold = faults.holdChargeMs || (p.service === "alipay.acquire.overseas.spot.pay" && isHeldCharge(p.buyer_identity_code) ? engine.config.heldChargeMs : 0);
-  if (hold > 0) {
-    // The gateway does not know this charge yet: a cancel of its id now finds no trade.
-    const heldKey = `${p.partner ?? ""}\u0000${p.partner_trans_id ?? ""}`;
-    engine.config.log(`${p.service} ${p.partner ?? "?"} ${p.partner_trans_id ?? ""} held up to ${hold} ms before processing`);
-    try {
-      // Until the hold ends, or a cancel of this id has been answered (the charge then lands after it).
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, hold);
-        timer.unref();
-        engine.held.set(heldKey, () => {
-          clearTimeout(timer);
-          setImmediate(resolve);
-        });
-      });
-    } finally {
-      engine.held.delete(heldKey);
-    }
-  }
+  if (hold > 0) await holdCharge(engine, p, hold);
 
-  const { result, partner, signType } = process(engine, request, faults);
+  const processed = process(engine, request, faults);
   const id = p.partner_trans_id ?? p.out_trade_no ?? p.notify_id ?? "";
-  engine.config.log(`${p.service ?? "?"} ${p.partner ?? "?"} ${id} → ${summary(result)}`);
-
-  if (faults.dropReplyAfterCommit || (result.kind === "reply" && result.dropReply)) {
+  engine.config.log(`${p.service ?? "?"} ${p.partner ?? "?"} ${id} → ${summary(processed.result)}`);
+  if (faults.dropReplyAfterCommit || (processed.result.kind === "reply" && processed.result.dropReply)) {
     // The work is committed; the client hears nothing (connection closed without a response).
-    req.socket.destroy();
-    return;
+    ctx.req.socket.destroy();
+    return STREAMED;
   }
-  if (result.kind === "text") {
-    res.writeHead(200, { "content-type": `text/plain; charset=${request.charset}` });
-    res.end(result.body);
-    return;
-  }
-
-  const charset = request.charset;
-  let content: string | undefined;
-  if (result.kind === "reply") content = canonicalize(result.response);
-  else if (engine.config.signFailures && partner && isSignType(signType)) content = `error=${result.error}`;
-  let sign: string | undefined;
-  if (content !== undefined && partner && isSignType(signType)) {
-    // Fault: a signature over other content, so the client's verification must fail.
-    sign = engine.sign(partner, signType, faults.wrongSignature ? `${content}&sandbox_fault=wrong_signature` : content, charset);
-  }
-  let xml = renderGatewayReply(
-    result.kind === "reply"
-      ? { isSuccess: true, request: p, response: result.response, sign, signType: sign ? signType : undefined }
-      : { isSuccess: false, error: result.error, sign, signType: sign ? signType : undefined },
-    { encoding: charset },
-  );
-  if (faults.malformedXml) xml = xml.slice(0, Math.floor(xml.length * 0.6));
-  const headers: Record<string, string> = { "content-type": `text/xml; charset=${charset}` };
-  if (result.kind === "error" && result.detail) headers["x-sandbox-detail"] = asciiHeader(result.detail);
-  res.writeHead(200, headers);
-  res.end(Buffer.from(encodeForCharset(xml, charset)));
+  if (processed.result.kind === "text") return bytes(200, processed.result.body, `text/plain; charset=${request.charset}`);
+  return xmlReply(engine, request, processed, faults);
 }
