@@ -1,6 +1,6 @@
 import { AlipayConfigError, clientOptionsFromEnv, DEFAULT_POLICY, type AlipayHkClientOptions } from "@alipayhk/core";
 import { Webhook } from "standardwebhooks";
-import { isHttpUrl } from "./api/validate";
+import { isHttpUrl } from "./api/notify-url";
 import type { LogLevel } from "./log";
 import type { WebhookServiceConfig } from "./service";
 
