@@ -151,6 +151,7 @@ function components(registry: OpenAPIRegistry) {
     description: "Standard Webhooks v1 HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>` with WEBHOOK_SECRET",
   });
   // Named by their `id`: the generator puts them under components/schemas and refers to them.
+  // (Only schemas reached from a path are collected: the event data, reached from webhooks only, stay inline.)
   return {
     Error: errorSchema.meta({ id: "Error" }),
     Order: orderSchema.meta({ id: "Order" }),
@@ -158,9 +159,9 @@ function components(registry: OpenAPIRegistry) {
     Event: eventSchema.meta({ id: "Event" }),
     CreateOrder: createOrderBody,
     CreateReturn: createReturnBody,
-    PaymentEventData: paymentEventData.meta({ id: "PaymentEventData" }),
-    MismatchEventData: mismatchEventData.meta({ id: "MismatchEventData" }),
-    LateChargeEventData: lateChargeEventData.meta({ id: "LateChargeEventData" }),
+    PaymentEventData: paymentEventData,
+    MismatchEventData: mismatchEventData,
+    LateChargeEventData: lateChargeEventData,
   };
 }
 

@@ -137,7 +137,7 @@ export const createOrderBody = body({
 /** `POST /v1/returns`. */
 export const createReturnBody = body({
   order_id: orderId,
-  return_id: z.string(expected(RETURN_ID_TEXT)).regex(RETURN_ID_PATTERN, expected(RETURN_ID_TEXT)),
+  return_id: z.string(expected(RETURN_ID_TEXT)).regex(RETURN_ID_PATTERN, expected(RETURN_ID_TEXT)).meta({ example: "return-1" }),
   amount: amountIn,
   reason: signedText("a string of at most 128 characters", 128)
     .optional()
