@@ -5,7 +5,7 @@
  * PostgreSQL. Every Alipay rule comes from `@alipayhk/core`'s flows.
  */
 export { createWebhookService, type WebhookService, type WebhookServiceConfig } from "./service";
-export { loadConfigFromEnv, ConfigError, ENV_VARIABLES, type EnvConfig } from "./config";
+export { loadConfigFromEnv, ConfigError, ENV_VARIABLES, WEBHOOK_SETTINGS, type EnvConfig } from "./config";
 export { DEFAULT_RETRY_LADDER_MS, type OutboxOptions } from "./outbox";
 export { jsonLogger, silentLogger, type Logger, type LogLevel, type LogFields } from "./log";
 export { HttpError, type HttpErrorBody } from "@alipayhk/service-kit";
