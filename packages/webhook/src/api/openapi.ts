@@ -12,6 +12,7 @@ import {
   ORDER_MODES,
   ORDER_STATUSES,
   orderIdParams,
+  redeliverBody,
 } from "./schemas";
 
 /**
@@ -267,7 +268,7 @@ function operations(s: ReturnType<typeof components>): RouteConfig[] {
       method: "post",
       path: "/v1/events/{event_id}/redeliver",
       summary: "Send an event again (same id) to its endpoints, from the start of the retry ladder",
-      request: { params: eventIdParams },
+      request: { params: eventIdParams, body: { required: false, ...jsonContent(redeliverBody) } },
       responses: { 202: reply("Queued", s.Event), ...authErrors, 404: error("Unknown event"), 409: error("The event has no endpoint to deliver to") },
     },
     {

@@ -7,7 +7,7 @@ import type { OutboxStore } from "../store/outbox-store";
 import type { EventType } from "../store/records";
 import type { Store } from "../store/store";
 import { privateHostReason } from "./notify-url";
-import { cancelBody, createOrderBody, createReturnBody, eventIdParams, listEventsQuery, listOrdersQuery, orderIdParams, parseWith } from "./schemas";
+import { cancelBody, createOrderBody, createReturnBody, eventIdParams, listEventsQuery, listOrdersQuery, orderIdParams, parseWith, redeliverBody } from "./schemas";
 import { eventView, orderView, refundView } from "./views";
 
 export interface ApiRoutesOptions {
@@ -190,7 +190,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
       path: "/v1/events/:event_id/redeliver",
       auth: true,
       async handle({ params, raw }) {
-        readJson(raw, true);
+        parseWith(redeliverBody, readJson(raw, true));
         const event = await eventOrNotFound(parseWith(eventIdParams, params).event_id);
         if (event.deliveries.length === 0) throw conflict("no_endpoints", "event_id: this event has no endpoint to deliver to (WEBHOOK_ENDPOINTS was empty)");
         await outbox.redeliver(event.id, options.now());

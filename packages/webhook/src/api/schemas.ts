@@ -167,6 +167,9 @@ export const listEventsQuery = z.object({
   status: oneOf(DELIVERY_STATUSES).meta({ description: "events with a delivery in this state" }),
 });
 
+/** `POST /v1/events/{event_id}/redeliver`: an optional JSON object, its fields ignored. */
+export const redeliverBody = z.looseObject({}, { error: (issue) => `expected a JSON object, got ${quote(issue.input)}` });
+
 /** The order id in a path. */
 export const orderIdParams = z.object({ order_id: orderId });
 /** The event id in a path. */
