@@ -1,47 +1,135 @@
-import { AlipayConfigError, clientOptionsFromEnv, DEFAULT_POLICY, type AlipayHkClientOptions } from "@alipayhk/core";
+import { AlipayConfigError, clientOptionsFromSettings, DEFAULT_POLICY, type AlipayHkClientOptions } from "@alipayhk/core";
+import { parse, readSettings, setting, SettingError, type SettingsValues } from "@alipayhk/service-kit";
 import { Webhook } from "standardwebhooks";
-import { isHttpUrl } from "./api/validate";
+import { isHttpUrl } from "./api/notify-url";
 import type { LogLevel } from "./log";
 import type { WebhookServiceConfig } from "./service";
 
-/** A configuration problem, naming the environment variable. The bin prints it as one line and exits 2. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
+/**
+ * A configuration problem, naming the variable (`field`). The bin prints it as one line and exits
+ * 2. A {@link SettingError}, so an `AlipayConfigError` like every configuration error of alipayhk.
+ */
+export class ConfigError extends SettingError {
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`, { field: variable });
+  }
+
+  /** @deprecated Read `field` (the same name). */
+  get variable(): string {
+    return this.field ?? "";
   }
 }
 
-/** Every variable the bin reads, with its one-line description (for `--help`). */
-export const ENV_VARIABLES: ReadonlyArray<[string, string]> = [
-  ["PORT", "HTTP port (default 8080)"],
-  ["HOST", "listen address (default 0.0.0.0)"],
-  ["DATA_DIR", "folder of the embedded SQLite store (default ./data)"],
-  ["DATABASE_URL", "postgres://... to use PostgreSQL instead (several instances may share it)"],
-  ["WEBHOOK_SECRET", "whsec_...: the platform signs inbound requests with it (Standard Webhooks)"],
-  ["API_TOKEN", "bearer token accepted instead of a signature (at least one of the two)"],
-  ["WEBHOOK_ENDPOINTS", "comma-separated URLs that receive the events"],
-  ["WEBHOOK_ENDPOINT_SECRET", "whsec_...: signs the outbound events (required with WEBHOOK_ENDPOINTS)"],
-  ["PUBLIC_URL", "public base URL of this service: notify URL for Alipay, QR image URLs (default http://127.0.0.1:$PORT)"],
-  ["ALIPAYHK_GATEWAY", "production | production-global | alipay-sandbox | a gateway URL (default production)"],
-  ["ALIPAYHK_PARTNER", "16-digit partner id starting with 2088"],
-  ["ALIPAYHK_SIGN_TYPE", "MD5 | RSA | RSA2 (default: RSA2 when only a private key is given, else MD5)"],
-  ["ALIPAYHK_MD5_KEY", "MD5 key, inline or a file path"],
-  ["ALIPAYHK_PRIVATE_KEY", "merchant RSA private key (PEM or base64), inline or a file path"],
-  ["ALIPAYHK_ALIPAY_PUBLIC_KEY", "Alipay's RSA public key (PEM or base64), inline or a file path"],
-  ["QR_EXPIRY_MINUTES", "minutes a QR code stays payable (default 15; the old name QR_EXPIRES_MINUTES still works, with a warning)"],
-  ["SWEEP_INTERVAL_MS", "background sweep period in ms (default 60000; 0 = off)"],
-  ["ALIPAYHK_TIMEOUT_MS", `per-request gateway timeout in ms (default ${DEFAULT_POLICY.timeoutMs})`],
-  ["BARCODE_MAX_POLL_MS", `how long a barcode charge waits for the buyer before cancelling, ms (default ${DEFAULT_POLICY.barcodeMaxPollMs})`],
-  ["IDEMPOTENCY_STALE_MS", "a request key left in progress this long (its instance died) is taken over, ms (default 60000)"],
-  ["WEBHOOK_RETRY_TIME_SCALE", "multiplies the retry ladder's waits, for tests (default 1)"],
-  ["WEBHOOK_TIMEOUT_MS", "per-delivery timeout in ms (default 10000)"],
-  ["ALLOW_PRIVATE_NOTIFY_URLS", "1 = accept per-order notify URLs on loopback/private hosts (default 0: refused with 400)"],
-  ["LOG_LEVEL", "debug | info | warn | error (default info)"],
-];
+type Fail = (expected: string) => never;
+
+/** A Standard Webhooks secret: `whsec_` and base64 of at least 24 random bytes. */
+function whsec(raw: string, fail: Fail): string {
+  if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(raw)) fail("whsec_ followed by base64 (a Standard Webhooks secret)");
+  try {
+    new Webhook(raw);
+  } catch {
+    fail("whsec_ followed by base64 of at least one byte");
+  }
+  if (Buffer.from(raw.slice(6), "base64").length < 24) fail("a secret of at least 24 random bytes (base64 after whsec_)");
+  return raw;
+}
+
+function endpointList(raw: string, fail: Fail): string[] {
+  const urls = raw
+    .split(",")
+    .map((url) => url.trim())
+    .filter(Boolean);
+  urls.forEach((url, index) => {
+    if (!isHttpUrl(url)) fail(`comma-separated http(s) URLs; entry ${index + 1} is not one`);
+  });
+  return urls;
+}
+
+function timeScale(raw: string, fail: Fail): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 100) fail("a number from 0 to 100");
+  return value;
+}
+
+/** Checked by core with the other `ALIPAYHK_*` settings (the one reading every alipayhk tool shares). */
+const byCore = parse.text;
+
+/**
+ * Every setting of `alipayhk-webhook`, declared once: its variable, meaning, default and check.
+ * `--help` is generated from it; {@link loadConfigFromEnv} reads it.
+ */
+export const WEBHOOK_SETTINGS = {
+  port: setting({ env: "PORT", meaning: "HTTP port", default: 8080, parse: parse.port }),
+  host: setting({ env: "HOST", meaning: "listen address", default: "0.0.0.0", parse: parse.text }),
+  dataDir: setting({ env: "DATA_DIR", meaning: "folder of the embedded SQLite store", default: "data", defaultText: "./data", parse: parse.text }),
+  databaseUrl: setting({
+    env: "DATABASE_URL",
+    meaning: "postgres://... to use PostgreSQL instead (several instances may share it)",
+    secret: true,
+    parse: (raw, fail) => (/^postgres(ql)?:\/\//.test(raw) ? raw : fail("a postgres:// or postgresql:// URL")),
+  }),
+  webhookSecret: setting({ env: "WEBHOOK_SECRET", meaning: "whsec_...: the platform signs inbound requests with it (Standard Webhooks)", secret: true, parse: whsec }),
+  apiToken: setting({
+    env: "API_TOKEN",
+    meaning: "bearer token accepted instead of a signature (at least one of the two), 16+ characters",
+    secret: true,
+    parse: (raw, fail) => (raw.length >= 16 ? raw : fail("at least 16 characters")),
+  }),
+  endpoints: setting({ env: "WEBHOOK_ENDPOINTS", meaning: "comma-separated URLs that receive the events", default: [], defaultText: "none", secret: true, parse: endpointList }),
+  endpointSecret: setting({ env: "WEBHOOK_ENDPOINT_SECRET", meaning: "whsec_...: signs the outbound events (required with WEBHOOK_ENDPOINTS)", secret: true, parse: whsec }),
+  publicUrl: setting({
+    env: "PUBLIC_URL",
+    meaning: "public base URL of this service: notify URL for Alipay, QR image URLs",
+    defaultText: "http://127.0.0.1:$PORT",
+    parse: (raw, fail) => (isHttpUrl(raw) ? raw.replace(/\/+$/, "") : fail("an http(s) URL")),
+  }),
+  gateway: setting({ env: "ALIPAYHK_GATEWAY", meaning: "production | production-global | alipay-sandbox | a gateway URL", defaultText: "production", parse: byCore }),
+  partner: setting({ env: "ALIPAYHK_PARTNER", meaning: "16-digit partner id starting with 2088 (required)", parse: byCore }),
+  signType: setting({ env: "ALIPAYHK_SIGN_TYPE", meaning: "MD5 | RSA | RSA2", defaultText: "RSA2 when only a private key is given, else MD5", parse: byCore }),
+  md5Key: setting({ env: "ALIPAYHK_MD5_KEY", meaning: "MD5 key, inline or a file path", secret: true, parse: byCore }),
+  privateKey: setting({ env: "ALIPAYHK_PRIVATE_KEY", meaning: "merchant RSA private key (PEM or base64), inline or a file path", secret: true, parse: byCore }),
+  alipayPublicKey: setting({ env: "ALIPAYHK_ALIPAY_PUBLIC_KEY", meaning: "Alipay's RSA public key (PEM or base64), inline or a file path", parse: byCore }),
+  timeoutMs: setting({ env: "ALIPAYHK_TIMEOUT_MS", meaning: "per-request gateway timeout in ms", defaultText: String(DEFAULT_POLICY.timeoutMs), parse: byCore }),
+  qrExpiryMinutes: setting({
+    env: "QR_EXPIRY_MINUTES",
+    meaning: "minutes a QR code stays payable",
+    default: 15,
+    deprecatedEnv: ["QR_EXPIRES_MINUTES"],
+    parse: parse.integer(1, 21_600),
+  }),
+  sweepIntervalMs: setting({ env: "SWEEP_INTERVAL_MS", meaning: "background sweep period in ms (0 = off)", default: 60_000, parse: parse.integer(0, 86_400_000) }),
+  barcodeMaxPollMs: setting({
+    env: "BARCODE_MAX_POLL_MS",
+    meaning: "how long a barcode charge waits for the buyer before cancelling, ms",
+    default: DEFAULT_POLICY.barcodeMaxPollMs,
+    parse: parse.integer(0, 600_000),
+  }),
+  idempotencyStaleMs: setting({
+    env: "IDEMPOTENCY_STALE_MS",
+    meaning: "a request key left in progress this long (its instance died) is taken over, ms",
+    default: 60_000,
+    parse: parse.integer(100, 86_400_000),
+  }),
+  retryTimeScale: setting({ env: "WEBHOOK_RETRY_TIME_SCALE", meaning: "multiplies the retry ladder's waits, for tests", default: 1, parse: timeScale }),
+  webhookTimeoutMs: setting({ env: "WEBHOOK_TIMEOUT_MS", meaning: "per-delivery timeout in ms", default: 10_000, parse: parse.integer(100, 120_000) }),
+  allowPrivateNotifyUrls: setting({
+    env: "ALLOW_PRIVATE_NOTIFY_URLS",
+    meaning: "1 = accept per-order notify URLs on loopback/private hosts (0: refused with 400)",
+    default: false,
+    defaultText: "0",
+    parse: parse.boolean,
+  }),
+  logLevel: setting({ env: "LOG_LEVEL", meaning: "debug | info | warn | error", default: "info" as LogLevel, parse: parse.oneOf<LogLevel>(["debug", "info", "warn", "error"]) }),
+};
+
+/**
+ * Every variable the bin reads, with its one-line description.
+ * @deprecated Read {@link WEBHOOK_SETTINGS}; this list is derived from it.
+ */
+export const ENV_VARIABLES: ReadonlyArray<[string, string]> = Object.values(WEBHOOK_SETTINGS).map((one) => [
+  one.env,
+  `${one.meaning}${one.defaultText === undefined ? "" : ` (default ${one.defaultText})`}`,
+]);
 
 /** What the bin needs besides the service config. */
 export interface EnvConfig {
@@ -55,111 +143,58 @@ export interface EnvConfig {
 
 type Env = Record<string, string | undefined>;
 
-/** Inline text, or the contents of the file it names. */
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = env[name]?.trim();
-  if (!value) return fallback;
-  if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return Number(value);
+/** Any configuration error as a {@link ConfigError} naming its variable. */
+function asConfigError(error: unknown): unknown {
+  if (error instanceof ConfigError || !(error instanceof AlipayConfigError || error instanceof SettingError)) return error;
+  const variable = error.field ?? "ALIPAYHK_PARTNER";
+  return new ConfigError(variable, error.message.startsWith(`${variable}: `) ? error.message.slice(variable.length + 2) : error.message);
 }
 
-function flag(env: Env, name: string): boolean {
-  const value = env[name]?.trim();
-  if (!value || value === "0" || value === "false") return false;
-  if (value === "1" || value === "true") return true;
-  throw new ConfigError(name, `expected 1 or 0, got ${JSON.stringify(value.slice(0, 20))}`);
-}
-
-function secret(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  if (!value) return undefined;
-  if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(value)) throw new ConfigError(name, "expected whsec_ followed by base64 (a Standard Webhooks secret), got a value of another form");
-  try {
-    new Webhook(value);
-  } catch {
-    throw new ConfigError(name, "expected whsec_ followed by base64 of at least one byte");
+/** The checks that take two settings. */
+function checkTogether(values: SettingsValues<typeof WEBHOOK_SETTINGS>): void {
+  if (!values.webhookSecret && !values.apiToken) throw new ConfigError("WEBHOOK_SECRET", "required (whsec_...), or set API_TOKEN for bearer authentication");
+  if (values.endpoints.length > 0 && !values.endpointSecret) {
+    throw new ConfigError("WEBHOOK_ENDPOINT_SECRET", "required with WEBHOOK_ENDPOINTS (whsec_...; the receivers verify events with it)");
   }
-  if (Buffer.from(value.slice(6), "base64").length < 24) throw new ConfigError(name, "expected a secret of at least 24 random bytes (base64 after whsec_)");
-  return value;
+}
+
+/** The service's configuration from checked settings. */
+function serviceConfig(values: SettingsValues<typeof WEBHOOK_SETTINGS>, alipay: AlipayHkClientOptions): WebhookServiceConfig {
+  return {
+    alipay,
+    storage: { databaseUrl: values.databaseUrl, dataDir: values.dataDir },
+    auth: { webhookSecret: values.webhookSecret, apiToken: values.apiToken },
+    // Without endpoints, events are still recorded and listed by the API.
+    webhooks: { endpoints: values.endpoints, secret: values.endpointSecret, timeScale: values.retryTimeScale, timeoutMs: values.webhookTimeoutMs },
+    publicUrl: values.publicUrl ?? `http://127.0.0.1:${values.port}`,
+    qrExpiresInMinutes: values.qrExpiryMinutes,
+    sweepIntervalMs: values.sweepIntervalMs,
+    barcodeRecovery: { maxPollMs: values.barcodeMaxPollMs },
+    idempotencyStaleMs: values.idempotencyStaleMs,
+    allowPrivateNotifyUrls: values.allowPrivateNotifyUrls,
+  };
 }
 
 /**
- * Reads and checks the service's configuration from environment variables. Throws
- * {@link ConfigError} naming the first wrong variable; never echoes a secret.
+ * Reads and checks the service's configuration from environment variables ({@link WEBHOOK_SETTINGS}).
+ * Throws a {@link ConfigError} naming the first wrong variable; never echoes a secret.
  */
 export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
-  const port = integer(env, "PORT", 8080, 0, 65535);
-  const host = env.HOST?.trim() || "0.0.0.0";
-  const logLevel = (env.LOG_LEVEL?.trim() || "info") as LogLevel;
-  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new ConfigError("LOG_LEVEL", `expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
-
-  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL", "expected a postgres:// or postgresql:// URL");
-
-  const webhookSecret = secret(env, "WEBHOOK_SECRET");
-  const apiToken = env.API_TOKEN?.trim() || undefined;
-  if (apiToken !== undefined && apiToken.length < 16) throw new ConfigError("API_TOKEN", "expected at least 16 characters");
-  if (!webhookSecret && !apiToken) throw new ConfigError("WEBHOOK_SECRET", "required (whsec_...), or set API_TOKEN for bearer authentication");
-
-  const endpoints = (env.WEBHOOK_ENDPOINTS ?? "")
-    .split(",")
-    .map((url) => url.trim())
-    .filter(Boolean);
-  endpoints.forEach((url, index) => {
-    if (!isHttpUrl(url)) throw new ConfigError("WEBHOOK_ENDPOINTS", `expected comma-separated http(s) URLs; entry ${index + 1} is not one`);
-  });
-  const endpointSecret = secret(env, "WEBHOOK_ENDPOINT_SECRET");
-  if (endpoints.length > 0 && !endpointSecret) throw new ConfigError("WEBHOOK_ENDPOINT_SECRET", "required with WEBHOOK_ENDPOINTS (whsec_...; the receivers verify events with it)");
-
-  const publicUrl = env.PUBLIC_URL?.trim().replace(/\/$/, "") || `http://127.0.0.1:${port}`;
-  if (!isHttpUrl(publicUrl)) throw new ConfigError("PUBLIC_URL", `expected an http(s) URL, got ${JSON.stringify(publicUrl.slice(0, 60))}`);
-
-  // The one reading of the ALIPAYHK_* variables (core's), shared with the CLI and the other adapters.
-  let alipay: AlipayHkClientOptions;
   try {
-    alipay = clientOptionsFromEnv(env);
+    const { values, warnings } = readSettings(WEBHOOK_SETTINGS, { env });
+    checkTogether(values);
+    // The one check of the ALIPAYHK_* settings (core's), shared with the CLI and the other adapters.
+    const alipay = clientOptionsFromSettings({
+      gateway: values.gateway,
+      partner: values.partner,
+      signType: values.signType,
+      md5Key: values.md5Key,
+      privateKey: values.privateKey,
+      alipayPublicKey: values.alipayPublicKey,
+      timeoutMs: values.timeoutMs,
+    });
+    return { port: values.port, host: values.host, logLevel: values.logLevel, warnings, service: serviceConfig(values, alipay) };
   } catch (error) {
-    if (error instanceof AlipayConfigError) {
-      const variable = error.field ?? "ALIPAYHK_PARTNER";
-      throw new ConfigError(variable, error.message.startsWith(`${variable}: `) ? error.message.slice(variable.length + 2) : error.message);
-    }
-    throw error;
+    throw asConfigError(error);
   }
-
-  const timeScaleText = env.WEBHOOK_RETRY_TIME_SCALE?.trim();
-  const timeScale = timeScaleText ? Number(timeScaleText) : 1;
-  if (!Number.isFinite(timeScale) || timeScale < 0 || timeScale > 100) throw new ConfigError("WEBHOOK_RETRY_TIME_SCALE", `expected a number from 0 to 100, got ${JSON.stringify(timeScaleText)}`);
-
-  // Names shared with the other packages; an old name still works, with a warning.
-  const warnings: string[] = [];
-  let qrEnv: Env = env;
-  if (env.QR_EXPIRY_MINUTES === undefined && env.QR_EXPIRES_MINUTES !== undefined) {
-    warnings.push("QR_EXPIRES_MINUTES is deprecated: rename it to QR_EXPIRY_MINUTES (the name every alipayhk package uses)");
-    qrEnv = { ...env, QR_EXPIRY_MINUTES: env.QR_EXPIRES_MINUTES };
-  }
-
-  return {
-    port,
-    host,
-    logLevel,
-    warnings,
-    service: {
-      alipay,
-      storage: { databaseUrl, dataDir: env.DATA_DIR?.trim() || "data" },
-      auth: { webhookSecret, apiToken },
-      // Without endpoints, events are still recorded and listed by the API.
-      webhooks: {
-        endpoints,
-        secret: endpointSecret,
-        timeScale,
-        timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
-      },
-      publicUrl,
-      qrExpiresInMinutes: integer(qrEnv, "QR_EXPIRY_MINUTES", 15, 1, 21_600),
-      sweepIntervalMs: integer(env, "SWEEP_INTERVAL_MS", 60_000, 0, 86_400_000),
-      barcodeRecovery: { maxPollMs: integer(env, "BARCODE_MAX_POLL_MS", DEFAULT_POLICY.barcodeMaxPollMs, 0, 600_000) },
-      idempotencyStaleMs: integer(env, "IDEMPOTENCY_STALE_MS", 60_000, 100, 86_400_000),
-      allowPrivateNotifyUrls: flag(env, "ALLOW_PRIVATE_NOTIFY_URLS"),
-    },
-  };
 }

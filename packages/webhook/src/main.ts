@@ -1,21 +1,22 @@
 import { doctorSettingsFromEnv, renderDoctorReport, runDoctor } from "@alipayhk/core";
-import { ConfigError, ENV_VARIABLES, loadConfigFromEnv } from "./config";
+import { renderHelp } from "@alipayhk/service-kit";
+import { ConfigError, loadConfigFromEnv, WEBHOOK_SETTINGS } from "./config";
 import { jsonLogger } from "./log";
 import { createWebhookService } from "./service";
 
-export const USAGE = `alipayhk-webhook: Alipay HK for any store or POS through one small HTTP API
-
-Usage: alipayhk-webhook            start the service (configured by environment variables)
-       alipayhk-webhook --check    check the Alipay settings against the gateway without moving money
-                                   (keys and their roles, sign type, a signed query, the reply's
-                                   signature, the notify URL from PUBLIC_URL); exit 0 ok, 1 problem, 2 bad input
-       alipayhk-webhook --help     this text
-
-Environment:
-${ENV_VARIABLES.map(([name, text]) => `  ${name.padEnd(27)} ${text}`).join("\n")}
-
-API: GET /openapi.json on the running service. Exit codes: 0 stopped, 1 failed, 2 configuration.
-`;
+/** `--help`, generated from {@link WEBHOOK_SETTINGS}. */
+export const USAGE = renderHelp(WEBHOOK_SETTINGS, {
+  usage: "alipayhk-webhook [--check | --help]",
+  summary: "Alipay HK for any store or POS through one small HTTP API. Configured by environment variables; starts the service.",
+  options: [
+    [
+      "--check",
+      "check the Alipay settings against the gateway without moving money (keys and their roles, sign type, a signed query, the reply's signature, the notify URL from PUBLIC_URL); exit 0 ok, 1 problem, 2 bad input",
+    ],
+    ["--help", "this text"],
+  ],
+  footer: "API: GET /openapi.json on the running service. Exit codes: 0 stopped, 1 failed, 2 configuration.",
+});
 
 /**
  * The bin: reads the environment, starts the service, stops cleanly on SIGINT/SIGTERM. Resolves

@@ -6,7 +6,6 @@ import {
   createQrPayment,
   formatAmount,
   leavesOutcomeOpen,
-  NOTIFY_SUCCESS,
   payByBarcode,
   refundRequestBudgetMs,
   refundReturn,
@@ -15,22 +14,19 @@ import {
   type BarcodeRecovery,
   type CancelRetry,
   type Clock,
+  type MinorUnits,
   type OpenRefund,
   type OpenTrade,
   type RefundRetry,
   type TradeEvent,
 } from "@alipayhk/core";
-import type { CreateOrderBody, CreateReturnBody } from "./api/validate";
-import { ApiError, conflict, notFound, unprocessable } from "./http/errors";
 import { maskBuyerCode, type Logger } from "./log";
 import type { Metrics } from "./metrics";
-import type { OrderRecord, RefundRecord } from "./store/records";
+import type { OrderMode, OrderRecord, RefundRecord } from "./store/records";
 import type { Store } from "./store/store";
+import { applyTradeEvent, CANCEL_REFUND_REASON, CANCEL_RETURN_ID } from "./trade-events";
 
-/** The return id of the refund a late cancel makes; `~` cannot appear in a platform's return id. */
-export const CANCEL_RETURN_ID = "~cancel";
-/** The reason sent with (and resent with) the refund a late cancel makes. */
-export const CANCEL_REFUND_REASON = "order cancelled";
+export { CANCEL_REFUND_REASON, CANCEL_RETURN_ID };
 
 export interface PaymentsOptions {
   client: AlipayHkClient;
@@ -48,20 +44,76 @@ export interface PaymentsOptions {
   onEvents: () => void;
 }
 
-export type Outcome<T> = { status: number; value: T };
+/** A platform's order, checked by the API. */
+export interface NewOrderInput {
+  orderId: string;
+  amount: MinorUnits;
+  currency: "HKD";
+  description: string;
+  mode: OrderMode;
+  /** Barcode mode: the code scanned from the buyer's wallet. */
+  buyerCode?: string;
+  /** An extra endpoint for this order's events. */
+  notify?: string;
+}
+
+/** A platform's return, checked by the API. */
+export interface NewReturnInput {
+  orderId: string;
+  returnId: string;
+  amount: MinorUnits;
+  reason?: string;
+}
+
+/** Why a request to the payments changed nothing; the API maps each to a status. */
+export type PaymentRefusal =
+  /** No such order. */
+  | "order_not_found"
+  /** The order id exists with other terms (mode, amount, currency). */
+  | "order_conflict"
+  /** A barcode charge of this order is still running; its outcome comes as an event. */
+  | "charge_in_progress"
+  /** Only a paid order can be refunded. */
+  | "order_not_paid"
+  /** More than what is left to refund. */
+  | "amount_exceeds_refundable"
+  /** The return id exists with another amount or reason. */
+  | "return_conflict"
+  /** Alipay refused the cancel and nothing was recorded. */
+  | "cancel_refused"
+  /** The cancel could not be confirmed yet: send it again later. */
+  | "cancel_unresolved"
+  /** Alipay refused the request (fix the configuration, then send it again). */
+  | "gateway_refused"
+  /** Alipay gave no usable answer: send the same request again. */
+  | "gateway_unavailable";
+
+/**
+ * What a payments request did: `ok` with its value and how it came about (`created`, `existing`:
+ * the same request again, `open`: the outcome comes later as an event), or a refusal with a reason,
+ * the input field at fault and one line saying why.
+ */
+export type PaymentResult<T> =
+  | { ok: true; value: T; outcome: "created" | "existing" | "open" }
+  | { ok: false; reason: PaymentRefusal; field: string; message: string };
+
+const refused = (reason: PaymentRefusal, field: string, message: string): PaymentResult<never> => ({ ok: false, reason, field, message: `${field}: ${message}` });
 
 /** The answer to Alipay's notification: `success` only once its facts are stored. */
 export interface NotifyAnswer {
-  status: number;
-  body: string;
-  /** Why it was refused (for metrics and logs), or `applied`. */
+  /** `success` (stored) or `fail` (refused; nothing changed). */
+  answer: "success" | "fail";
+  /** A later try can pass (Alipay should send it again soon). */
+  retryable: boolean;
+  /** Why it was refused (for metrics and logs), or the first event's type. */
   result: string;
 }
 
 /**
  * The adapter: maps the platform's orders and returns to core's flows, and applies the verified
  * trade events core returns (`apply`). No Alipay rule lives here: core decides what happened
- * (paid, mismatch, closed, late charge, refund outcome); this class only records it.
+ * (paid, mismatch, closed, late charge, refund outcome); this class only records it. Nothing here
+ * knows HTTP: requests end in a {@link PaymentResult}.
  */
 export class Payments {
   constructor(private readonly options: PaymentsOptions) {}
@@ -72,54 +124,49 @@ export class Payments {
 
   // ---- orders --------------------------------------------------------------------------------
 
-  async createOrder(input: CreateOrderBody): Promise<Outcome<OrderRecord>> {
+  async createOrder(input: NewOrderInput): Promise<PaymentResult<OrderRecord>> {
+    const reserved = await this.reserveOrder(input);
+    if (reserved.kind === "conflict") {
+      const was = reserved.field === "amount" ? formatAmount(reserved.order.amount) : reserved.order[reserved.field as "mode" | "currency"];
+      return refused("order_conflict", reserved.field, `order ${input.orderId} already exists with ${reserved.field} ${JSON.stringify(was)}`);
+    }
+    const order = reserved.order;
+    if (reserved.kind === "existing") {
+      if (order.mode === "qr" && order.status === "pending" && !order.qrCode) return this.precreate(order);
+      if (order.mode === "barcode" && order.status === "pending") {
+        return refused("charge_in_progress", "order_id", `order ${order.orderId} has a charge in progress (${order.partnerTransId}); its outcome comes as an event`);
+      }
+      return { ok: true, value: order, outcome: "existing" };
+    }
+    if (order.mode === "qr") return this.precreate(order);
+    const charged = await this.chargeBarcode(order, input.buyerCode!);
+    // Open: the outcome comes as an event once the sweep settles it.
+    return { ok: true, value: charged, outcome: charged.status === "pending" ? "open" : "created" };
+  }
+
+  private reserveOrder(input: NewOrderInput) {
     const { store, qrExpiresInMinutes, sweepIntervalMs, client, barcodeRecovery } = this.options;
     const now = this.now();
     // A barcode charge belongs to its live request until the request cannot be running any more.
     const firstSweepAt = now + (input.mode === "qr" ? sweepIntervalMs : barcodeRequestBudgetMs(client.timeoutMs, barcodeRecovery));
     const expiresAt = input.mode === "qr" ? now + qrExpiresInMinutes * 60_000 : undefined;
-    const reserved = await store.reserveOrder(
-      { orderId: input.orderId, mode: input.mode, amount: input.amount, currency: input.currency, description: input.description, notifyUrl: input.notify },
-      now,
-      firstSweepAt,
-      expiresAt,
-    );
-    if (reserved.kind === "conflict") {
-      const was = reserved.field === "amount" ? formatAmount(reserved.order.amount) : reserved.order[reserved.field as "mode" | "currency"];
-      throw conflict("order_conflict", `${reserved.field}: order ${input.orderId} already exists with ${reserved.field} ${JSON.stringify(was)}`);
-    }
-    const order = reserved.order;
-    if (reserved.kind === "existing") {
-      if (order.mode === "qr" && order.status === "pending" && !order.qrCode) return { status: 201, value: await this.precreate(order) };
-      if (order.mode === "barcode" && order.status === "pending") {
-        throw conflict("charge_in_progress", `order_id: order ${order.orderId} has a charge in progress (${order.partnerTransId}); its outcome comes as an event`);
-      }
-      return { status: 200, value: order };
-    }
-    if (order.mode === "qr") return { status: 201, value: await this.precreate(order) };
-    const charged = await this.chargeBarcode(order, input.buyerCode!);
-    // 202: the outcome is still open; it comes as an event once the sweep settles it.
-    return { status: charged.status === "pending" ? 202 : 201, value: charged };
+    const { orderId, mode, amount, currency, description, notify } = input;
+    return store.reserveOrder({ orderId, mode, amount, currency, description, notifyUrl: notify }, now, firstSweepAt, expiresAt);
   }
 
-  private async precreate(order: OrderRecord): Promise<OrderRecord> {
+  private async precreate(order: OrderRecord): Promise<PaymentResult<OrderRecord>> {
     const { client, store, notifyUrl, qrExpiresInMinutes, metrics } = this.options;
+    let qr;
     try {
-      const qr = await createQrPayment(client, {
-        partnerTransId: order.partnerTransId,
-        amount: order.amount,
-        subject: order.description,
-        notifyUrl,
-        expiresInMinutes: qrExpiresInMinutes,
-      });
-      metrics.gatewayCalls.inc({ flow: "qr", result: "created" });
-      return await store.saveQr(order.orderId, qr.qrCode, qr.expiresAt.getTime(), this.now());
+      qr = await createQrPayment(client, { partnerTransId: order.partnerTransId, amount: order.amount, subject: order.description, notifyUrl, expiresInMinutes: qrExpiresInMinutes });
     } catch (error) {
       // Even a refusal leaves the order pending: TRADE_HAS_SUCCESS or CONTEXT_INCONSISTENT mean a
       // trade with this id exists, so only a query (the sweep) may say what became of it.
       metrics.gatewayCalls.inc({ flow: "qr", result: "error" });
-      throw gatewayError(error, "precreate");
+      return gatewayRefusal(error, "precreate");
     }
+    metrics.gatewayCalls.inc({ flow: "qr", result: "created" });
+    return { ok: true, value: await store.saveQr(order.orderId, qr.qrCode, qr.expiresAt.getTime(), this.now()), outcome: "created" };
   }
 
   private async chargeBarcode(order: OrderRecord, buyerCode: string): Promise<OrderRecord> {
@@ -143,14 +190,12 @@ export class Payments {
 
   // ---- cancel --------------------------------------------------------------------------------
 
-  async cancel(orderId: string): Promise<Outcome<OrderRecord>> {
+  async cancel(orderId: string): Promise<PaymentResult<OrderRecord>> {
     const { client, store, refundRetry, metrics } = this.options;
     const order = await store.getOrder(orderId);
-    if (!order) throw notFound("order_not_found", `order_id: no order ${JSON.stringify(orderId)}`);
-    if (order.status === "canceled") return { status: 200, value: order };
-    const refunds = await store.refundsOf(orderId);
-    const committed = refunds.filter((r) => r.status !== "failed").reduce((sum, r) => sum + r.amount, 0);
-    const remaining = order.status === "paid" ? (order.paidAmount ?? order.amount) - committed : 0;
+    if (!order) return refused("order_not_found", "order_id", `no order ${JSON.stringify(orderId)}`);
+    if (order.status === "canceled") return { ok: true, value: order, outcome: "existing" };
+    const remaining = await this.refundableAfterCancel(order);
     const result = await cancelOrder(
       client,
       {
@@ -171,15 +216,23 @@ export class Payments {
     }
     await this.apply(result.events);
     const after = (await store.getOrder(orderId))!;
-    if (after.status === "canceled") return { status: 200, value: after };
-    // Nothing was recorded: tell the platform whether to fix something (409) or retry (503).
-    if ("code" in result) throw new ApiError(409, "cancel_refused", `order_id: Alipay refused to cancel order ${orderId} (${result.code})`);
-    throw new ApiError(503, "cancel_unresolved", `order_id: the cancel of order ${orderId} could not be confirmed (${"reason" in result ? result.reason : result.status}); send it again later`, { "retry-after": "30" });
+    if (after.status === "canceled") return { ok: true, value: after, outcome: "created" };
+    // Nothing was recorded: tell the platform whether to fix something or retry.
+    if ("code" in result) return refused("cancel_refused", "order_id", `Alipay refused to cancel order ${orderId} (${result.code})`);
+    return refused("cancel_unresolved", "order_id", `the cancel of order ${orderId} could not be confirmed (${"reason" in result ? result.reason : result.status}); send it again later`);
+  }
+
+  /** What a cancel of a paid order refunds: the paid amount less the refunds not failed. */
+  private async refundableAfterCancel(order: OrderRecord): Promise<MinorUnits> {
+    if (order.status !== "paid") return 0 as MinorUnits;
+    const refunds = await this.options.store.refundsOf(order.orderId);
+    const committed = refunds.filter((r) => r.status !== "failed").reduce((sum, r) => sum + r.amount, 0);
+    return ((order.paidAmount ?? order.amount) - committed) as MinorUnits;
   }
 
   // ---- refunds -------------------------------------------------------------------------------
 
-  async refund(input: CreateReturnBody): Promise<Outcome<{ order: OrderRecord; refund: RefundRecord }>> {
+  async refund(input: NewReturnInput): Promise<PaymentResult<{ order: OrderRecord; refund: RefundRecord }>> {
     const { client, store, refundRetry, metrics } = this.options;
     const now = this.now();
     // The live request owns the refund until it cannot be running any more: the sweep waits that long.
@@ -187,28 +240,29 @@ export class Payments {
     const reserved = await store.reserveRefund(input.orderId, input.returnId, input.amount, now, firstSweepAt, input.reason);
     switch (reserved.kind) {
       case "unknown_order":
-        throw notFound("order_not_found", `order_id: no order ${JSON.stringify(input.orderId)}`);
+        return refused("order_not_found", "order_id", `no order ${JSON.stringify(input.orderId)}`);
       case "not_paid":
-        throw conflict("order_not_paid", `order_id: order ${input.orderId} is ${reserved.order.status}, not paid; only a paid order can be refunded`);
+        return refused("order_not_paid", "order_id", `order ${input.orderId} is ${reserved.order.status}, not paid; only a paid order can be refunded`);
       case "exceeds":
-        throw unprocessable(
+        return refused(
           "amount_exceeds_refundable",
-          `amount: expected at most ${formatAmount(reserved.refundable)} (what is left to refund of order ${input.orderId}), got ${formatAmount(input.amount)}`,
+          "amount",
+          `expected at most ${formatAmount(reserved.refundable)} (what is left to refund of order ${input.orderId}), got ${formatAmount(input.amount)}`,
         );
-      case "conflict":
-        throw conflict(
-          "return_conflict",
-          `return_id: return ${input.returnId} of order ${input.orderId} already exists with amount ${formatAmount(reserved.refund.amount)}${reserved.refund.reason ? ` and reason ${JSON.stringify(reserved.refund.reason)}` : ""}`,
-        );
+      case "conflict": {
+        const { amount, reason } = reserved.refund;
+        const also = reason ? ` and reason ${JSON.stringify(reason)}` : "";
+        return refused("return_conflict", "return_id", `return ${input.returnId} of order ${input.orderId} already exists with amount ${formatAmount(amount)}${also}`);
+      }
       case "existing":
-        return { status: 200, value: { order: reserved.order, refund: reserved.refund } };
+        return { ok: true, value: { order: reserved.order, refund: reserved.refund }, outcome: "existing" };
     }
     const stored = reserved.refund;
     const result = await refundReturn(client, { partnerTransId: reserved.order.partnerTransId, platformRefundId: stored.returnId, amount: stored.amount, reason: stored.reason }, refundRetry);
     metrics.gatewayCalls.inc({ flow: "refund", result: result.status });
     await this.apply(result.events);
     const refund = (await store.refundsOf(input.orderId)).find((r) => r.returnId === input.returnId) ?? stored;
-    return { status: 201, value: { order: reserved.order, refund } };
+    return { ok: true, value: { order: reserved.order, refund }, outcome: "created" };
   }
 
   // ---- notifications -------------------------------------------------------------------------
@@ -216,11 +270,11 @@ export class Payments {
   /**
    * Alipay's notification, as the raw request bytes: core checks it (fields, charset from the
    * notification or the trade, signature, partner, amounts, then a confirming query or refund
-   * resend). Refused → nothing changes, a non-`success` answer (503 when a later try can pass).
+   * resend). Refused → nothing changes, `fail` (retryable when a later try can pass).
    * Accepted → its events and the notification are stored in one transaction, then `success`.
    */
   async notification(raw: Buffer): Promise<NotifyAnswer> {
-    const { client, store, logger, refundRetry } = this.options;
+    const { client, store, logger, refundRetry, sweepIntervalMs } = this.options;
     const check = await checkNotification(client, raw, {
       findTrade: async (partnerTransId) => {
         const found = await store.orderOfTrade(partnerTransId);
@@ -234,12 +288,12 @@ export class Payments {
     });
     if (!check.accepted) {
       logger.log("warn", "notification refused", { refusal: check.refusal, reason: check.message, partner_trans_id: check.partnerTransId, retryable: check.retryable });
-      return { status: check.retryable ? 503 : 400, body: "fail", result: check.refusal };
+      return { answer: "fail", retryable: check.retryable, result: check.refusal };
     }
     const now = this.now();
     await store.transaction(async (tx) => {
       await tx.recordNotification(check.notification.fields, now);
-      for (const event of check.events) await this.applyOne(tx, event, now);
+      for (const event of check.events) await applyTradeEvent({ store: tx, logger, sweepIntervalMs, now }, event);
     });
     this.options.onEvents();
     logger.log("info", "notification", {
@@ -247,7 +301,7 @@ export class Payments {
       partner_trans_id: check.notification.outTradeNo ?? check.notification.partnerTransId,
       events: check.events.map((e) => e.type).join(","),
     });
-    return { status: 200, body: NOTIFY_SUCCESS, result: check.events[0]?.type ?? "no_change" };
+    return { answer: "success", retryable: false, result: check.events[0]?.type ?? "no_change" };
   }
 
   // ---- applying core's events ----------------------------------------------------------------
@@ -258,149 +312,12 @@ export class Payments {
    */
   async apply(events: readonly TradeEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const { logger, sweepIntervalMs } = this.options;
     const now = this.now();
     await this.options.store.transaction(async (tx) => {
-      for (const event of events) await this.applyOne(tx, event, now);
+      for (const event of events) await applyTradeEvent({ store: tx, logger, sweepIntervalMs, now }, event);
     });
     this.options.onEvents();
-  }
-
-  private async applyOne(store: Store, event: TradeEvent, now: number): Promise<void> {
-    const { logger, sweepIntervalMs } = this.options;
-    const id = event.partnerTransId;
-    const found = await store.orderOfTrade(id);
-    if (!found) {
-      logger.log("warn", "trade event about a trade that is not this store's", { partner_trans_id: id, type: event.type, source: event.source });
-      return;
-    }
-    const { order, watch } = found;
-    switch (event.type) {
-      case "trade.paid": {
-        // A charge under a watched (cancelled) id is the watch's to give back.
-        if (watch) return;
-        const paid = await store.markPaid(id, { alipayTransId: event.alipayTransId, paymentInst: event.paymentInst, buyerLoginId: event.buyerLoginId, paidAt: event.paidAt }, now);
-        if (paid) return;
-        // Not pending any more. Read it again: another instance may have just marked it paid.
-        const current = await store.getOrderByTrade(id);
-        if (current && (current.status === "canceled" || current.status === "failed") && current.paidAt === undefined) {
-          // Money under an order this store settled as never paid: a late payment. Watch the id,
-          // so the sweep gives it back and reports it (order.late_charge). A paid-then-cancelled
-          // order's money was already handled by its cancel (reversal or refund).
-          logger.log("error", "payment for an order that is no longer open; it will be given back", { order_id: order.orderId, partner_trans_id: id, status: current.status });
-          await store.addWatch({ partnerTransId: id, orderId: order.orderId, amount: order.amount, until: now }, now, now);
-        }
-        return;
-      }
-      case "trade.mismatch": {
-        if (watch) return;
-        logger.log("error", "reported payment differs from the order; not marked paid, flagged for a person", {
-          order_id: order.orderId,
-          partner_trans_id: id,
-          order_amount: formatAmount(event.expectedAmount),
-          reported_amount: event.reportedAmount === undefined ? undefined : formatAmount(event.reportedAmount),
-          reported_currency: event.reportedCurrency,
-        });
-        await store.flagMismatch(
-          id,
-          {
-            expected_amount: formatAmount(event.expectedAmount),
-            reported_amount: event.reportedAmount === undefined ? undefined : formatAmount(event.reportedAmount),
-            reported_currency: event.reportedCurrency,
-            alipay_trans_id: event.alipayTransId,
-            source: event.source,
-          },
-          now,
-        );
-        return;
-      }
-      case "trade.failed":
-        if (!watch) await store.markFailed(id, event.code, "declined", now);
-        return;
-      case "trade.closed": {
-        if (watch && event.source === "cancel") {
-          // The platform cancels an order whose id is on the late-charge watch: the order is
-          // cancelled now (not left to the watch), and a charge that this cancel reversed is the
-          // late charge the watch was waiting for: reported and given back.
-          await store.markCanceled(id, { reason: "canceled", reversed: event.reversed, from: ["pending", "paid", "failed"] }, now);
-          if (event.reversed) {
-            await store.recordLateCharge(watch, { amount: formatAmount(watch.amount), resolution: "reversed" }, now);
-            await store.endWatch(id);
-          }
-        } else if (!watch) {
-          if (event.source === "cancel" || event.cause === "canceled") {
-            await store.markCanceled(id, { reason: "canceled", reversed: event.reversed, from: ["pending", "paid", "failed"] }, now);
-          } else if (order.mode === "barcode") {
-            await store.markFailed(id, event.reversed ? "REVERSED" : "CANCELED", "outcome unknown; cancelled, no money kept", now);
-          } else {
-            await store.markCanceled(id, { reason: "expired", reversed: event.reversed, from: ["pending"] }, now);
-          }
-        }
-        if (event.watchUntil) {
-          // Cancelled before the gateway knew the id: a delayed charge could still land on it.
-          await store.addWatch({ partnerTransId: id, orderId: order.orderId, amount: order.amount, until: event.watchUntil.getTime() }, now + sweepIntervalMs, now);
-        }
-        return;
-      }
-      case "trade.open":
-        // The live request ended with the outcome open: the sweep takes over now.
-        if (event.source === "barcode") {
-          logger.log("warn", "barcode charge unresolved; the sweep will settle it", { order_id: order.orderId, partner_trans_id: id, reason: event.reason });
-          await store.scheduleSweep(id, now);
-        }
-        return;
-      case "refund.succeeded":
-      case "refund.failed":
-      case "refund.pending": {
-        const refund = (await store.refundsOf(order.orderId)).find((r) => r.returnId === event.platformRefundId);
-        if (!refund) {
-          // The cancel's fallback refund is recorded with the cancel it completes.
-          if (event.platformRefundId === CANCEL_RETURN_ID && event.type !== "refund.failed") {
-            await store.markCanceled(
-              id,
-              {
-                reason: "canceled",
-                reversed: false,
-                from: ["pending", "paid", "failed"],
-                fallbackRefund: { returnId: CANCEL_RETURN_ID, partnerRefundId: event.partnerRefundId, amount: event.amount, status: event.type === "refund.succeeded" ? "succeeded" : "pending" },
-              },
-              now,
-            );
-            await store.setRefundReason(order.orderId, CANCEL_RETURN_ID, CANCEL_REFUND_REASON);
-          }
-          return;
-        }
-        if (event.type === "refund.pending") {
-          // Never failed: resent (identical content) by the sweep.
-          await store.refundStillOpen(order.orderId, refund.returnId, event.reason, now + sweepIntervalMs, now);
-          return;
-        }
-        const settled = await store.settleRefundFact(order.orderId, refund.returnId, { status: event.type === "refund.succeeded" ? "succeeded" : "failed", code: event.type === "refund.failed" ? event.code : undefined }, now);
-        if (settled?.corrected) {
-          logger.log("warn", "a refund reported failed went through after all; refund.succeeded corrects it", { order_id: order.orderId, return_id: refund.returnId, source: event.source });
-        }
-        return;
-      }
-      case "late_charge.found": {
-        if (!watch) return;
-        logger.log(event.resolution === "reversed" || event.resolution === "refunded" ? "warn" : "error", "late charge under a cancelled trade id", {
-          order_id: order.orderId,
-          partner_trans_id: id,
-          resolution: event.resolution,
-          code: event.code,
-        });
-        await store.recordLateCharge(
-          watch,
-          { amount: event.amount === undefined ? undefined : formatAmount(event.amount), alipay_trans_id: event.alipayTransId, resolution: event.resolution, code: event.code },
-          now,
-        );
-        // Given back, or beyond what the sweep can do (a person takes over): the watch is over.
-        if (event.resolution !== "pending") await store.endWatch(id);
-        return;
-      }
-      case "watch.ended":
-        if (watch) await store.endWatch(id);
-        return;
-    }
   }
 
   // ---- sweep ---------------------------------------------------------------------------------
@@ -441,15 +358,13 @@ export class Payments {
   }
 }
 
-/** A flow's error as the API reports it: the gateway refused, or its answer never came. */
-function gatewayError(error: unknown, flow: string): ApiError {
-  if (error instanceof AlipayError) {
-    const open = leavesOutcomeOpen(error);
-    return new ApiError(
-      502,
-      open ? "gateway_unavailable" : "gateway_refused",
-      `alipay: ${flow} ${open ? "got no usable answer" : "was refused"} (${error.code ?? error.type}); send the same request again${open ? "" : " after fixing the configuration"}`,
-    );
-  }
-  return new ApiError(500, "internal", `alipay: ${flow} failed unexpectedly`);
+/** A flow's error as a refusal: the gateway refused, or its answer never came. Anything else is a bug: thrown on. */
+function gatewayRefusal(error: unknown, flow: string): PaymentResult<never> {
+  if (!(error instanceof AlipayError)) throw error;
+  const open = leavesOutcomeOpen(error);
+  return refused(
+    open ? "gateway_unavailable" : "gateway_refused",
+    "alipay",
+    `${flow} ${open ? "got no usable answer" : "was refused"} (${error.code ?? error.type}); send the same request again${open ? "" : " after fixing the configuration"}`,
+  );
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
@@ -11,10 +11,11 @@ import {
   type RefundRetry,
   type TradeEvent,
 } from "@alipayhk/core";
+import type { HttpHandler } from "@alipayhk/service-kit";
 import { apiRoutes } from "./api/routes";
 import { systemRoutes } from "./api/system-routes";
 import { InboundAuth } from "./http/auth";
-import { createRequestListener } from "./http/server";
+import { createApiHandler } from "./http/pipeline";
 import { jsonLogger, silentLogger, type Logger } from "./log";
 import { Metrics } from "./metrics";
 import { OutboxWorker, type OutboxOptions } from "./outbox";
@@ -81,7 +82,7 @@ export interface WebhookService {
    * The request listener, to mount the API in another node:http server (then call `startWorkers()`
    * and set `publicUrl`: Alipay's notify URL and the QR image URLs are built from it).
    */
-  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly handler: HttpHandler;
   /** Runs one sweep pass now. */
   sweep(): Promise<TradeEvent[]>;
   /** Starts the outbox and sweep without listening (when mounted via `handler`). */
@@ -96,6 +97,64 @@ async function openStore(config: WebhookServiceConfig): Promise<Db> {
   const storage = config.storage ?? {};
   if (storage.databaseUrl) return openPostgres(storage.databaseUrl, { max: storage.poolSize });
   return openSqlite(storage.sqliteFile ?? join(storage.dataDir ?? "data", "alipayhk-webhook.sqlite"));
+}
+
+/** The store, migrated; closed again when the migration or a late check fails. */
+async function openMigratedStore(config: WebhookServiceConfig, clock: Clock): Promise<Db> {
+  const db = await openStore(config);
+  try {
+    await migrate(db, clock.now().getTime());
+    if ((config.webhooks?.endpoints ?? []).length > 0 && !config.webhooks?.secret) throw new TypeError("webhooks.secret: required with endpoints (whsec_...)");
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+  return db;
+}
+
+/** The Alipay client: the one given, or one built on the service's clock and keep-alive transport. */
+function alipayClient(config: WebhookServiceConfig, clock: Clock, http: KeepAliveClient): AlipayHkClient {
+  if (config.alipay instanceof AlipayHkClient) return config.alipay;
+  return new AlipayHkClient({ ...config.alipay, clock: config.alipay.clock ?? clock, transport: config.alipay.transport ?? keepAliveTransport(http) });
+}
+
+/** The background sweep: one pass every `intervalMs` (none when 0), each also purging old idempotency keys. */
+function sweeper(options: { payments: Payments; store: Store; logger: Logger; intervalMs: number; retentionMs: number; now: () => number }) {
+  const { payments, store, logger, intervalMs } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const run = async (): Promise<TradeEvent[]> => {
+    const pass = (async () => {
+      const decisions = await payments.sweep();
+      await store.purgeIdempotency(options.now() - options.retentionMs);
+      return decisions;
+    })();
+    running = pass.catch(() => undefined);
+    return pass;
+  };
+  const schedule = () => {
+    if (stopped || intervalMs <= 0) return;
+    timer = setTimeout(() => {
+      run()
+        .then((decisions) => {
+          if (decisions.length) logger.log("info", "sweep", { decisions: decisions.length });
+        })
+        .catch((error: Error) => logger.log("error", "sweep failed", { error: error.message }))
+        .finally(schedule);
+    }, intervalMs);
+    timer.unref();
+  };
+  return {
+    run,
+    start: schedule,
+    /** Stops scheduling and waits for a pass that is running. */
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 /**
@@ -113,38 +172,18 @@ async function openStore(config: WebhookServiceConfig): Promise<Db> {
  */
 export async function createWebhookService(config: WebhookServiceConfig): Promise<WebhookService> {
   if (!config.auth?.webhookSecret && !config.auth?.apiToken) throw new TypeError("auth: expected webhookSecret or apiToken (or both)");
-  const clock = config.clock ?? (config.alipay instanceof AlipayHkClient ? config.alipay.clock : (config.alipay.clock ?? systemClock));
   // One clock for the service and the flows: the sweep compares QR expiry times with the client's clock.
+  const clock = config.clock ?? (config.alipay instanceof AlipayHkClient ? config.alipay.clock : (config.alipay.clock ?? systemClock));
   const http = new KeepAliveClient();
-  const client =
-    config.alipay instanceof AlipayHkClient
-      ? config.alipay
-      : new AlipayHkClient({ ...config.alipay, clock: config.alipay.clock ?? clock, transport: config.alipay.transport ?? keepAliveTransport(http) });
-  const auth = new InboundAuth(config.auth);
+  const client = alipayClient(config, clock, http);
   const logger = config.logger === false ? silentLogger : (config.logger ?? jsonLogger("info"));
   const metrics = new Metrics();
-  const db = await openStore(config);
-  try {
-    await migrate(db, clock.now().getTime());
-  } catch (error) {
-    await db.close().catch(() => {});
-    throw error;
-  }
+  const db = await openMigratedStore(config, clock);
   const endpoints = config.webhooks?.endpoints ?? [];
-  if (endpoints.length > 0 && !config.webhooks?.secret) {
-    await db.close();
-    throw new TypeError("webhooks.secret: required with endpoints (whsec_...)");
-  }
   const store = new Store(db, { endpoints, partnerTransIdPrefix: config.partnerTransIdPrefix ?? "" });
   const outboxStore = new OutboxStore(db);
-  const worker = new OutboxWorker(
-    outboxStore,
-    { ...config.webhooks, trustedEndpoints: endpoints, allowPrivateEndpoints: config.allowPrivateNotifyUrls ?? false },
-    clock,
-    logger,
-    metrics,
-    http,
-  );
+  const allowPrivateNotifyUrls = config.allowPrivateNotifyUrls ?? false;
+  const worker = new OutboxWorker(outboxStore, { ...config.webhooks, trustedEndpoints: endpoints, allowPrivateEndpoints: allowPrivateNotifyUrls }, clock, logger, metrics, http);
   const now = () => clock.now().getTime();
   const onEvents = () => worker.kick();
 
@@ -166,50 +205,27 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
     sweepIntervalMs: sweepIntervalMs > 0 ? sweepIntervalMs : 60_000,
     onEvents,
   });
-  const routeOptions = { payments, store, outbox: outboxStore, baseUrl: () => baseUrl, now, onEvents, canSignEvents: Boolean(config.webhooks?.secret), allowPrivateNotifyUrls: config.allowPrivateNotifyUrls ?? false };
-  const handler = createRequestListener({
+  const routeOptions = { payments, store, outbox: outboxStore, baseUrl: () => baseUrl, now, onEvents, canSignEvents: Boolean(config.webhooks?.secret), allowPrivateNotifyUrls };
+  const handler = createApiHandler({
     routes: [...systemRoutes({ ...routeOptions, client, db, logger, metrics }), ...apiRoutes(routeOptions)],
-    auth,
+    auth: new InboundAuth(config.auth),
     store,
     logger,
     metrics,
     idempotencyStaleMs: config.idempotencyStaleMs ?? 60_000,
     now,
   });
+  const sweep = sweeper({ payments, store, logger, intervalMs: sweepIntervalMs, retentionMs: config.idempotencyRetentionMs ?? 86_400_000, now });
 
   let server: Server | undefined;
   let listenUrl = "";
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<unknown> = Promise.resolve();
   let workersStarted = false;
   let closed = false;
-
-  const runSweep = async (): Promise<TradeEvent[]> => {
-    const pass = (async () => {
-      const decisions = await payments.sweep();
-      await store.purgeIdempotency(now() - (config.idempotencyRetentionMs ?? 86_400_000));
-      return decisions;
-    })();
-    sweeping = pass.catch(() => undefined);
-    return pass;
-  };
-  const scheduleSweep = () => {
-    if (closed || sweepIntervalMs <= 0) return;
-    sweepTimer = setTimeout(() => {
-      runSweep()
-        .then((decisions) => {
-          if (decisions.length) logger.log("info", "sweep", { decisions: decisions.length });
-        })
-        .catch((error: Error) => logger.log("error", "sweep failed", { error: error.message }))
-        .finally(scheduleSweep);
-    }, sweepIntervalMs);
-    sweepTimer.unref();
-  };
   const startWorkers = () => {
-    if (workersStarted) return;
+    if (workersStarted || closed) return;
     workersStarted = true;
     worker.start();
-    scheduleSweep();
+    sweep.start();
   };
 
   return {
@@ -224,7 +240,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
     store,
     outbox: outboxStore,
     metrics,
-    sweep: runSweep,
+    sweep: sweep.run,
     startWorkers,
     async listen(port = 0, host = "127.0.0.1") {
       server = createServer({ keepAliveTimeout: 65_000 }, handler);
@@ -243,7 +259,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
     async close() {
       if (closed) return;
       closed = true;
-      if (sweepTimer) clearTimeout(sweepTimer);
+      const sweepStopped = sweep.stop();
       if (server) {
         const stopped = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
@@ -252,7 +268,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
       // A client that went away leaves its request running: let it finish before the store closes.
       await handler.drain();
       await worker.stop();
-      await sweeping;
+      await sweepStopped;
       await db.close();
       http.close();
     },

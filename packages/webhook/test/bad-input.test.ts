@@ -67,7 +67,7 @@ describe("bad input: 4xx with one clear JSON error line, and no state change", (
     ["unknown order", (h) => h.api.get("/v1/orders/ghost"), 404, "order_not_found", /^order_id: no order "ghost"$/],
     ["cancel of an unknown order", (h) => h.api.signed("POST", "/v1/orders/ghost/cancel"), 404, "order_not_found", /^order_id:/],
     ["same order id, other amount", (h) => h.api.signed("POST", "/v1/orders", { order_id: "good-1", amount: "6.00", mode: "qr" }), 409, "order_conflict", /^amount: order good-1 already exists with amount "5\.00"$/],
-    ["malformed path encoding", (h) => h.api.get("/v1/orders/%E0%A4%A"), 400, "invalid_request", /^path: malformed percent-encoding/],
+    ["malformed path encoding", (h) => h.api.get("/v1/orders/%E0%A4%A"), 400, "invalid_request", /^path: malformed URL or percent-encoding/],
     ["unknown route", (h) => h.api.get("/v1/nothing"), 404, "route_not_found", /^path: no route GET \/v1\/nothing/],
     ["bad list limit", (h) => h.api.get("/v1/orders?limit=0"), 400, "invalid_request", /^limit: expected an integer from 1 to 200/],
   ];
@@ -75,7 +75,9 @@ describe("bad input: 4xx with one clear JSON error line, and no state change", (
   it.each(cases)("%s → %i %s", async (_name, send, status, code, message) => {
     const response = await send(h);
     expect(response.status).toBe(status);
-    expect(Object.keys(response.body)).toEqual(["error"]);
+    // The service kit's one error body: `error.{code,message}`, and the message again at the top.
+    expect(Object.keys(response.body)).toEqual(["error", "message"]);
+    expect(response.body.message).toBe(response.body.error.message);
     expect(response.body.error.code).toBe(code);
     expect(response.body.error.message).toMatch(message);
     expect(response.body.error.message).not.toContain("\n");

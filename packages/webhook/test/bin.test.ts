@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfigFromEnv } from "../src/index";
+import { AlipayConfigError } from "@alipayhk/core";
+import { ConfigError, loadConfigFromEnv, WEBHOOK_SETTINGS } from "../src/index";
 import { API_TOKEN, ApiClient, eventually, newSecret, SANDBOX_DEFAULTS, startSandbox, type RunningSandbox } from "./helpers";
 import { BIN, freePort, spawnService } from "./load";
 
@@ -19,7 +20,7 @@ describe("configuration from the environment", () => {
   const wrong: Array<[string, Record<string, string>, RegExp]> = [
     ["no inbound secret or token", { ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_MD5_KEY: MD5_KEY }, /^WEBHOOK_SECRET: required/],
     ["a secret that is not whsec_", { ...base, WEBHOOK_SECRET: "hunter2hunter2hunter2" }, /^WEBHOOK_SECRET: expected whsec_/],
-    ["a short API token", { ...base, API_TOKEN: "short" }, /^API_TOKEN: expected at least 16 characters$/],
+    ["a short API token", { ...base, API_TOKEN: "short" }, /^API_TOKEN: expected at least 16 characters, got a value of another form$/],
     ["endpoints without their secret", { ...base, WEBHOOK_ENDPOINTS: "https://shop.example/hooks" }, /^WEBHOOK_ENDPOINT_SECRET: required with WEBHOOK_ENDPOINTS/],
     ["a bad endpoint", { ...base, WEBHOOK_ENDPOINTS: "https://ok.example/h, ftp://no", WEBHOOK_ENDPOINT_SECRET: newSecret() }, /^WEBHOOK_ENDPOINTS: .*entry 2/],
     ["a bad port", { ...base, PORT: "http" }, /^PORT: expected an integer from 0 to 65535/],
@@ -42,16 +43,19 @@ describe("configuration from the environment", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
+    // In core's hierarchy, with the variable as its field.
+    expect(error).toBeInstanceOf(AlipayConfigError);
+    expect((error as ConfigError).field).toBe(/^\^(\w+)/.exec(message.source)![1]);
     expect((error as Error).message).toMatch(message);
   });
 
   it("reads QR_EXPIRY_MINUTES like every alipayhk package; the old QR_EXPIRES_MINUTES still works, with a warning", () => {
     expect(loadConfigFromEnv({ ...base, QR_EXPIRY_MINUTES: "20" })).toMatchObject({ warnings: [], service: { qrExpiresInMinutes: 20 } });
     expect(loadConfigFromEnv({ ...base, QR_EXPIRES_MINUTES: "25" })).toMatchObject({
-      warnings: ["QR_EXPIRES_MINUTES is deprecated: rename it to QR_EXPIRY_MINUTES (the name every alipayhk package uses)"],
+      warnings: ["QR_EXPIRES_MINUTES is deprecated; use QR_EXPIRY_MINUTES (same meaning)"],
       service: { qrExpiresInMinutes: 25 },
     });
-    expect(() => loadConfigFromEnv({ ...base, QR_EXPIRES_MINUTES: "0" })).toThrow(/^QR_EXPIRY_MINUTES: expected an integer from 1 to 21600/);
+    expect(() => loadConfigFromEnv({ ...base, QR_EXPIRES_MINUTES: "0" })).toThrow(/^QR_EXPIRES_MINUTES: expected an integer from 1 to 21600/);
   });
 
   it("reads keys inline or from a file, and defaults PUBLIC_URL to the port", () => {
@@ -70,12 +74,15 @@ describe("configuration from the environment", () => {
 });
 
 describe("the alipayhk-webhook bin", () => {
-  it("--help lists every variable", () => {
+  it("--help lists every variable, generated from the settings", () => {
     const { code, stdout } = run(["--help"], {});
     expect(code).toBe(0);
     for (const name of ["PORT", "DATA_DIR", "DATABASE_URL", "WEBHOOK_SECRET", "API_TOKEN", "WEBHOOK_ENDPOINTS", "WEBHOOK_ENDPOINT_SECRET", "PUBLIC_URL", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER", "ALIPAYHK_SIGN_TYPE", "ALIPAYHK_MD5_KEY", "ALIPAYHK_PRIVATE_KEY", "ALIPAYHK_ALIPAY_PUBLIC_KEY"]) {
-      expect(stdout).toContain(`  ${name} `);
+      expect(stdout).toMatch(new RegExp(`^  ${name}$`, "m"));
     }
+    for (const one of Object.values(WEBHOOK_SETTINGS)) expect(stdout).toMatch(new RegExp(`^  ${one.env}$`, "m"));
+    expect(stdout).toContain("minutes a QR code stays payable (default 15; formerly QR_EXPIRES_MINUTES)");
+    expect(stdout).toMatch(/^  --check /m);
   });
 
   it("a configuration error is one line naming the variable, exit 2, and never echoes a secret", () => {

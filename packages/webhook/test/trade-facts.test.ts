@@ -239,7 +239,7 @@ describe("the API edge: signed text, notify URLs, webhook-id", () => {
   it("a webhook-id longer than 255 characters is refused like an Idempotency-Key", async () => {
     const response = await h.api.signed("POST", "/v1/orders", { order_id: "wid-1", amount: "1.00", mode: "qr" }, { id: `msg_${"x".repeat(252)}` });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: { code: "invalid_webhook_id", message: "webhook-id: expected 1 to 255 characters" } });
+    expect(response.body).toEqual({ error: { code: "invalid_webhook_id", message: "webhook-id: expected 1 to 255 characters" }, message: "webhook-id: expected 1 to 255 characters" });
     expect((await h.api.get("/v1/orders/wid-1")).status).toBe(404);
     const ok = await h.api.signed("POST", "/v1/orders", { order_id: "wid-1", amount: "1.00", mode: "qr" }, { id: `msg_${"x".repeat(251)}` });
     expect(ok.status).toBe(201);

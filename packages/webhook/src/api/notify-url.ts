@@ -87,3 +87,13 @@ export function publicOnlyLookup(resolve: Resolver = dnsLookup as unknown as Res
     });
   }) as LookupFunction;
 }
+
+/** True for an absolute http:// or https:// URL. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}

@@ -1,12 +1,14 @@
+import { badRequest, conflict, HttpError, json, notFound, bytes, type Reply } from "@alipayhk/service-kit";
 import QRCode from "qrcode";
-import { EVENT_TYPES, type DeliveryStatus, type EventType, type OrderStatus } from "../store/records";
+import type { ApiRoute } from "../http/pipeline";
+import { readJson } from "../http/pipeline";
+import type { PaymentRefusal, PaymentResult, Payments } from "../payments";
 import type { OutboxStore } from "../store/outbox-store";
+import type { EventType } from "../store/records";
 import type { Store } from "../store/store";
-import { ApiError, badRequest, notFound } from "../http/errors";
-import { json, type Route } from "../http/server";
-import type { Payments } from "../payments";
+import { privateHostReason } from "./notify-url";
+import { cancelBody, createOrderBody, createReturnBody, eventIdParams, listEventsQuery, listOrdersQuery, orderIdParams, parseWith, redeliverBody } from "./schemas";
 import { eventView, orderView, refundView } from "./views";
-import { checkOrderId, parseCancel, parseCreateOrder, parseCreateReturn, parseJsonObject, parseLimit } from "./validate";
 
 export interface ApiRoutesOptions {
   payments: Payments;
@@ -22,13 +24,29 @@ export interface ApiRoutesOptions {
   allowPrivateNotifyUrls?: boolean;
 }
 
-const ORDER_STATUSES: readonly OrderStatus[] = ["pending", "paid", "failed", "canceled"];
-const DELIVERY_STATUSES: readonly DeliveryStatus[] = ["pending", "delivered", "dead"];
+/** The status of each refusal of the payments. */
+const REFUSAL_STATUS: Record<PaymentRefusal, number> = {
+  order_not_found: 404,
+  order_conflict: 409,
+  charge_in_progress: 409,
+  order_not_paid: 409,
+  return_conflict: 409,
+  cancel_refused: 409,
+  amount_exceeds_refundable: 422,
+  gateway_refused: 502,
+  gateway_unavailable: 502,
+  cancel_unresolved: 503,
+};
 
-function oneOf<T extends string>(field: string, value: string | null, allowed: readonly T[]): T | undefined {
-  if (value === null) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw badRequest("invalid_request", `${field}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(value.slice(0, 40))}`);
-  return value as T;
+/** A refusal of the payments as the API's error: the reason is the code. */
+function refusal(result: Extract<PaymentResult<unknown>, { ok: false }>): HttpError {
+  return new HttpError(REFUSAL_STATUS[result.reason], result.reason, result.message, result.reason === "cancel_unresolved" ? { "retry-after": "30" } : {});
+}
+
+/** The value of a successful result, or its refusal thrown as the API's error. */
+function valueOf<T>(result: PaymentResult<T>): Extract<PaymentResult<T>, { ok: true }> {
+  if (!result.ok) throw refusal(result);
+  return result;
 }
 
 /** `<created_at ms>.<id>`, base64url: where the next page starts. */
@@ -36,8 +54,8 @@ function cursor(createdAt: number, id: string): string {
   return Buffer.from(`${createdAt}.${id}`).toString("base64url");
 }
 
-function parseCursor(value: string | null): { createdAt: number; id: string } | undefined {
-  if (value === null) return undefined;
+function parseCursor(value: string | undefined): { createdAt: number; id: string } | undefined {
+  if (value === undefined) return undefined;
   const text = Buffer.from(value, "base64url").toString("utf8");
   const dot = text.indexOf(".");
   const createdAt = Number(text.slice(0, dot));
@@ -45,39 +63,57 @@ function parseCursor(value: string | null): { createdAt: number; id: string } | 
   return { createdAt, id: text.slice(dot + 1) };
 }
 
+const query = (url: URL) => Object.fromEntries(url.searchParams);
+
 /** The platform-facing API (`/v1/...`). */
-export function apiRoutes(options: ApiRoutesOptions): Route[] {
+export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
   const { payments, store, outbox } = options;
   const orderWithRefunds = async (orderId: string) => {
     const order = await store.getOrder(orderId);
     if (!order) throw notFound("order_not_found", `order_id: no order ${JSON.stringify(orderId)}`);
     return orderView(order, options.baseUrl(), await store.refundsOf(orderId));
   };
+  const eventOrNotFound = async (id: string) => {
+    const event = await outbox.getEvent(id);
+    if (!event) throw notFound("event_not_found", `event_id: no event ${JSON.stringify(id.slice(0, 64))}`);
+    return event;
+  };
   return [
     {
       method: "POST",
-      pattern: /^\/v1\/orders$/,
-      name: "/v1/orders",
+      path: "/v1/orders",
       auth: true,
       idempotent: true,
-      async handle({ body }) {
-        const input = parseCreateOrder(parseJsonObject(body), { allowPrivateNotifyUrls: options.allowPrivateNotifyUrls });
-        if (input.notify && !options.canSignEvents) throw badRequest("invalid_request", "notify: not available: no WEBHOOK_ENDPOINT_SECRET is configured to sign the events");
-        const { status, value } = await payments.createOrder(input);
+      async handle({ raw }) {
+        const body = parseWith(createOrderBody, readJson(raw));
+        if (body.notify !== undefined) {
+          if (!options.canSignEvents) throw badRequest("invalid_request", "notify: not available: no WEBHOOK_ENDPOINT_SECRET is configured to sign the events");
+          const refused = options.allowPrivateNotifyUrls ? undefined : privateHostReason(new URL(body.notify).hostname);
+          if (refused) throw badRequest("invalid_request", `notify: expected a URL on a public host, got ${refused} (set ALLOW_PRIVATE_NOTIFY_URLS=1 to allow)`);
+        }
+        const { value, outcome } = valueOf(
+          await payments.createOrder({
+            orderId: body.order_id,
+            amount: body.amount,
+            currency: body.currency,
+            description: body.description ?? `Order ${body.order_id}`,
+            mode: body.mode,
+            buyerCode: body.buyer_code,
+            notify: body.notify,
+          }),
+        );
         // A new order (or attempt) has no refunds yet; an existing one may.
-        const refunds = status === 200 ? await store.refundsOf(value.orderId) : [];
-        return json(status, orderView(value, options.baseUrl(), refunds));
+        const refunds = outcome === "existing" ? await store.refundsOf(value.orderId) : [];
+        return json(outcome === "existing" ? 200 : outcome === "open" ? 202 : 201, orderView(value, options.baseUrl(), refunds));
       },
     },
     {
       method: "GET",
-      pattern: /^\/v1\/orders$/,
-      name: "/v1/orders",
+      path: "/v1/orders",
       auth: true,
       async handle({ url }) {
-        const limit = parseLimit(url.searchParams.get("limit"));
-        const status = oneOf("status", url.searchParams.get("status"), ORDER_STATUSES);
-        const before = parseCursor(url.searchParams.get("cursor"));
+        const { limit, status, cursor: after } = parseWith(listOrdersQuery, query(url));
+        const before = parseCursor(after);
         const orders = await store.listOrders({ status, limit, before: before && { createdAt: before.createdAt, orderId: before.id } });
         const last = orders.at(-1);
         return json(200, {
@@ -88,87 +124,75 @@ export function apiRoutes(options: ApiRoutesOptions): Route[] {
     },
     {
       method: "GET",
-      pattern: /^\/v1\/orders\/([^/]+)$/,
-      name: "/v1/orders/{order_id}",
+      path: "/v1/orders/:order_id",
       auth: true,
       async handle({ params }) {
-        return json(200, await orderWithRefunds(checkOrderId(params[0]!)));
+        return json(200, await orderWithRefunds(parseWith(orderIdParams, params).order_id));
       },
     },
     {
       method: "GET",
-      pattern: /^\/v1\/orders\/([^/]+)\/qr\.svg$/,
-      name: "/v1/orders/{order_id}/qr.svg",
+      path: "/v1/orders/:order_id/qr.svg",
       // Shown in the buyer's browser: the QR payload is not a secret (paying it pays the merchant).
       auth: false,
-      async handle({ params }) {
-        const order = await store.getOrder(checkOrderId(params[0]!));
-        if (!order?.qrCode) throw notFound("qr_not_found", `order_id: order ${JSON.stringify(params[0])} has no QR code`);
+      async handle({ params }): Promise<Reply> {
+        const { order_id } = parseWith(orderIdParams, params);
+        const order = await store.getOrder(order_id);
+        if (!order?.qrCode) throw notFound("qr_not_found", `order_id: order ${JSON.stringify(order_id)} has no QR code`);
         const svg = await QRCode.toString(order.qrCode, { type: "svg", margin: 2, errorCorrectionLevel: "M" });
-        return { status: 200, body: svg, contentType: "image/svg+xml", headers: { "cache-control": "no-store" } };
+        return bytes(200, svg, "image/svg+xml", { "cache-control": "no-store" });
       },
     },
     {
       method: "POST",
-      pattern: /^\/v1\/orders\/([^/]+)\/cancel$/,
-      name: "/v1/orders/{order_id}/cancel",
+      path: "/v1/orders/:order_id/cancel",
       auth: true,
       idempotent: true,
-      async handle({ params, body }) {
-        parseCancel(parseJsonObject(body, true));
-        const { status } = await payments.cancel(checkOrderId(params[0]!));
-        return json(status, await orderWithRefunds(params[0]!));
+      async handle({ params, raw }) {
+        parseWith(cancelBody, readJson(raw, true));
+        const { order_id } = parseWith(orderIdParams, params);
+        valueOf(await payments.cancel(order_id));
+        return json(200, await orderWithRefunds(order_id));
       },
     },
     {
       method: "POST",
-      pattern: /^\/v1\/returns$/,
-      name: "/v1/returns",
+      path: "/v1/returns",
       auth: true,
       idempotent: true,
-      async handle({ body }) {
-        const input = parseCreateReturn(parseJsonObject(body));
-        const { status, value } = await payments.refund(input);
-        return json(status, { ...refundView(value.refund), order: await orderWithRefunds(value.order.orderId) });
+      async handle({ raw }) {
+        const body = parseWith(createReturnBody, readJson(raw));
+        const { value, outcome } = valueOf(await payments.refund({ orderId: body.order_id, returnId: body.return_id, amount: body.amount, reason: body.reason }));
+        return json(outcome === "existing" ? 200 : 201, { ...refundView(value.refund), order: await orderWithRefunds(value.order.orderId) });
       },
     },
     {
       method: "GET",
-      pattern: /^\/v1\/events$/,
-      name: "/v1/events",
+      path: "/v1/events",
       auth: true,
       async handle({ url }) {
-        const limit = parseLimit(url.searchParams.get("limit"));
-        const type = oneOf<EventType>("type", url.searchParams.get("type"), EVENT_TYPES);
-        const status = oneOf("status", url.searchParams.get("status"), DELIVERY_STATUSES);
-        const orderId = url.searchParams.get("order_id") ?? undefined;
-        const before = parseCursor(url.searchParams.get("cursor"));
-        const events = await outbox.listEvents({ orderId, type, status, limit, before });
+        const { limit, type, status, order_id: orderId, cursor: after } = parseWith(listEventsQuery, query(url));
+        const events = await outbox.listEvents({ orderId, type: type as EventType | undefined, status, limit, before: parseCursor(after) });
         const last = events.at(-1);
         return json(200, { data: events.map(eventView), next_cursor: events.length === limit && last ? cursor(last.createdAt, last.id) : null });
       },
     },
     {
       method: "GET",
-      pattern: /^\/v1\/events\/([^/]+)$/,
-      name: "/v1/events/{event_id}",
+      path: "/v1/events/:event_id",
       auth: true,
       async handle({ params }) {
-        const event = await outbox.getEvent(params[0]!);
-        if (!event) throw notFound("event_not_found", `event_id: no event ${JSON.stringify(params[0]!.slice(0, 64))}`);
-        return json(200, eventView(event));
+        return json(200, eventView(await eventOrNotFound(parseWith(eventIdParams, params).event_id)));
       },
     },
     {
       method: "POST",
-      pattern: /^\/v1\/events\/([^/]+)\/redeliver$/,
-      name: "/v1/events/{event_id}/redeliver",
+      path: "/v1/events/:event_id/redeliver",
       auth: true,
-      async handle({ params, body }) {
-        parseJsonObject(body, true);
-        const event = await outbox.getEvent(params[0]!);
-        if (!event) throw notFound("event_not_found", `event_id: no event ${JSON.stringify(params[0]!.slice(0, 64))}`);
-        if (event.deliveries.length === 0) throw new ApiError(409, "no_endpoints", "event_id: this event has no endpoint to deliver to (WEBHOOK_ENDPOINTS was empty)");
+      async handle({ params, raw }) {
+        parseWith(redeliverBody, readJson(raw, true));
+        const event = await eventOrNotFound(parseWith(eventIdParams, params).event_id);
+        if (event.deliveries.length === 0) throw conflict("no_endpoints", "event_id: this event has no endpoint to deliver to (WEBHOOK_ENDPOINTS was empty)");
         await outbox.redeliver(event.id, options.now());
         options.onEvents();
         return json(202, eventView((await outbox.getEvent(event.id))!));

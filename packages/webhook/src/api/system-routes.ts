@@ -5,7 +5,9 @@ import type { Payments } from "../payments";
 import type { Db } from "../store/db";
 import type { OutboxStore } from "../store/outbox-store";
 import type { Store } from "../store/store";
-import { json, type Route } from "../http/server";
+import { NOTIFY_SUCCESS } from "@alipayhk/core";
+import { bytes, json, text } from "@alipayhk/service-kit";
+import type { ApiRoute } from "../http/pipeline";
 import { openApiDocument } from "./openapi";
 
 export interface SystemRoutesOptions {
@@ -22,22 +24,22 @@ export interface SystemRoutesOptions {
 }
 
 /** Alipay's notify route, health, metrics and the OpenAPI document. */
-export function systemRoutes(options: SystemRoutesOptions): Route[] {
+export function systemRoutes(options: SystemRoutesOptions): ApiRoute[] {
   const { payments, logger, metrics } = options;
-  const text = (status: number, body: string) => ({ status, body, contentType: "text/plain; charset=utf-8" });
   return [
     {
       method: "POST",
-      pattern: /^\/alipay\/notify$/,
-      name: "/alipay/notify",
+      path: "/alipay/notify",
       auth: false,
-      async handle({ body }) {
+      async handle({ raw }) {
         // The raw bytes go to core: the charset is the notification's (or the trade's), never
         // the Content-Type header; nothing is parsed or changed before the checks pass.
         try {
-          const answer = await payments.notification(body);
+          const answer = await payments.notification(raw);
           metrics.notifications.inc({ result: answer.result });
-          return text(answer.status, answer.body);
+          if (answer.answer === "success") return text(200, NOTIFY_SUCCESS);
+          // Not stored: 503 asks Alipay to send it again soon; 400 refuses it for good.
+          return text(answer.retryable ? 503 : 400, "fail");
         } catch (error) {
           metrics.notifications.inc({ result: "store_error" });
           logger.log("error", "notification not stored; Alipay will send it again", { error: (error as Error).message });
@@ -47,8 +49,7 @@ export function systemRoutes(options: SystemRoutesOptions): Route[] {
     },
     {
       method: "GET",
-      pattern: /^\/healthz$/,
-      name: "/healthz",
+      path: "/healthz",
       auth: false,
       async handle() {
         try {
@@ -61,21 +62,19 @@ export function systemRoutes(options: SystemRoutesOptions): Route[] {
     },
     {
       method: "GET",
-      pattern: /^\/metrics$/,
-      name: "/metrics",
+      path: "/metrics",
       auth: false,
       async handle() {
         const counts = await options.outbox.counts().catch(() => undefined);
         const gauges = counts
           ? [{ name: "alipayhk_webhook_deliveries", help: "Outbound deliveries waiting (pending) or dead-lettered (dead).", values: Object.entries(counts).map(([status, value]) => ({ labels: { status }, value })) }]
           : [];
-        return { status: 200, body: metrics.render(gauges), contentType: "text/plain; version=0.0.4; charset=utf-8" };
+        return bytes(200, metrics.render(gauges), "text/plain; version=0.0.4; charset=utf-8", { "cache-control": "no-store" });
       },
     },
     {
       method: "GET",
-      pattern: /^\/openapi\.json$/,
-      name: "/openapi.json",
+      path: "/openapi.json",
       auth: false,
       async handle() {
         return json(200, openApiDocument(options.baseUrl()));

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
-import { ApiError } from "./errors";
+import { badRequest, unauthorized as kitUnauthorized, type HttpError } from "@alipayhk/service-kit";
 
 export interface InboundAuthOptions {
   /** The platform's Standard Webhooks secret (`whsec_...`). */
@@ -17,7 +17,7 @@ export interface Authenticated {
   idempotencyKey?: string;
 }
 
-const unauthorized = (code: string, message: string) => new ApiError(401, code, message, { "www-authenticate": 'Bearer realm="alipayhk-webhook"' });
+const unauthorized = (code: string, message: string): HttpError => kitUnauthorized(code, message, { "www-authenticate": 'Bearer realm="alipayhk-webhook"' });
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -46,7 +46,7 @@ export class InboundAuth {
   check(headers: IncomingHttpHeaders, rawBody: Buffer): Authenticated {
     const idempotencyHeader = header(headers, "idempotency-key");
     if (idempotencyHeader !== undefined && (idempotencyHeader.length === 0 || idempotencyHeader.length > 255)) {
-      throw new ApiError(400, "invalid_idempotency_key", "Idempotency-Key: expected 1 to 255 characters");
+      throw badRequest("invalid_idempotency_key", "Idempotency-Key: expected 1 to 255 characters");
     }
     const signature = header(headers, "webhook-signature");
     if (signature !== undefined || header(headers, "webhook-id") !== undefined) {
@@ -54,7 +54,7 @@ export class InboundAuth {
       const id = header(headers, "webhook-id");
       const timestamp = header(headers, "webhook-timestamp");
       // The id becomes the idempotency key: bounded like Idempotency-Key.
-      if (id !== undefined && (id.length === 0 || id.length > 255)) throw new ApiError(400, "invalid_webhook_id", "webhook-id: expected 1 to 255 characters");
+      if (id !== undefined && (id.length === 0 || id.length > 255)) throw badRequest("invalid_webhook_id", "webhook-id: expected 1 to 255 characters");
       if (!id || !timestamp || !signature) {
         throw unauthorized("missing_signature_headers", "webhook-id, webhook-timestamp, webhook-signature: expected all three headers of a signed request");
       }
