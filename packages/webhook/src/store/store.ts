@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { derivePartnerRefundId, type MinorUnits } from "@alipayhk/core";
 import { eventId, eventPayload, lateChargeEventData, mismatchEventData, paymentEventData, refundEventData, type LateChargeFacts, type MismatchFacts } from "../events";
-import type { Db, Param, Queryable } from "./db";
+import { Batcher, type BatchOptions } from "./batch";
+import type { Db, Param, Queryable, Row } from "./db";
 import { toOrder, toRefund, toWatch, type EventType, type OrderMode, type OrderRecord, type OrderStatus, type RefundRecord, type RefundStatus, type WatchRecord } from "./records";
 
 export interface NewOrder {
@@ -48,6 +49,12 @@ export interface StoreOptions {
   endpoints: readonly string[];
   /** Prefix of every Alipay trade id, to share one partner between shops. */
   partnerTransIdPrefix: string;
+  /**
+   * PostgreSQL: group commit of the statements every new order makes (the idempotency key taken
+   * and finished, the order inserted, the QR saved); see `Batcher`. `false` sends each alone.
+   * Default on, 2 batches of each on their way at once.
+   */
+  batching?: false | BatchOptions;
 }
 
 /** The id of an order's Alipay trade: the order id (attempt 1), then `<order_id>:<n>` for later barcode attempts. */
@@ -57,22 +64,137 @@ export function partnerTransIdFor(prefix: string, orderId: string, attempt: numb
 
 const ORDER_COLUMNS = "*";
 
+const INSERT_ORDER = `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`;
+const SAVE_QR = `UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ? RETURNING ${ORDER_COLUMNS}`;
+const TAKE_KEY = "INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at) VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING";
+const FINISH_KEY = "UPDATE idempotency_keys SET status_code = ?, response = ? WHERE idempotency_key = ?";
+
+interface KeyTaken {
+  key: string;
+  fingerprint: string;
+  now: number;
+}
+interface KeyFinished {
+  key: string;
+  statusCode: number;
+  body: string;
+}
+interface QrSaved {
+  orderId: string;
+  qrCode: string;
+  expiresAt: number;
+  now: number;
+}
+
+/** Column `i` of every row (the arrays `unnest` turns back into rows). */
+const column = <T extends Param>(rows: readonly (readonly T[])[], i: number) => rows.map((row) => row[i]!) as (string | number | null)[];
+
+/**
+ * The same four statements, each for many rows at once (PostgreSQL): arrays through `unnest`, one
+ * statement text whatever the count, so each stays one prepared statement. Each writes what the
+ * single statement writes for each row, and answers per row.
+ */
+class HotStatements {
+  readonly takeKey: Batcher<KeyTaken, boolean>;
+  readonly insertOrder: Batcher<Param[], Row | undefined>;
+  readonly saveQr: Batcher<QrSaved, Row | undefined>;
+  readonly finishKey: Batcher<KeyFinished, void>;
+
+  constructor(db: Db, options: BatchOptions) {
+    this.takeKey = new Batcher(
+      (k) => k.key,
+      async (keys) => {
+        const rows = await db.all<{ idempotency_key: string }>(
+          `INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at)
+           SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]))
+           ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`,
+          [keys.map((k) => k.key), keys.map((k) => k.fingerprint), keys.map((k) => k.now)],
+        );
+        const taken = new Set(rows.map((row) => row.idempotency_key));
+        return keys.map((k) => taken.has(k.key));
+      },
+      async (k) => (await db.run(TAKE_KEY, [k.key, k.fingerprint, k.now])) > 0,
+      options,
+    );
+    // The values of INSERT_ORDER: order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at.
+    this.insertOrder = new Batcher(
+      (values) => String(values[0]),
+      async (orders) => {
+        const rows = await db.all(
+          `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
+           SELECT v.order_id, v.mode, v.amount, v.currency, v.description, v.notify_url, 'pending', v.partner_trans_id, 1, v.expires_at, v.next_sweep_at, v.created_at, v.updated_at
+           FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+                       CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]))
+             AS v (order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at)
+           ON CONFLICT (order_id) DO NOTHING RETURNING ${ORDER_COLUMNS}`,
+          Array.from({ length: 11 }, (_, i) => column(orders, i)),
+        );
+        const created = new Map(rows.map((row) => [String(row.order_id), row]));
+        return orders.map((values) => created.get(String(values[0])));
+      },
+      async (values) => (await db.all(`${INSERT_ORDER} RETURNING ${ORDER_COLUMNS}`, values))[0],
+      options,
+    );
+    this.saveQr = new Batcher(
+      (qr) => qr.orderId,
+      async (qrs) => {
+        const rows = await db.all(
+          `UPDATE orders AS o SET qr_code = v.qr_code, expires_at = v.expires_at, updated_at = v.updated_at
+           FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS v (order_id, qr_code, expires_at, updated_at)
+           WHERE o.order_id = v.order_id RETURNING o.*`,
+          [qrs.map((qr) => qr.orderId), qrs.map((qr) => qr.qrCode), qrs.map((qr) => qr.expiresAt), qrs.map((qr) => qr.now)],
+        );
+        const saved = new Map(rows.map((row) => [String(row.order_id), row]));
+        return qrs.map((qr) => saved.get(qr.orderId));
+      },
+      async (qr) => (await db.all(SAVE_QR, [qr.qrCode, qr.expiresAt, qr.now, qr.orderId]))[0],
+      options,
+    );
+    this.finishKey = new Batcher(
+      (k) => k.key,
+      async (keys) => {
+        await db.run(
+          `UPDATE idempotency_keys AS k SET status_code = v.status_code, response = v.response
+           FROM unnest(CAST(? AS TEXT[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[])) AS v (idempotency_key, status_code, response)
+           WHERE k.idempotency_key = v.idempotency_key`,
+          [keys.map((k) => k.key), keys.map((k) => k.statusCode), keys.map((k) => k.body)],
+        );
+        return keys.map(() => undefined);
+      },
+      async (k) => {
+        await db.run(FINISH_KEY, [k.statusCode, k.body, k.key]);
+      },
+      options,
+    );
+  }
+
+  /** Statements sent so far by all four. */
+  get statements(): number {
+    return this.takeKey.statements + this.insertOrder.statements + this.saveQr.statements + this.finishKey.statements;
+  }
+}
+
 /**
  * Every read and write of the service's state. Each state change and the events it causes are
  * written in one transaction (the outbox), and changes are conditional on the state they leave,
  * so a notification, the sweep and a second instance learning the same fact make one event.
  */
 export class Store {
+  /** PostgreSQL outside a transaction: the hot statements, group-committed. */
+  readonly hot: HotStatements | undefined;
+
   constructor(
     readonly db: Db,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.hot = db.dialect === "postgres" && !db.inTransaction && options.batching !== false ? new HotStatements(db, options.batching ?? {}) : undefined;
+  }
 
   // ---- orders --------------------------------------------------------------------------------
 
   async reserveOrder(input: NewOrder, now: number, firstSweepAt: number, expiresAt: number | undefined): Promise<ReserveOrderResult> {
-    const insert = `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`;
+    const insert = INSERT_ORDER;
     const values: Param[] = [
       input.orderId,
       input.mode,
@@ -87,7 +209,7 @@ export class Store {
       now,
     ];
     // A new order id (nearly every request): one statement, one round trip, the row as inserted.
-    const [created] = await this.db.all(`${insert} RETURNING ${ORDER_COLUMNS}`, values);
+    const created = this.hot ? await this.hot.insertOrder.submit(values) : (await this.db.all(`${insert} RETURNING ${ORDER_COLUMNS}`, values))[0];
     if (created) return { kind: "created", order: toOrder(created) };
     return this.db.tx(async (q) => {
       // Insert first: two instances taking the same new order id meet at the primary key, not in a race.
@@ -114,7 +236,7 @@ export class Store {
 
   async saveQr(orderId: string, qrCode: string, expiresAt: number, now: number): Promise<OrderRecord> {
     // One statement: atomic alone, and the row comes back with it.
-    const [row] = await this.db.all(`UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ? RETURNING ${ORDER_COLUMNS}`, [qrCode, expiresAt, now, orderId]);
+    const row = this.hot ? await this.hot.saveQr.submit({ orderId, qrCode, expiresAt, now }) : (await this.db.all(SAVE_QR, [qrCode, expiresAt, now, orderId]))[0];
     return toOrder(row!);
   }
 
@@ -333,11 +455,8 @@ export class Store {
    * instance died) is taken over; a finished one replays its response.
    */
   async beginIdempotent(key: string, fingerprint: string, now: number, staleMs: number): Promise<IdempotencyBegin> {
-    const inserted = await this.db.run(
-      "INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at) VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-      [key, fingerprint, now],
-    );
-    if (inserted > 0) return { kind: "new" };
+    const taken = this.hot ? await this.hot.takeKey.submit({ key, fingerprint, now }) : (await this.db.run(TAKE_KEY, [key, fingerprint, now])) > 0;
+    if (taken) return { kind: "new" };
     return this.db.tx(async (q) => {
       const [row] = await q.all<{ fingerprint: string; status_code: number | null; response: string | null; created_at: number }>(
         `SELECT fingerprint, status_code, response, created_at FROM idempotency_keys WHERE idempotency_key = ?${this.db.forUpdate}`,
@@ -358,7 +477,8 @@ export class Store {
   }
 
   async finishIdempotent(key: string, statusCode: number, body: string): Promise<void> {
-    await this.db.run("UPDATE idempotency_keys SET status_code = ?, response = ? WHERE idempotency_key = ?", [statusCode, body, key]);
+    if (this.hot) await this.hot.finishKey.submit({ key, statusCode, body });
+    else await this.db.run(FINISH_KEY, [statusCode, body, key]);
   }
 
   /** Forgets a key whose request changed nothing (refused), so it can be sent again corrected. */
@@ -536,6 +656,7 @@ function boundDb(db: Db, q: Queryable): Db {
     dialect: db.dialect,
     forUpdate: db.forUpdate,
     skipLocked: db.skipLocked,
+    inTransaction: true,
     all: (sql, params) => q.all(sql, params),
     run: (sql, params) => q.run(sql, params),
     tx: (work) => work(q),
