@@ -84,7 +84,7 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
     expect(await store.beginIdempotent("busy", "f-busy", now, STALE_MS)).toEqual({ kind: "new" });
     expect(await store.beginIdempotent("dead", "f-dead", now - STALE_MS - 1, STALE_MS)).toEqual({ kind: "new" });
 
-    const before = store.hot!.takeKey.statements;
+    const before = store.hot!.statements;
     const fresh = Array.from({ length: 12 }, (_, i) => `fresh-${i}`);
     const answers = await Promise.all([
       ...fresh.map((key) => store.beginIdempotent(key, `f-${key}`, now, STALE_MS)),
@@ -100,11 +100,11 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
     expect(answers.slice(12, 14).map((a) => a.kind).sort()).toEqual(["in_progress", "new"]);
     expect(answers.slice(14)).toEqual([{ kind: "replay", statusCode: 201, body: '{"order_id":"done"}' }, { kind: "mismatch" }, { kind: "in_progress" }, { kind: "new" }]);
     // 17 distinct keys in one statement; the second "twice" waited for the next one.
-    expect(store.hot!.takeKey.statements - before).toBe(2);
+    expect(store.hot!.statements - before).toBe(2);
 
-    const finishedBefore = store.hot!.finishKey.statements;
+    const finishedBefore = store.hot!.statements;
     await Promise.all(fresh.map((key, i) => store.finishIdempotent(key, 201, JSON.stringify({ n: i, text: `a "quoted", {braced} \\ value ${key}` }))));
-    expect(store.hot!.finishKey.statements - finishedBefore).toBe(1);
+    expect(store.hot!.statements - finishedBefore).toBe(1);
     const replays = await Promise.all(fresh.map((key) => store.beginIdempotent(key, `f-${key}`, now, STALE_MS)));
     expect(replays).toEqual(fresh.map((key, i) => ({ kind: "replay", statusCode: 201, body: JSON.stringify({ n: i, text: `a "quoted", {braced} \\ value ${key}` }) })));
   });
@@ -112,7 +112,7 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
   it("new orders reserved together: each created once, the same id twice gives one order, other terms a conflict", async () => {
     const now = Date.now();
     const ids = Array.from({ length: 10 }, (_, i) => `batch-${i}`);
-    const before = store.hot!.insertOrder.statements;
+    const before = store.hot!.statements;
     const results = await Promise.all([
       ...ids.map((id) => store.reserveOrder({ ...qr(id), notifyUrl: id === "batch-3" ? "https://shop.example/hooks" : undefined }, now, now + 60_000, now + 900_000)),
       store.reserveOrder(qr("batch-same"), now, now + 60_000, now + 900_000),
@@ -125,9 +125,9 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
     expect(results[3]!.order.notifyUrl).toBe("https://shop.example/hooks");
     expect(results[0]!.order.notifyUrl).toBeUndefined();
     expect(results.slice(10).map((r) => r.kind).sort()).toEqual(["conflict", "created", "existing"]);
-    expect(store.hot!.insertOrder.statements - before).toBeLessThan(results.length);
-    const [{ count }] = await db.all<{ count: number }>("SELECT CAST(COUNT(*) AS BIGINT) AS count FROM orders WHERE order_id LIKE 'batch-%'");
-    expect(count).toBe(11);
+    expect(store.hot!.statements - before).toBeLessThan(results.length);
+    const [counted] = await db.all<{ count: number }>("SELECT CAST(COUNT(*) AS BIGINT) AS count FROM orders WHERE order_id LIKE 'batch-%'");
+    expect(counted?.count).toBe(11);
   });
 
   it("a row the server refuses fails alone: the rest of its batch is written", async () => {
@@ -151,12 +151,35 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
   it("QR codes saved together: each order gets its own, and the row comes back", async () => {
     const now = Date.now();
     const ids = Array.from({ length: 8 }, (_, i) => `batch-${i}`);
-    const before = store.hot!.saveQr.statements;
+    const before = store.hot!.statements;
     const saved = await Promise.all(ids.map((id, i) => store.saveQr(id, `https://qr.alipay.com/${id}`, now + 1000 + i, now + i)));
-    expect(store.hot!.saveQr.statements - before).toBe(1);
+    expect(store.hot!.statements - before).toBe(1);
     expect(saved.map((o) => [o.orderId, o.qrCode, o.expiresAt, o.updatedAt, o.status, o.amount])).toEqual(
       ids.map((id, i) => [id, `https://qr.alipay.com/${id}`, now + 1000 + i, now + i, "pending", 1230]),
     );
     expect((await store.getOrder("batch-9"))?.qrCode).toBeUndefined();
+  });
+
+  it("the four writes of different requests go in one statement, each answered as if alone", async () => {
+    const now = Date.now();
+    await store.beginIdempotent("mixed-finish", "f", now, STALE_MS);
+    await store.reserveOrder(qr("mixed-qr"), now, now + 60_000, now + 900_000);
+    const before = store.hot!.statements;
+    const [taken, taken2, , created, existing, saved] = await Promise.all([
+      store.beginIdempotent("mixed-new", "f", now, STALE_MS),
+      store.beginIdempotent("mixed-finish", "f", now, STALE_MS),
+      store.finishIdempotent("mixed-finish", 201, '{"ok":true}'),
+      store.reserveOrder(qr("mixed-order"), now, now + 60_000, now + 900_000),
+      store.reserveOrder(qr("mixed-qr"), now, now + 60_000, now + 900_000),
+      store.saveQr("mixed-qr", "https://qr.alipay.com/mixed", now + 900_000, now + 1),
+    ]);
+    // One statement for all six; the existing order's check runs alone afterwards.
+    expect(store.hot!.statements - before).toBe(1);
+    expect(taken).toEqual({ kind: "new" });
+    // The key existed, so its check reads the row after the batch committed: the finished answer.
+    expect(taken2).toEqual({ kind: "replay", statusCode: 201, body: '{"ok":true}' });
+    expect(created).toMatchObject({ kind: "created", order: { orderId: "mixed-order", status: "pending", amount: 1230 } });
+    expect(existing).toMatchObject({ kind: "existing", order: { orderId: "mixed-qr" } });
+    expect(saved).toMatchObject({ orderId: "mixed-qr", qrCode: "https://qr.alipay.com/mixed", expiresAt: now + 900_000, updatedAt: now + 1, amount: 1230, reversed: false });
   });
 });

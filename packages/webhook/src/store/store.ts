@@ -50,9 +50,9 @@ export interface StoreOptions {
   /** Prefix of every Alipay trade id, to share one partner between shops. */
   partnerTransIdPrefix: string;
   /**
-   * PostgreSQL: group commit of the statements every new order makes (the idempotency key taken
-   * and finished, the order inserted, the QR saved); see `Batcher`. `false` sends each alone.
-   * Default on, 2 batches of each on their way at once.
+   * PostgreSQL: group commit of the writes every new order makes (the idempotency key taken and
+   * finished, the order inserted, the QR saved): concurrent ones share one statement; see
+   * `Batcher`. `false` sends each alone. Default on, 2 batches on their way at once.
    */
   batching?: false | BatchOptions;
 }
@@ -70,108 +70,123 @@ const SAVE_QR = `UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? W
 const TAKE_KEY = "INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at) VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING";
 const FINISH_KEY = "UPDATE idempotency_keys SET status_code = ?, response = ? WHERE idempotency_key = ?";
 
-interface KeyTaken {
-  key: string;
-  fingerprint: string;
-  now: number;
-}
-interface KeyFinished {
-  key: string;
-  statusCode: number;
-  body: string;
-}
-interface QrSaved {
-  orderId: string;
-  qrCode: string;
-  expiresAt: number;
-  now: number;
-}
+/** One write of a new order's request, as the hot statement takes it. */
+type HotWrite =
+  | { kind: "take"; key: string; fingerprint: string; now: number }
+  | { kind: "finish"; key: string; statusCode: number; body: string }
+  /** The values of INSERT_ORDER: order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at. */
+  | { kind: "insert"; values: Param[] }
+  | { kind: "save"; orderId: string; qrCode: string; expiresAt: number; now: number };
 
-/** Column `i` of every row (the arrays `unnest` turns back into rows). */
-const column = <T extends Param>(rows: readonly (readonly T[])[], i: number) => rows.map((row) => row[i]!) as (string | number | null)[];
+/** What each write answers: the key was taken; the order row inserted or updated (undefined: none). */
+type HotResult = boolean | Row | undefined;
+
+const idOf = (write: HotWrite): string => (write.kind === "insert" ? String(write.values[0]) : write.kind === "save" ? write.orderId : write.key);
 
 /**
- * The same four statements, each for many rows at once (PostgreSQL): arrays through `unnest`, one
- * statement text whatever the count, so each stays one prepared statement. Each writes what the
- * single statement writes for each row, and answers per row.
+ * The four writes of every new order on PostgreSQL (the idempotency key taken and finished, the
+ * order inserted, the QR saved), all in ONE statement per batch: a data-modifying CTE per kind,
+ * each over arrays through `unnest` (empty when the batch has none of that kind), so the text is
+ * the same whatever the batch holds and stays one prepared statement. Each row is written as
+ * the single statement would write it, and answered per row. The writes of one batch are
+ * independent: a request's next write waits for its previous one, so the same row is never
+ * inserted and updated in one statement (a row committed earlier may be: the CTEs see it).
  */
+const HOT_BATCH = `WITH taken AS (
+    INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at)
+    SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]))
+    ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key
+  ), finished AS (
+    UPDATE idempotency_keys AS k SET status_code = v.status_code, response = v.response
+    FROM unnest(CAST(? AS TEXT[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[])) AS v (idempotency_key, status_code, response)
+    WHERE k.idempotency_key = v.idempotency_key
+  ), created AS (
+    INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
+    SELECT v.order_id, v.mode, v.amount, v.currency, v.description, v.notify_url, 'pending', v.partner_trans_id, 1, v.expires_at, v.next_sweep_at, v.created_at, v.updated_at
+    FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+                CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]))
+      AS v (order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at)
+    ON CONFLICT (order_id) DO NOTHING RETURNING *
+  ), saved AS (
+    UPDATE orders AS o SET qr_code = v.qr_code, expires_at = v.expires_at, updated_at = v.updated_at
+    FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS v (order_id, qr_code, expires_at, updated_at)
+    WHERE o.order_id = v.order_id RETURNING o.*
+  )
+  SELECT 'take' AS kind, idempotency_key AS id, CAST(NULL AS JSON) AS data FROM taken
+  UNION ALL SELECT 'insert', created.order_id, row_to_json(created.*) FROM created
+  UNION ALL SELECT 'save', saved.order_id, row_to_json(saved.*) FROM saved`;
+
 class HotStatements {
-  readonly takeKey: Batcher<KeyTaken, boolean>;
-  readonly insertOrder: Batcher<Param[], Row | undefined>;
-  readonly saveQr: Batcher<QrSaved, Row | undefined>;
-  readonly finishKey: Batcher<KeyFinished, void>;
+  private readonly batcher: Batcher<HotWrite, HotResult>;
 
   constructor(db: Db, options: BatchOptions) {
-    this.takeKey = new Batcher(
-      (k) => k.key,
-      async (keys) => {
-        const rows = await db.all<{ idempotency_key: string }>(
-          `INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at)
-           SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]))
-           ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`,
-          [keys.map((k) => k.key), keys.map((k) => k.fingerprint), keys.map((k) => k.now)],
-        );
-        const taken = new Set(rows.map((row) => row.idempotency_key));
-        return keys.map((k) => taken.has(k.key));
+    this.batcher = new Batcher<HotWrite, HotResult>(
+      (write) => `${write.kind}\u0000${idOf(write)}`,
+      async (writes) => {
+        const of = <K extends HotWrite["kind"]>(kind: K) => writes.filter((write): write is Extract<HotWrite, { kind: K }> => write.kind === kind);
+        const take = of("take");
+        const finish = of("finish");
+        const insert = of("insert");
+        const save = of("save");
+        const rows = await db.all<{ kind: string; id: string; data: Row | null }>(HOT_BATCH, [
+          take.map((w) => w.key),
+          take.map((w) => w.fingerprint),
+          take.map((w) => w.now),
+          finish.map((w) => w.key),
+          finish.map((w) => w.statusCode),
+          finish.map((w) => w.body),
+          ...Array.from({ length: 11 }, (_, i) => insert.map((w) => w.values[i] as string | number | null)),
+          save.map((w) => w.orderId),
+          save.map((w) => w.qrCode),
+          save.map((w) => w.expiresAt),
+          save.map((w) => w.now),
+        ]);
+        const answered = new Map(rows.map((row) => [`${row.kind}\u0000${row.id}`, row.data ?? true]));
+        return writes.map((write) => {
+          const answer = answered.get(`${write.kind}\u0000${idOf(write)}`);
+          if (write.kind === "take") return answer !== undefined;
+          if (write.kind === "finish") return undefined;
+          return answer === undefined ? undefined : (answer as Row);
+        });
       },
-      async (k) => (await db.run(TAKE_KEY, [k.key, k.fingerprint, k.now])) > 0,
-      options,
-    );
-    // The values of INSERT_ORDER: order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at.
-    this.insertOrder = new Batcher(
-      (values) => String(values[0]),
-      async (orders) => {
-        const rows = await db.all(
-          `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
-           SELECT v.order_id, v.mode, v.amount, v.currency, v.description, v.notify_url, 'pending', v.partner_trans_id, 1, v.expires_at, v.next_sweep_at, v.created_at, v.updated_at
-           FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
-                       CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]))
-             AS v (order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at)
-           ON CONFLICT (order_id) DO NOTHING RETURNING ${ORDER_COLUMNS}`,
-          Array.from({ length: 11 }, (_, i) => column(orders, i)),
-        );
-        const created = new Map(rows.map((row) => [String(row.order_id), row]));
-        return orders.map((values) => created.get(String(values[0])));
-      },
-      async (values) => (await db.all(`${INSERT_ORDER} RETURNING ${ORDER_COLUMNS}`, values))[0],
-      options,
-    );
-    this.saveQr = new Batcher(
-      (qr) => qr.orderId,
-      async (qrs) => {
-        const rows = await db.all(
-          `UPDATE orders AS o SET qr_code = v.qr_code, expires_at = v.expires_at, updated_at = v.updated_at
-           FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS v (order_id, qr_code, expires_at, updated_at)
-           WHERE o.order_id = v.order_id RETURNING o.*`,
-          [qrs.map((qr) => qr.orderId), qrs.map((qr) => qr.qrCode), qrs.map((qr) => qr.expiresAt), qrs.map((qr) => qr.now)],
-        );
-        const saved = new Map(rows.map((row) => [String(row.order_id), row]));
-        return qrs.map((qr) => saved.get(qr.orderId));
-      },
-      async (qr) => (await db.all(SAVE_QR, [qr.qrCode, qr.expiresAt, qr.now, qr.orderId]))[0],
-      options,
-    );
-    this.finishKey = new Batcher(
-      (k) => k.key,
-      async (keys) => {
-        await db.run(
-          `UPDATE idempotency_keys AS k SET status_code = v.status_code, response = v.response
-           FROM unnest(CAST(? AS TEXT[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[])) AS v (idempotency_key, status_code, response)
-           WHERE k.idempotency_key = v.idempotency_key`,
-          [keys.map((k) => k.key), keys.map((k) => k.statusCode), keys.map((k) => k.body)],
-        );
-        return keys.map(() => undefined);
-      },
-      async (k) => {
-        await db.run(FINISH_KEY, [k.statusCode, k.body, k.key]);
+      async (write) => {
+        switch (write.kind) {
+          case "take":
+            return (await db.run(TAKE_KEY, [write.key, write.fingerprint, write.now])) > 0;
+          case "finish":
+            await db.run(FINISH_KEY, [write.statusCode, write.body, write.key]);
+            return undefined;
+          case "insert":
+            return (await db.all(`${INSERT_ORDER} RETURNING ${ORDER_COLUMNS}`, write.values))[0];
+          case "save":
+            return (await db.all(SAVE_QR, [write.qrCode, write.expiresAt, write.now, write.orderId]))[0];
+        }
       },
       options,
     );
   }
 
-  /** Statements sent so far by all four. */
+  /** Takes a new idempotency key: false when it exists. */
+  async takeKey(key: string, fingerprint: string, now: number): Promise<boolean> {
+    return (await this.batcher.submit({ kind: "take", key, fingerprint, now })) as boolean;
+  }
+
+  async finishKey(key: string, statusCode: number, body: string): Promise<void> {
+    await this.batcher.submit({ kind: "finish", key, statusCode, body });
+  }
+
+  /** Inserts a new order (INSERT_ORDER's values): its row, or undefined when the id exists. */
+  async insertOrder(values: Param[]): Promise<Row | undefined> {
+    return (await this.batcher.submit({ kind: "insert", values })) as Row | undefined;
+  }
+
+  async saveQr(orderId: string, qrCode: string, expiresAt: number, now: number): Promise<Row | undefined> {
+    return (await this.batcher.submit({ kind: "save", orderId, qrCode, expiresAt, now })) as Row | undefined;
+  }
+
+  /** Statements sent so far (batches, single writes, and the single retries of a refused batch). */
   get statements(): number {
-    return this.takeKey.statements + this.insertOrder.statements + this.saveQr.statements + this.finishKey.statements;
+    return this.batcher.statements;
   }
 }
 
@@ -209,7 +224,7 @@ export class Store {
       now,
     ];
     // A new order id (nearly every request): one statement, one round trip, the row as inserted.
-    const created = this.hot ? await this.hot.insertOrder.submit(values) : (await this.db.all(`${insert} RETURNING ${ORDER_COLUMNS}`, values))[0];
+    const created = this.hot ? await this.hot.insertOrder(values) : (await this.db.all(`${insert} RETURNING ${ORDER_COLUMNS}`, values))[0];
     if (created) return { kind: "created", order: toOrder(created) };
     return this.db.tx(async (q) => {
       // Insert first: two instances taking the same new order id meet at the primary key, not in a race.
@@ -236,7 +251,7 @@ export class Store {
 
   async saveQr(orderId: string, qrCode: string, expiresAt: number, now: number): Promise<OrderRecord> {
     // One statement: atomic alone, and the row comes back with it.
-    const row = this.hot ? await this.hot.saveQr.submit({ orderId, qrCode, expiresAt, now }) : (await this.db.all(SAVE_QR, [qrCode, expiresAt, now, orderId]))[0];
+    const row = this.hot ? await this.hot.saveQr(orderId, qrCode, expiresAt, now) : (await this.db.all(SAVE_QR, [qrCode, expiresAt, now, orderId]))[0];
     return toOrder(row!);
   }
 
@@ -455,7 +470,7 @@ export class Store {
    * instance died) is taken over; a finished one replays its response.
    */
   async beginIdempotent(key: string, fingerprint: string, now: number, staleMs: number): Promise<IdempotencyBegin> {
-    const taken = this.hot ? await this.hot.takeKey.submit({ key, fingerprint, now }) : (await this.db.run(TAKE_KEY, [key, fingerprint, now])) > 0;
+    const taken = this.hot ? await this.hot.takeKey(key, fingerprint, now) : (await this.db.run(TAKE_KEY, [key, fingerprint, now])) > 0;
     if (taken) return { kind: "new" };
     return this.db.tx(async (q) => {
       const [row] = await q.all<{ fingerprint: string; status_code: number | null; response: string | null; created_at: number }>(
@@ -477,7 +492,7 @@ export class Store {
   }
 
   async finishIdempotent(key: string, statusCode: number, body: string): Promise<void> {
-    if (this.hot) await this.hot.finishKey.submit({ key, statusCode, body });
+    if (this.hot) await this.hot.finishKey(key, statusCode, body);
     else await this.db.run(FINISH_KEY, [statusCode, body, key]);
   }
 
