@@ -8,7 +8,9 @@
  * Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32),
  * BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres; "off" to skip),
  * BENCH_COUNTED_ORDERS (default 200: orders counted for round trips, one at a time and then
- * BENCH_CONNECTIONS at a time), BENCH_ONLY ("qr" to skip the barcode runs and the bare route).
+ * BENCH_CONNECTIONS at a time), BENCH_ONLY ("qr" to skip the barcode runs and the bare route),
+ * BENCH_READS ("off" to skip the signed reads), BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"; then `node bench/profile-top.mjs <file>`).
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -25,6 +27,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const COUNTED_ORDERS = Number(process.env.BENCH_COUNTED_ORDERS ?? 200);
 const QR_ONLY = process.env.BENCH_ONLY === "qr";
+/** "off": no signed-read runs (so a profile of the service holds the order run alone). */
+const READS = process.env.BENCH_READS !== "off";
 
 const secret = () => `whsec_${randomBytes(32).toString("base64")}`;
 
@@ -201,7 +205,7 @@ async function serviceRun(name, mode, storage) {
   let delivered;
   if (receiver) delivered = await waitForDeliveries(receiver.info.url, orders.acknowledged.length);
   const readsBefore = cpuSeconds(service.child.pid);
-  const reads = mode === "qr" && orders.acknowledged.length > 0 ? await loadReads(service.url, whsec, orders.acknowledged) : undefined;
+  const reads = READS && mode === "qr" && orders.acknowledged.length > 0 ? await loadReads(service.url, whsec, orders.acknowledged) : undefined;
   if (reads) reads.cpu = { service: ((cpuSeconds(service.child.pid) - readsBefore) * 1000) / (reads.reads || 1) };
   await stop(service.child);
   // Round trips per order, counted apart from the timed run (the counting proxy costs time).
