@@ -24,7 +24,8 @@ for (const [id, us] of self) {
   if (callFrame.functionName === "(idle)") continue;
   busy += us;
   const url = callFrame.url.replace(/^file:\/\//, "");
-  const where = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.startsWith("node:") ? "node (lib)" : url ? url.split("/").slice(-2).join("/") : "(native/VM)");
+  const inPackage = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  const where = inPackage ?? (url.startsWith("node:") ? "node (lib)" : url ? url.split("/").slice(-2).join("/") : "(native/VM)");
   const name = `${callFrame.functionName || "(anonymous)"} ${url ? `${url.split("/").pop()}:${callFrame.lineNumber + 1}` : ""}`.trim();
   byFunction.set(name, (byFunction.get(name) ?? 0) + us);
   byPackage.set(where, (byPackage.get(where) ?? 0) + us);

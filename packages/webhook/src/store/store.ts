@@ -74,7 +74,10 @@ const FINISH_KEY = "UPDATE idempotency_keys SET status_code = ?, response = ? WH
 type HotWrite =
   | { kind: "take"; key: string; fingerprint: string; now: number }
   | { kind: "finish"; key: string; statusCode: number; body: string }
-  /** The values of INSERT_ORDER: order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at. */
+  /**
+   * The values of INSERT_ORDER: order_id, mode, amount, currency, description, notify_url,
+   * partner_trans_id, expires_at, next_sweep_at, created_at, updated_at.
+   */
   | { kind: "insert"; values: Param[] }
   | { kind: "save"; orderId: string; qrCode: string; expiresAt: number; now: number };
 
@@ -101,8 +104,10 @@ const HOT_BATCH = `WITH taken AS (
     FROM unnest(CAST(? AS TEXT[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[])) AS v (idempotency_key, status_code, response)
     WHERE k.idempotency_key = v.idempotency_key
   ), created AS (
-    INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
-    SELECT v.order_id, v.mode, v.amount, v.currency, v.description, v.notify_url, 'pending', v.partner_trans_id, 1, v.expires_at, v.next_sweep_at, v.created_at, v.updated_at
+    INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at,
+                        created_at, updated_at)
+    SELECT v.order_id, v.mode, v.amount, v.currency, v.description, v.notify_url, 'pending', v.partner_trans_id, 1, v.expires_at, v.next_sweep_at,
+           v.created_at, v.updated_at
     FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
                 CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]))
       AS v (order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at)
