@@ -6,7 +6,11 @@
  * Afterwards every acknowledged order is looked up in the store: none may be missing.
  *
  * Environment: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32),
- * BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres; "off" to skip).
+ * BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres; "off" to skip),
+ * BENCH_COUNTED_ORDERS (default 200: orders counted for round trips, one at a time and then
+ * BENCH_CONNECTIONS at a time), BENCH_ONLY ("qr" to skip the barcode runs and the bare route),
+ * BENCH_READS ("off" to skip the signed reads), BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"; then `node bench/profile-top.mjs <file>`).
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -22,6 +26,9 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const COUNTED_ORDERS = Number(process.env.BENCH_COUNTED_ORDERS ?? 200);
+const QR_ONLY = process.env.BENCH_ONLY === "qr";
+/** "off": no signed-read runs (so a profile of the service holds the order run alone). */
+const READS = process.env.BENCH_READS !== "off";
 
 const secret = () => `whsec_${randomBytes(32).toString("base64")}`;
 
@@ -140,25 +147,32 @@ async function waitForDeliveries(receiverUrl, expected) {
   return ids;
 }
 
-/** `count` signed orders one after the other (for counting round trips); resolves with how many were acknowledged. */
-async function sequentialOrders(url, whsec, prefix, mode, count) {
+/**
+ * `count` signed orders, `concurrency` at a time (1: one after the other), for counting round
+ * trips; resolves with how many were acknowledged.
+ */
+async function countedOrders(url, whsec, prefix, mode, count, concurrency) {
   const sign = signer(whsec);
   let ok = 0;
-  for (let i = 0; i < count; i++) {
-    const orderId = `${prefix}-${i}`;
-    const body = JSON.stringify(
-      mode === "qr" ? { order_id: orderId, amount: "12.30", mode: "qr", description: "Bench" } : { order_id: orderId, amount: "12.30", mode: "barcode", buyer_code: "280000000000000001" },
-    );
-    const timestamp = Math.floor(Date.now() / 1000);
-    const id = `msg_${orderId}`;
-    const response = await fetch(`${url}/v1/orders`, {
-      method: "POST",
-      body,
-      headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": sign(id, timestamp, body) },
-    });
-    await response.text();
-    if (response.ok) ok++;
-  }
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const orderId = `${prefix}-${next++}`;
+      const body = JSON.stringify(
+        mode === "qr" ? { order_id: orderId, amount: "12.30", mode: "qr", description: "Bench" } : { order_id: orderId, amount: "12.30", mode: "barcode", buyer_code: "280000000000000001" },
+      );
+      const timestamp = Math.floor(Date.now() / 1000);
+      const id = `msg_${orderId}`;
+      const response = await fetch(`${url}/v1/orders`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": sign(id, timestamp, body) },
+      });
+      await response.text();
+      if (response.ok) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return ok;
 }
 
@@ -191,7 +205,7 @@ async function serviceRun(name, mode, storage) {
   let delivered;
   if (receiver) delivered = await waitForDeliveries(receiver.info.url, orders.acknowledged.length);
   const readsBefore = cpuSeconds(service.child.pid);
-  const reads = mode === "qr" && orders.acknowledged.length > 0 ? await loadReads(service.url, whsec, orders.acknowledged) : undefined;
+  const reads = READS && mode === "qr" && orders.acknowledged.length > 0 ? await loadReads(service.url, whsec, orders.acknowledged) : undefined;
   if (reads) reads.cpu = { service: ((cpuSeconds(service.child.pid) - readsBefore) * 1000) / (reads.reads || 1) };
   await stop(service.child);
   // Round trips per order, counted apart from the timed run (the counting proxy costs time).
@@ -199,11 +213,15 @@ async function serviceRun(name, mode, storage) {
   if (storage.env.DATABASE_URL) {
     const counter = await startPgCounter(storage.env.DATABASE_URL);
     const counted = await startService(await env({ DATABASE_URL: counter.url }));
-    const delivered = receiver ? (await (await fetch(receiver.info.url)).json()).ids : 0;
-    const start = counter.roundTrips();
-    const ok = await sequentialOrders(counted.url, whsec, `${prefix}c`, mode, COUNTED_ORDERS);
-    if (receiver) await waitForDeliveries(receiver.info.url, delivered + ok);
-    roundTrips = (counter.roundTrips() - start) / (ok || 1);
+    // One after the other, then CONNECTIONS at a time (where concurrent requests can share statements).
+    roundTrips = [];
+    for (const [round, concurrency] of [1, CONNECTIONS].entries()) {
+      const delivered = receiver ? (await (await fetch(receiver.info.url)).json()).ids : 0;
+      const start = counter.roundTrips();
+      const ok = await countedOrders(counted.url, whsec, `${prefix}c${round}`, mode, COUNTED_ORDERS, concurrency);
+      if (receiver) await waitForDeliveries(receiver.info.url, delivered + ok);
+      roundTrips.push((counter.roundTrips() - start) / (ok || 1));
+    }
     await stop(counted.child);
     await counter.close();
   }
@@ -218,13 +236,15 @@ async function serviceRun(name, mode, storage) {
 async function main() {
   const loadBefore = os.loadavg().map((v) => v.toFixed(2)).join(" ");
   const rows = [];
-  const bare = await startProcess("bare");
-  const whsec = secret();
-  const bareBefore = cpuSeconds(bare.child.pid);
-  const bareRun = await load(bare.info.url, whsec, "bare", "qr");
-  bareRun.cpu = { service: ((cpuSeconds(bare.child.pid) - bareBefore) * 1000) / (bareRun.acknowledged.length || 1) };
-  rows.push({ name: "bare node:http route (same requests, no work)", ...bareRun, lost: 0 });
-  await stop(bare.child);
+  if (!QR_ONLY) {
+    const bare = await startProcess("bare");
+    const whsec = secret();
+    const bareBefore = cpuSeconds(bare.child.pid);
+    const bareRun = await load(bare.info.url, whsec, "bare", "qr");
+    bareRun.cpu = { service: ((cpuSeconds(bare.child.pid) - bareBefore) * 1000) / (bareRun.acknowledged.length || 1) };
+    rows.push({ name: "bare node:http route (same requests, no work)", ...bareRun, lost: 0 });
+    await stop(bare.child);
+  }
 
   const dataDir = mkdtempSync(join(tmpdir(), "alipayhk-webhook-bench-"));
   const sqlite = (sub) => ({
@@ -237,7 +257,7 @@ async function main() {
     },
   });
   rows.push(...(await serviceRun("embedded SQLite: QR order (precreate at the sandbox)", "qr", sqlite("qr"))));
-  rows.push(...(await serviceRun("embedded SQLite: barcode order (spot.pay, event out)", "barcode", sqlite("barcode"))));
+  if (!QR_ONLY) rows.push(...(await serviceRun("embedded SQLite: barcode order (spot.pay, event out)", "barcode", sqlite("barcode"))));
   rmSync(dataDir, { recursive: true, force: true });
 
   if (POSTGRES !== "off") {
@@ -264,16 +284,16 @@ async function main() {
       }
     };
     rows.push(...(await postgres((storage) => serviceRun("PostgreSQL: QR order (precreate at the sandbox)", "qr", storage))));
-    rows.push(...(await postgres((storage) => serviceRun("PostgreSQL: barcode order (spot.pay, event out)", "barcode", storage))));
+    if (!QR_ONLY) rows.push(...(await postgres((storage) => serviceRun("PostgreSQL: barcode order (spot.pay, event out)", "barcode", storage))));
     await admin.end();
   }
 
   console.log(`\n${DURATION} s per run, ${CONNECTIONS} connections, Node ${process.version}, loopback, ${os.cpus().length} cores, load average before: ${loadBefore}\n`);
-  console.log("| run | 2xx req/s | p50 ms | p99 ms | non-2xx | orders acknowledged | lost | events delivered | CPU ms/request: service, sandbox | DB round trips/order |");
+  console.log(`| run | 2xx req/s | p50 ms | p99 ms | non-2xx | orders acknowledged | lost | events delivered | CPU ms/request: service, sandbox | DB round trips/order: 1, ${CONNECTIONS} at a time |`);
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
   for (const row of rows) {
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.reads === undefined ? row.acknowledged.length : "-"} | ${row.lost} | ${row.delivered ?? "-"} | ${row.cpu ? [row.cpu.service, row.cpu.sandbox].filter((v) => v !== undefined).map((v) => v.toFixed(2)).join(", ") : "-"} | ${row.roundTrips === undefined ? "-" : row.roundTrips.toFixed(1)} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.reads === undefined ? row.acknowledged.length : "-"} | ${row.lost} | ${row.delivered ?? "-"} | ${row.cpu ? [row.cpu.service, row.cpu.sandbox].filter((v) => v !== undefined).map((v) => v.toFixed(2)).join(", ") : "-"} | ${row.roundTrips === undefined ? "-" : row.roundTrips.map((n) => n.toFixed(1)).join(", ")} |`,
     );
   }
   // The targets, from the same run: PostgreSQL QR orders ≥ 0.6× SQLite's rate, service CPU per order ≤ 1.5× SQLite's.

@@ -6,7 +6,8 @@
  */
 
 export type Row = Record<string, unknown>;
-export type Param = string | number | null;
+/** A value bound to a `?`; an array only on PostgreSQL (bound as an array, for `unnest`). */
+export type Param = string | number | null | readonly (string | number | null)[];
 
 /** What a query can run on: the database itself, or an open transaction. */
 export interface Queryable {
@@ -26,6 +27,8 @@ export interface Db extends Queryable {
   readonly forUpdate: string;
   /** ` FOR UPDATE SKIP LOCKED` on PostgreSQL, so instances claim different rows. */
   readonly skipLocked: string;
+  /** True for the `Db` of one open transaction (`Store.transaction`): its statements are not batched. */
+  readonly inTransaction?: boolean;
   close(): Promise<void>;
 }
 

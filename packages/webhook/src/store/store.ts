@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { derivePartnerRefundId, type MinorUnits } from "@alipayhk/core";
 import { eventId, eventPayload, lateChargeEventData, mismatchEventData, paymentEventData, refundEventData, type LateChargeFacts, type MismatchFacts } from "../events";
-import type { Db, Param, Queryable } from "./db";
+import { Batcher, type BatchOptions } from "./batch";
+import type { Db, Param, Queryable, Row } from "./db";
 import { toOrder, toRefund, toWatch, type EventType, type OrderMode, type OrderRecord, type OrderStatus, type RefundRecord, type RefundStatus, type WatchRecord } from "./records";
 
 export interface NewOrder {
@@ -48,6 +49,12 @@ export interface StoreOptions {
   endpoints: readonly string[];
   /** Prefix of every Alipay trade id, to share one partner between shops. */
   partnerTransIdPrefix: string;
+  /**
+   * PostgreSQL: group commit of the writes every new order makes (the idempotency key taken and
+   * finished, the order inserted, the QR saved): concurrent ones share one statement; see
+   * `Batcher`. `false` sends each alone. Default on, 2 batches on their way at once.
+   */
+  batching?: false | BatchOptions;
 }
 
 /** The id of an order's Alipay trade: the order id (attempt 1), then `<order_id>:<n>` for later barcode attempts. */
@@ -57,22 +64,157 @@ export function partnerTransIdFor(prefix: string, orderId: string, attempt: numb
 
 const ORDER_COLUMNS = "*";
 
+const INSERT_ORDER = `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`;
+const SAVE_QR = `UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ? RETURNING ${ORDER_COLUMNS}`;
+const TAKE_KEY = "INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at) VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING";
+const FINISH_KEY = "UPDATE idempotency_keys SET status_code = ?, response = ? WHERE idempotency_key = ?";
+
+/** One write of a new order's request, as the hot statement takes it. */
+type HotWrite =
+  | { kind: "take"; key: string; fingerprint: string; now: number }
+  | { kind: "finish"; key: string; statusCode: number; body: string }
+  /**
+   * The values of INSERT_ORDER: order_id, mode, amount, currency, description, notify_url,
+   * partner_trans_id, expires_at, next_sweep_at, created_at, updated_at.
+   */
+  | { kind: "insert"; values: Param[] }
+  | { kind: "save"; orderId: string; qrCode: string; expiresAt: number; now: number };
+
+/** What each write answers: the key was taken; the order row inserted or updated (undefined: none). */
+type HotResult = boolean | Row | undefined;
+
+const idOf = (write: HotWrite): string => (write.kind === "insert" ? String(write.values[0]) : write.kind === "save" ? write.orderId : write.key);
+
+/**
+ * The four writes of every new order on PostgreSQL (the idempotency key taken and finished, the
+ * order inserted, the QR saved), all in ONE statement per batch: a data-modifying CTE per kind,
+ * each over arrays through `unnest` (empty when the batch has none of that kind), so the text is
+ * the same whatever the batch holds and stays one prepared statement. Each row is written as
+ * the single statement would write it, and answered per row. The writes of one batch are
+ * independent: a request's next write waits for its previous one, so the same row is never
+ * inserted and updated in one statement (a row committed earlier may be: the CTEs see it).
+ */
+const HOT_BATCH = `WITH taken AS (
+    INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at)
+    SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]))
+    ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key
+  ), finished AS (
+    UPDATE idempotency_keys AS k SET status_code = v.status_code, response = v.response
+    FROM unnest(CAST(? AS TEXT[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[])) AS v (idempotency_key, status_code, response)
+    WHERE k.idempotency_key = v.idempotency_key
+  ), created AS (
+    INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at,
+                        created_at, updated_at)
+    SELECT v.order_id, v.mode, v.amount, v.currency, v.description, v.notify_url, 'pending', v.partner_trans_id, 1, v.expires_at, v.next_sweep_at,
+           v.created_at, v.updated_at
+    FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+                CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]))
+      AS v (order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at)
+    ON CONFLICT (order_id) DO NOTHING RETURNING *
+  ), saved AS (
+    UPDATE orders AS o SET qr_code = v.qr_code, expires_at = v.expires_at, updated_at = v.updated_at
+    FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS v (order_id, qr_code, expires_at, updated_at)
+    WHERE o.order_id = v.order_id RETURNING o.*
+  )
+  SELECT 'take' AS kind, idempotency_key AS id, CAST(NULL AS JSON) AS data FROM taken
+  UNION ALL SELECT 'insert', created.order_id, row_to_json(created.*) FROM created
+  UNION ALL SELECT 'save', saved.order_id, row_to_json(saved.*) FROM saved`;
+
+class HotStatements {
+  private readonly batcher: Batcher<HotWrite, HotResult>;
+
+  constructor(db: Db, options: BatchOptions) {
+    this.batcher = new Batcher<HotWrite, HotResult>(
+      (write) => `${write.kind}\u0000${idOf(write)}`,
+      async (writes) => {
+        const of = <K extends HotWrite["kind"]>(kind: K) => writes.filter((write): write is Extract<HotWrite, { kind: K }> => write.kind === kind);
+        const take = of("take");
+        const finish = of("finish");
+        const insert = of("insert");
+        const save = of("save");
+        const rows = await db.all<{ kind: string; id: string; data: Row | null }>(HOT_BATCH, [
+          take.map((w) => w.key),
+          take.map((w) => w.fingerprint),
+          take.map((w) => w.now),
+          finish.map((w) => w.key),
+          finish.map((w) => w.statusCode),
+          finish.map((w) => w.body),
+          ...Array.from({ length: 11 }, (_, i) => insert.map((w) => w.values[i] as string | number | null)),
+          save.map((w) => w.orderId),
+          save.map((w) => w.qrCode),
+          save.map((w) => w.expiresAt),
+          save.map((w) => w.now),
+        ]);
+        const answered = new Map(rows.map((row) => [`${row.kind}\u0000${row.id}`, row.data ?? true]));
+        return writes.map((write) => {
+          const answer = answered.get(`${write.kind}\u0000${idOf(write)}`);
+          if (write.kind === "take") return answer !== undefined;
+          if (write.kind === "finish") return undefined;
+          return answer === undefined ? undefined : (answer as Row);
+        });
+      },
+      async (write) => {
+        switch (write.kind) {
+          case "take":
+            return (await db.run(TAKE_KEY, [write.key, write.fingerprint, write.now])) > 0;
+          case "finish":
+            await db.run(FINISH_KEY, [write.statusCode, write.body, write.key]);
+            return undefined;
+          case "insert":
+            return (await db.all(`${INSERT_ORDER} RETURNING ${ORDER_COLUMNS}`, write.values))[0];
+          case "save":
+            return (await db.all(SAVE_QR, [write.qrCode, write.expiresAt, write.now, write.orderId]))[0];
+        }
+      },
+      options,
+    );
+  }
+
+  /** Takes a new idempotency key: false when it exists. */
+  async takeKey(key: string, fingerprint: string, now: number): Promise<boolean> {
+    return (await this.batcher.submit({ kind: "take", key, fingerprint, now })) as boolean;
+  }
+
+  async finishKey(key: string, statusCode: number, body: string): Promise<void> {
+    await this.batcher.submit({ kind: "finish", key, statusCode, body });
+  }
+
+  /** Inserts a new order (INSERT_ORDER's values): its row, or undefined when the id exists. */
+  async insertOrder(values: Param[]): Promise<Row | undefined> {
+    return (await this.batcher.submit({ kind: "insert", values })) as Row | undefined;
+  }
+
+  async saveQr(orderId: string, qrCode: string, expiresAt: number, now: number): Promise<Row | undefined> {
+    return (await this.batcher.submit({ kind: "save", orderId, qrCode, expiresAt, now })) as Row | undefined;
+  }
+
+  /** Statements sent so far (batches, single writes, and the single retries of a refused batch). */
+  get statements(): number {
+    return this.batcher.statements;
+  }
+}
+
 /**
  * Every read and write of the service's state. Each state change and the events it causes are
  * written in one transaction (the outbox), and changes are conditional on the state they leave,
  * so a notification, the sweep and a second instance learning the same fact make one event.
  */
 export class Store {
+  /** PostgreSQL outside a transaction: the hot statements, group-committed. */
+  readonly hot: HotStatements | undefined;
+
   constructor(
     readonly db: Db,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.hot = db.dialect === "postgres" && !db.inTransaction && options.batching !== false ? new HotStatements(db, options.batching ?? {}) : undefined;
+  }
 
   // ---- orders --------------------------------------------------------------------------------
 
   async reserveOrder(input: NewOrder, now: number, firstSweepAt: number, expiresAt: number | undefined): Promise<ReserveOrderResult> {
-    const insert = `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`;
+    const insert = INSERT_ORDER;
     const values: Param[] = [
       input.orderId,
       input.mode,
@@ -87,7 +229,7 @@ export class Store {
       now,
     ];
     // A new order id (nearly every request): one statement, one round trip, the row as inserted.
-    const [created] = await this.db.all(`${insert} RETURNING ${ORDER_COLUMNS}`, values);
+    const created = this.hot ? await this.hot.insertOrder(values) : (await this.db.all(`${insert} RETURNING ${ORDER_COLUMNS}`, values))[0];
     if (created) return { kind: "created", order: toOrder(created) };
     return this.db.tx(async (q) => {
       // Insert first: two instances taking the same new order id meet at the primary key, not in a race.
@@ -114,7 +256,7 @@ export class Store {
 
   async saveQr(orderId: string, qrCode: string, expiresAt: number, now: number): Promise<OrderRecord> {
     // One statement: atomic alone, and the row comes back with it.
-    const [row] = await this.db.all(`UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ? RETURNING ${ORDER_COLUMNS}`, [qrCode, expiresAt, now, orderId]);
+    const row = this.hot ? await this.hot.saveQr(orderId, qrCode, expiresAt, now) : (await this.db.all(SAVE_QR, [qrCode, expiresAt, now, orderId]))[0];
     return toOrder(row!);
   }
 
@@ -333,11 +475,8 @@ export class Store {
    * instance died) is taken over; a finished one replays its response.
    */
   async beginIdempotent(key: string, fingerprint: string, now: number, staleMs: number): Promise<IdempotencyBegin> {
-    const inserted = await this.db.run(
-      "INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at) VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-      [key, fingerprint, now],
-    );
-    if (inserted > 0) return { kind: "new" };
+    const taken = this.hot ? await this.hot.takeKey(key, fingerprint, now) : (await this.db.run(TAKE_KEY, [key, fingerprint, now])) > 0;
+    if (taken) return { kind: "new" };
     return this.db.tx(async (q) => {
       const [row] = await q.all<{ fingerprint: string; status_code: number | null; response: string | null; created_at: number }>(
         `SELECT fingerprint, status_code, response, created_at FROM idempotency_keys WHERE idempotency_key = ?${this.db.forUpdate}`,
@@ -358,7 +497,8 @@ export class Store {
   }
 
   async finishIdempotent(key: string, statusCode: number, body: string): Promise<void> {
-    await this.db.run("UPDATE idempotency_keys SET status_code = ?, response = ? WHERE idempotency_key = ?", [statusCode, body, key]);
+    if (this.hot) await this.hot.finishKey(key, statusCode, body);
+    else await this.db.run(FINISH_KEY, [statusCode, body, key]);
   }
 
   /** Forgets a key whose request changed nothing (refused), so it can be sent again corrected. */
@@ -536,6 +676,7 @@ function boundDb(db: Db, q: Queryable): Db {
     dialect: db.dialect,
     forUpdate: db.forUpdate,
     skipLocked: db.skipLocked,
+    inTransaction: true,
     all: (sql, params) => q.all(sql, params),
     run: (sql, params) => q.run(sql, params),
     tx: (work) => work(q),
