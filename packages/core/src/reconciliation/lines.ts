@@ -108,30 +108,42 @@ export async function* decodeLines(
       skippedBytes = -1;
       chunk = chunk.subarray(nl + 1);
     }
-    let buf: Buffer = pending === null ? chunk : Buffer.concat([pending, chunk]);
-    pending = null;
     if (!bomChecked) {
+      const buf: Buffer = pending === null ? chunk : Buffer.concat([pending, chunk]);
+      pending = null;
       if (buf.length < 3) {
         pending = buf;
         continue;
       }
-      buf = stripBom(buf, state);
+      chunk = stripBom(buf, state);
       bomChecked = true;
     }
-    const last = buf.lastIndexOf(NEWLINE);
-    if (last < 0) {
+    const first = chunk.indexOf(NEWLINE);
+    if (first < 0) {
+      const buf: Buffer = pending === null ? chunk : Buffer.concat([pending, chunk]);
+      pending = null;
       if (buf.length > options.maxLineBytes) skippedBytes = buf.length;
       else pending = buf;
       continue;
     }
-    if (last + 1 < buf.length) pending = buf.subarray(last + 1);
-    yield decode(buf.subarray(0, last), encoding, state);
+    // The line begun in earlier chunks is completed on its own (joining the whole chunk to it
+    // would copy every byte of the file once more); the rest of the chunk's lines are one block.
+    const last = chunk.lastIndexOf(NEWLINE);
+    const head = pending === null ? null : Buffer.concat([pending, chunk.subarray(0, first)]);
+    const body = head === null ? chunk.subarray(0, last) : first < last ? chunk.subarray(first + 1, last) : null;
+    pending = last + 1 < chunk.length ? chunk.subarray(last + 1) : null;
+    const headKind = byteKind(head);
+    const bodyKind = byteKind(body);
+    const gbk = readsAsGbk(headKind, bodyKind, encoding, state);
+    if (head !== null) yield decode(head, headKind, gbk);
+    if (body !== null) yield decode(body, bodyKind, gbk);
   }
   if (skippedBytes >= 0) {
     yield new OverlongLine(skippedBytes);
   } else if (pending !== null && pending.length > 0) {
     if (!bomChecked) pending = stripBom(pending, state);
-    yield decode(pending, encoding, state);
+    const kind = byteKind(pending);
+    yield decode(pending, kind, readsAsGbk(kind, "ascii", encoding, state));
   }
 }
 
@@ -189,17 +201,32 @@ function stripBom(buf: Buffer, state: LineDecoderState): Buffer {
   return buf;
 }
 
-function decode(bytes: Buffer, encoding: "auto" | ReconEncoding, state: LineDecoderState): TextBlock {
-  if (encoding === "gbk" || state.encoding === "gbk") {
+/** How a run of bytes reads: all ASCII, valid UTF-8 with some non-ASCII, or not UTF-8. */
+type ByteKind = "ascii" | "utf8" | "other";
+
+function byteKind(bytes: Buffer | null): ByteKind {
+  if (bytes === null || isAscii(bytes)) return "ascii";
+  return isUtf8(bytes) ? "utf8" : "other";
+}
+
+/**
+ * Whether the lines of one chunk (the end of a line begun earlier, the chunk's own lines) are GBK:
+ * when the file is, or in "auto" mode when they are not valid UTF-8 (decided for both together, as
+ * if they were one block: a chunk read as GBK is read as GBK whole).
+ */
+function readsAsGbk(head: ByteKind, body: ByteKind, encoding: "auto" | ReconEncoding, state: LineDecoderState): boolean {
+  if (encoding === "gbk" || state.encoding === "gbk" || (encoding === "auto" && (head === "other" || body === "other"))) {
     state.encoding = "gbk";
-    return new TextBlock(iconv.decode(bytes, "gbk"), null);
+    return true;
   }
-  if (isAscii(bytes)) return new TextBlock(bytes.toString("latin1"), null);
-  if (isUtf8(bytes)) return new TextBlock(bytes.toString("latin1"), bytes);
-  if (encoding === "auto") {
-    state.encoding = "gbk";
-    return new TextBlock(iconv.decode(bytes, "gbk"), null);
-  }
+  return false;
+}
+
+function decode(bytes: Buffer, kind: ByteKind, gbk: boolean): TextBlock {
+  if (gbk) return new TextBlock(iconv.decode(bytes, "gbk"), null);
+  if (kind === "ascii") return new TextBlock(bytes.toString("latin1"), null);
+  if (kind === "utf8") return new TextBlock(bytes.toString("latin1"), bytes);
+  // Told UTF-8 but not valid: decoded whole, with U+FFFD where it is not.
   return new TextBlock(bytes.toString("utf8"), null);
 }
 

@@ -83,18 +83,6 @@ export function rowReader(layout: ReconLayout): RowReader {
   let line = "";
   const starts = new Int32Array(width);
   const ends = new Int32Array(width);
-  // The first "|" at or after the last position asked about (-1: none in the rest of the text), so
-  // a run of lines without enough "|" does not make each search the rest of the block again.
-  let pipeAt = -1;
-  let pipeKnown = false;
-  const nextPipe = (from: number): number => {
-    if (!pipeKnown || (pipeAt >= 0 && pipeAt < from)) {
-      pipeAt = line.indexOf("|", from);
-      pipeKnown = true;
-    }
-    return pipeAt;
-  };
-
   /** `text[s, e)` decoded and trimmed, as `split("|")` then `trim()` on the decoded line gives it. */
   const decodeTrimmed = (s: number, e: number): string => {
     const v = block.slice(s, e);
@@ -114,9 +102,14 @@ export function rowReader(layout: ReconLayout): RowReader {
     const slots = keys[i];
     const length = e - s;
     if (slots == null || length > SHARED_MAX_LENGTH) return decodeTrimmed(s, e);
+    const first = line.charCodeAt(s);
     for (let k = 0; k < slots.length; k++) {
       const key = slots[k]!;
-      if (key.length === length && line.startsWith(key, s)) {
+      if (key.length !== length || key.charCodeAt(0) !== first) continue;
+      // A loop rather than `startsWith`: the keys are short and the loop is inlined.
+      let same = 1;
+      while (same < length && key.charCodeAt(same) === line.charCodeAt(s + same)) same++;
+      if (same === length) {
         hits[i] = hits[i]! + 1;
         return values[i]![k]!;
       }
@@ -164,14 +157,14 @@ export function rowReader(layout: ReconLayout): RowReader {
   const use = (next: TextBlock): void => {
     block = next;
     line = next.text;
-    pipeKnown = false;
   };
   const read = (start: number, end: number, file: string, lineNo: number): ReconRecord => {
     // Field bounds, as `split("|")` would cut them; fields beyond the layout are only checked for content.
+    const chars = line;
     let count = 0;
     let firstFilledExtra = -1;
     for (let s = start; ; ) {
-      let pipe = nextPipe(s);
+      let pipe = chars.indexOf("|", s);
       if (pipe < 0 || pipe > end) pipe = end;
       if (count < width) {
         starts[count] = s;
