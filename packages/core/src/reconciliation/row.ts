@@ -83,6 +83,10 @@ export function rowReader(layout: ReconLayout): RowReader {
   let line = "";
   const starts = new Int32Array(width);
   const ends = new Int32Array(width);
+  // Where the last search for "|" that ran past its line stopped (-1: no "|" in the rest of the
+  // block, -2: none yet): a run of lines without enough "|" must not make each search the rest of
+  // the block again.
+  let pipeBeyond = -2;
   /** `text[s, e)` decoded and trimmed, as `split("|")` then `trim()` on the decoded line gives it. */
   const decodeTrimmed = (s: number, e: number): string => {
     const v = block.slice(s, e);
@@ -157,6 +161,7 @@ export function rowReader(layout: ReconLayout): RowReader {
   const use = (next: TextBlock): void => {
     block = next;
     line = next.text;
+    pipeBeyond = -2;
   };
   const read = (start: number, end: number, file: string, lineNo: number): ReconRecord => {
     // Field bounds, as `split("|")` would cut them; fields beyond the layout are only checked for content.
@@ -164,8 +169,11 @@ export function rowReader(layout: ReconLayout): RowReader {
     let count = 0;
     let firstFilledExtra = -1;
     for (let s = start; ; ) {
-      let pipe = chars.indexOf("|", s);
-      if (pipe < 0 || pipe > end) pipe = end;
+      let pipe = pipeBeyond === -1 || pipeBeyond >= s ? pipeBeyond : chars.indexOf("|", s);
+      if (pipe < 0 || pipe > end) {
+        pipeBeyond = pipe;
+        pipe = end;
+      }
       if (count < width) {
         starts[count] = s;
         ends[count] = pipe;
