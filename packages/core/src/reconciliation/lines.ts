@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from "node:buffer";
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import iconv from "iconv-lite";
 
 /** Text encodings Alipay's files come in: UTF-8 (with or without BOM), or GBK from older systems. */
@@ -69,11 +69,39 @@ export interface LineDecoderState {
 
 const NEWLINE = 0x0a;
 
+/** Bytes read from a file at a time. */
+const FILE_CHUNK_BYTES = 1 << 16;
+
 /** Opens a source as chunks; a path is streamed, never read whole. */
 export function sourceChunks(source: ReconSource): AsyncIterable<Uint8Array | string> {
-  if (typeof source === "string") return createReadStream(source, { highWaterMark: 1 << 16 });
+  if (typeof source === "string") return fileChunks(source);
   if (source instanceof Uint8Array) return (async function* () { yield source; })();
   return source as AsyncIterable<Uint8Array | string>;
+}
+
+/**
+ * A file's bytes, 64 KiB at a time, the next read already under way while the caller works on the
+ * current chunk. A `fs.ReadStream` only asks for the next chunk once the one handed out has been
+ * dealt with (its read-more runs on `nextTick`, after the whole block has been parsed in
+ * microtasks), so the parser sat idle for every read: 15% of its time on a 134 MB file.
+ */
+async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+  const handle = await open(path, "r");
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
+  try {
+    pending = handle.read(Buffer.allocUnsafe(FILE_CHUNK_BYTES), 0, FILE_CHUNK_BYTES, null);
+    for (;;) {
+      const { bytesRead, buffer } = await pending;
+      pending = null;
+      if (bytesRead === 0) return;
+      pending = handle.read(Buffer.allocUnsafe(FILE_CHUNK_BYTES), 0, FILE_CHUNK_BYTES, null);
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    // Stopped early: let the read under way finish before closing the file under it.
+    if (pending !== null) await pending.catch(() => undefined);
+    await handle.close();
+  }
 }
 
 /**
