@@ -107,10 +107,11 @@ async function* fileChunks(path: string): AsyncGenerator<Buffer> {
 /**
  * Cuts bytes at line ends before decoding them, a chunk's worth of lines at a time. Splitting on
  * the byte 0x0A is safe in UTF-8 and in GBK (no multi-byte character contains it), whereas `|`
- * (0x7C) can be the second byte of a GBK character, so fields are split only after decoding.
+ * (0x7C) can be the second byte of a GBK character, so GBK is decoded before fields are split
+ * (UTF-8 never has it inside a character: its fields are split on the bytes, see `TextBlock`).
  * In "auto" mode the first 64 KiB decide the encoding (see `sniffEncoding`).
  *
- * Memory: the 64 KiB window, one chunk and one partial line, whatever the file size.
+ * Memory: the 64 KiB window, one chunk (and its text) and one partial line, whatever the file size.
  */
 export async function* decodeLines(
   source: AsyncIterable<Uint8Array | string>,
