@@ -1,11 +1,12 @@
 // One contender of the benchmark, in its own process so its peak RSS is its own.
-//   node recon/contender.mjs <ours|csv-parse|newlines> FILE
+//   node recon/contender.mjs <ours|ours-batches|csv-parse|newlines> FILE
 // Prints one JSON line: { rows, ms, maxRssBytes }.
 import { createReadStream } from "node:fs";
 
 const [which, path] = process.argv.slice(2);
 
-async function ours() {
+/** Our parser, one record per `for await` step (`batches`: one array of records per step). */
+async function ours(batches = false) {
   let core;
   try {
     core = await import("@alipayhk/core/reconciliation");
@@ -16,9 +17,18 @@ async function ours() {
   if (file.outcome !== "records") throw new Error(`expected records, got ${file.outcome}`);
   let rows = 0;
   let cents = 0;
-  for await (const record of file) {
-    rows++;
-    cents += record.amount;
+  if (batches) {
+    for await (const batch of file.batches()) {
+      for (const record of batch) {
+        rows++;
+        cents += record.amount;
+      }
+    }
+  } else {
+    for await (const record of file) {
+      rows++;
+      cents += record.amount;
+    }
   }
   if (cents <= 0) throw new Error("no amounts read");
   return rows;
@@ -47,9 +57,9 @@ async function newlines() {
   return lines - 2; // header and column-name lines
 }
 
-const run = { ours, "csv-parse": csvParse, newlines }[which];
+const run = { ours: () => ours(false), "ours-batches": () => ours(true), "csv-parse": csvParse, newlines }[which];
 if (!run || !path) {
-  console.error("usage: node recon/contender.mjs <ours|csv-parse|newlines> FILE");
+  console.error("usage: node recon/contender.mjs <ours|ours-batches|csv-parse|newlines> FILE");
   process.exit(2);
 }
 const start = process.hrtime.bigint();

@@ -1,3 +1,4 @@
+import { scanAmount } from "./amount-scan";
 import { AlipayConfigError } from "./errors";
 
 /**
@@ -59,32 +60,8 @@ export function parseAmountLenient(value: string, field = "amount"): MinorUnits 
   return cents;
 }
 
-/** `-?(0|[1-9][0-9]*)(\.[0-9]{1,2})?` → cents, or NaN; too many digits to stay exact → NaN. */
 function scanLenient(text: string): MinorUnits {
-  const n = text.length;
-  let i = 0;
-  const negative = n > 0 && text.charCodeAt(0) === 45;
-  if (negative) i = 1;
-  const digitsStart = i;
-  let whole = 0;
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) break;
-    if (c < 48 || c > 57) return Number.NaN;
-    whole = whole * 10 + (c - 48);
-  }
-  const digits = i - digitsStart;
-  if (digits === 0 || digits > 13 || (digits > 1 && text.charCodeAt(digitsStart) === 48)) return Number.NaN;
-  let cents = whole * 100;
-  if (i < n) {
-    const decimals = n - i - 1;
-    if (decimals < 1 || decimals > 2) return Number.NaN;
-    const tenths = text.charCodeAt(i + 1) - 48;
-    const hundredths = decimals === 2 ? text.charCodeAt(i + 2) - 48 : 0;
-    if (tenths < 0 || tenths > 9 || hundredths < 0 || hundredths > 9) return Number.NaN;
-    cents += tenths * 10 + hundredths;
-  }
-  return negative ? -cents : cents;
+  return scanAmount(text, 0, text.length);
 }
 
 /** Checks that `cents` is an integer HKD amount within the gateway's range. */

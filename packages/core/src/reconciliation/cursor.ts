@@ -1,21 +1,41 @@
-import type { DecodedLine } from "./lines";
+import { OverlongLine, TextBlock, type DecodedBlock, type DecodedLine } from "./lines";
 
-/** Lines one at a time for the preamble, whole batches for the records. */
+/**
+ * Lines one at a time for the preamble; the records are read from `block` in place, from `pos` on.
+ * `pos` is a character offset into the block's `text` (one past its end once every line is read), or
+ * 0/1 for an overlong line not yet read/read.
+ */
 export class LineCursor {
   lineNo = 0;
-  batch: DecodedLine[] = [];
-  pos = 0;
-  constructor(private readonly batches: AsyncIterator<DecodedLine[]>) {}
+  /** The empty text with `pos` past its end: nothing to read until the first block comes. */
+  block: DecodedBlock = new TextBlock("", null);
+  pos = 1;
+  private lastPos = 0;
+  constructor(private readonly blocks: AsyncIterator<DecodedBlock>) {}
+
+  /** Whether every line of the current block has been read. */
+  get exhausted(): boolean {
+    return this.block instanceof TextBlock ? this.pos > this.block.text.length : this.pos > 0;
+  }
 
   async next(): Promise<DecodedLine | null> {
-    while (this.pos >= this.batch.length) {
-      const step = await this.batches.next();
-      if (step.done) return null;
-      this.batch = step.value;
-      this.pos = 0;
+    while (this.exhausted) {
+      if (!(await this.nextBlock())) return null;
     }
+    this.lastPos = this.pos;
     this.lineNo++;
-    return this.batch[this.pos++]!;
+    const block = this.block;
+    if (block instanceof OverlongLine) {
+      this.pos = 1;
+      return block;
+    }
+    const { text } = block;
+    const start = this.pos;
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    this.pos = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    return block.slice(start, end);
   }
 
   async nextNonBlank(): Promise<DecodedLine | null> {
@@ -27,26 +47,21 @@ export class LineCursor {
 
   /** Un-reads the line just read (never more than one). */
   pushBack(): void {
-    this.pos--;
+    this.pos = this.lastPos;
     this.lineNo--;
   }
 
-  /** The rest of the current batch, or the next one; `null` at the end. */
-  async nextBatch(): Promise<{ lines: DecodedLine[]; start: number } | null> {
-    if (this.pos < this.batch.length) {
-      const start = this.pos;
-      this.pos = this.batch.length;
-      return { lines: this.batch, start };
-    }
-    const step = await this.batches.next();
-    if (step.done) return null;
-    this.batch = step.value;
-    this.pos = step.value.length;
-    return { lines: step.value, start: 0 };
+  /** Moves to the next block (whatever is left of the current one is dropped); false at the end. */
+  async nextBlock(): Promise<boolean> {
+    const step = await this.blocks.next();
+    if (step.done) return false;
+    this.block = step.value;
+    this.pos = 0;
+    return true;
   }
 
   async close(): Promise<void> {
-    await this.batches.return?.(undefined);
+    await this.blocks.return?.(undefined);
   }
 }
 

@@ -50,6 +50,19 @@ export interface ReconRecordsFile extends AsyncIterable<ReconRecord> {
   /** Non-blank lines after the column names so far, good or bad: what `Total_count` counts. */
   readonly dataLineCount: number;
   readonly bytesRead: number;
+  /**
+   * The same records as iterating the file, in arrays of a few hundred (one per 64 KiB read): one
+   * `await` per batch instead of one per record, which is most of the cost left per record on large
+   * files. Like iterating, it can be done once; breaking out of the loop releases the file. In
+   * `throw` mode the records before a bad line come as a batch of their own, then the error.
+   *
+   * @example
+   * let total = 0;
+   * for await (const batch of file.batches()) {
+   *   for (const record of batch) total += signedAmount(record);
+   * }
+   */
+  batches(): AsyncIterableIterator<ReconRecord[]>;
   /** Releases the file when it will not be iterated to the end. */
   close(): Promise<void>;
 }

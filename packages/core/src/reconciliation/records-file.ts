@@ -2,7 +2,7 @@ import { quoteInput, ReconParseError, type ErrorSink } from "./errors";
 import { isBlank, type LineCursor } from "./cursor";
 import type { ReconFileHeader } from "./header";
 import type { ReconLayout } from "./layout";
-import type { DecodedLine, LineDecoderState, ReconEncoding } from "./lines";
+import { TextBlock, type LineDecoderState, type ReconEncoding } from "./lines";
 import type { ReconRecordsFile } from "./parse";
 import type { ReconFileKind, ReconRecord } from "./records";
 import { RowProblem, rowReader, type RowReader } from "./row";
@@ -49,15 +49,12 @@ export class RecordsFile implements ReconRecordsFile {
   }
 
   /**
-   * A hand-written iterator rather than an async generator: records of a batch are handed out
-   * with an already-resolved promise, and only a new batch waits for I/O. This halves the cost per
+   * A hand-written iterator rather than an async generator: records of a block are handed out
+   * with an already-resolved promise, and only a new block waits for I/O. This halves the cost per
    * record on large files.
    */
   [Symbol.asyncIterator](): AsyncIterator<ReconRecord> {
-    if (this.started) throw new Error(`${this.file}: records can be read once; open the file again to re-read them`);
-    this.started = true;
-    this.read = rowReader(this.layout);
-    this.dateCheck = this.checkHeader ? headerDateCheck(this.header, this.layout) : null;
+    this.start();
     return {
       next: () => this.next(),
       return: async () => {
@@ -67,11 +64,22 @@ export class RecordsFile implements ReconRecordsFile {
     };
   }
 
-  private read: RowReader | null = null;
+  batches(): AsyncIterableIterator<ReconRecord[]> {
+    this.start();
+    return this.readBatches();
+  }
+
+  private reader: RowReader | null = null;
   private dateCheck: ReturnType<typeof headerDateCheck> = null;
-  private lines: DecodedLine[] = [];
-  private at = 0;
   private finished = false;
+
+  private start(): void {
+    if (this.started) throw new Error(`${this.file}: records can be read once; open the file again to re-read them`);
+    this.started = true;
+    this.reader = rowReader(this.layout);
+    if (this.cursor.block instanceof TextBlock) this.reader.use(this.cursor.block);
+    this.dateCheck = this.checkHeader ? headerDateCheck(this.header, this.layout) : null;
+  }
 
   private next(): Promise<IteratorResult<ReconRecord>> {
     if (this.finished) return Promise.resolve({ done: true, value: undefined });
@@ -87,14 +95,11 @@ export class RecordsFile implements ReconRecordsFile {
   private async refill(): Promise<IteratorResult<ReconRecord>> {
     try {
       for (;;) {
-        const batch = await this.cursor.nextBatch();
-        if (batch === null) {
+        if (!(await this.nextBlock())) {
           this.checkTotalCount();
           await this.finish();
           return { done: true, value: undefined };
         }
-        this.lines = batch.lines;
-        this.at = batch.start;
         const record = this.take();
         if (record !== undefined) return { done: false, value: record };
       }
@@ -104,23 +109,67 @@ export class RecordsFile implements ReconRecordsFile {
     }
   }
 
-  /** The next record of the current batch, or `undefined` when the batch is used up. */
-  private take(): ReconRecord | undefined {
-    const { file, layout, cursor, sink, lines } = this;
-    const read = this.read!;
-    while (this.at < lines.length) {
-      const text = lines[this.at++]!;
-      const lineNo = ++cursor.lineNo;
-      if (typeof text !== "string") {
-        this.dataLineCount++;
-        sink.add(new ReconParseError(file, lineNo, null, null, `line of ${text.bytes} bytes; expected a record of ${layout.columns.length} columns`));
-        continue;
+  /**
+   * The records of each block in one array. In `throw` mode the records before a bad line come
+   * first, as one more batch, and the error after them: the same records as one at a time.
+   */
+  private async *readBatches(): AsyncGenerator<ReconRecord[], void, undefined> {
+    try {
+      for (;;) {
+        const batch: ReconRecord[] = [];
+        let failed = false;
+        let failure: unknown;
+        try {
+          for (let record = this.take(); record !== undefined; record = this.take()) batch.push(record);
+        } catch (err) {
+          failed = true;
+          failure = err;
+        }
+        if (batch.length > 0) yield batch;
+        if (failed) throw failure;
+        if (!(await this.nextBlock())) {
+          this.checkTotalCount();
+          return;
+        }
       }
-      if (isBlank(text)) continue;
+    } finally {
+      await this.finish();
+    }
+  }
+
+  private async nextBlock(): Promise<boolean> {
+    if (!(await this.cursor.nextBlock())) return false;
+    if (this.cursor.block instanceof TextBlock) this.reader!.use(this.cursor.block);
+    return true;
+  }
+
+  /** The next record of the current block, or `undefined` when the block is used up. */
+  private take(): ReconRecord | undefined {
+    const { file, layout, cursor, sink } = this;
+    const reader = this.reader!;
+    const block = cursor.block;
+    if (!(block instanceof TextBlock)) {
+      // An overlong line: a block of its own.
+      if (cursor.pos > 0) return undefined;
+      cursor.pos = 1;
+      const lineNo = ++cursor.lineNo;
+      this.dataLineCount++;
+      sink.add(new ReconParseError(file, lineNo, null, null, `line of ${block.bytes} bytes; expected a record of ${layout.columns.length} columns`));
+      return undefined;
+    }
+    const { text } = block;
+    while (cursor.pos <= text.length) {
+      const start = cursor.pos;
+      let end = text.indexOf("\n", start);
+      if (end < 0) end = text.length;
+      cursor.pos = end + 1;
+      if (end > start && text.charCodeAt(end - 1) === 13) end--;
+      const lineNo = ++cursor.lineNo;
+      if (end === start || (text.charCodeAt(start) <= 32 && isBlank(block.slice(start, end)))) continue;
       this.dataLineCount++;
       let record: ReconRecord;
       try {
-        record = read(text.split("|"), file, lineNo);
+        record = reader.read(start, end, file, lineNo);
       } catch (err) {
         if (!(err instanceof RowProblem)) throw err;
         const name = err.column === null ? null : (layout.columns[err.column - 1] ?? null);
@@ -149,7 +198,6 @@ export class RecordsFile implements ReconRecordsFile {
   private async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    this.lines = [];
     await this.cursor.close();
   }
 }
