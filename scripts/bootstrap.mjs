@@ -25,7 +25,9 @@ function run(cmd, args, options = {}) {
 
 function has(cmd, args = ["--version"]) {
   try {
-    return execFileSync(cmd, args, { env, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return execFileSync(cmd, args, { env, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
@@ -80,8 +82,11 @@ if (task === "test") {
   const tests = spawnSync(pm, [...pmArgs, "exec", "turbo", "run", "test", "--concurrency=1", "--continue", ...extra], { cwd: root, stdio: "inherit", env });
   log("checking the published packages as users install them (packed tarballs)");
   const packages = spawnSync(process.execPath, [join(root, "scripts/check-packages.mjs")], { cwd: root, stdio: "inherit", env });
+  log("checking format and lint (Biome)");
+  const lint = spawnSync(pm, [...pmArgs, "exec", "biome", "ci", "--reporter=summary", "."], { cwd: root, stdio: "inherit", env });
   if (tests.status !== 0) process.exit(tests.status ?? 1);
   if (packages.status !== 0) process.exit(packages.status ?? 1);
+  if (lint.status !== 0) process.exit(lint.status ?? 1);
 } else if (task === "start") {
   log("building");
   p("exec", "turbo", "run", "build");

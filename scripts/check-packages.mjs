@@ -106,7 +106,17 @@ for (const { manifest, file } of tarballs) {
       .filter((key) => key.includes("*"))
       .flatMap((key) => (HOST_ENTRYPOINTS[manifest.name] ?? []).filter((e) => e.startsWith(key.slice(2, key.indexOf("*")))));
     log(`attw ${manifest.name} (${entrypoints.join(", ")})`);
-    const attw = run(bin("attw"), [file, "--format", "ascii", "--profile", "node16", "--ignore-rules", "cjs-only-exports-default", "--entrypoints", ...entrypoints]);
+    const attw = run(bin("attw"), [
+      file,
+      "--format",
+      "ascii",
+      "--profile",
+      "node16",
+      "--ignore-rules",
+      "cjs-only-exports-default",
+      "--entrypoints",
+      ...entrypoints,
+    ]);
     if (!attw.ok) fail(`${manifest.name}: attw`, attw.out);
     continue;
   }
@@ -145,7 +155,17 @@ const peers = tarballs
   .flatMap(([name, range]) => [`${name}@${range}`, ...(PEER_TYPES[name] ? [PEER_TYPES[name]] : [])]);
 const install = run(
   "npm",
-  ["install", "--no-audit", "--no-fund", "--loglevel=error", "--legacy-peer-deps", ...tarballs.map((t) => t.file), ...new Set(peers), "typescript@5.9.3", "@types/node@20"],
+  [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    "--legacy-peer-deps",
+    ...tarballs.map((t) => t.file),
+    ...new Set(peers),
+    "typescript@5.9.3",
+    "@types/node@20",
+  ],
   { cwd: project },
 );
 if (!install.ok) fail("npm install of the tarballs", install.out);
@@ -157,8 +177,14 @@ if (install.ok) {
   for (const { manifest } of tarballs) {
     for (const entry of entriesOf(manifest)) {
       const id = `m${tsImports.length}`;
-      if (entry.esm) esmLines.push(`import * as ${id} from ${JSON.stringify(entry.specifier)}; if (Object.keys(${id}).length === 0) throw new Error(${JSON.stringify(`${entry.specifier}: no exports (ESM)`)});`);
-      if (entry.cjs) cjsLines.push(`{ const m = require(${JSON.stringify(entry.specifier)}); if (Object.keys(m).length === 0) throw new Error(${JSON.stringify(`${entry.specifier}: no exports (CJS)`)}); }`);
+      if (entry.esm)
+        esmLines.push(
+          `import * as ${id} from ${JSON.stringify(entry.specifier)}; if (Object.keys(${id}).length === 0) throw new Error(${JSON.stringify(`${entry.specifier}: no exports (ESM)`)});`,
+        );
+      if (entry.cjs)
+        cjsLines.push(
+          `{ const m = require(${JSON.stringify(entry.specifier)}); if (Object.keys(m).length === 0) throw new Error(${JSON.stringify(`${entry.specifier}: no exports (CJS)`)}); }`,
+        );
       tsImports.push(`import * as ${id} from ${JSON.stringify(entry.specifier)};\nexport const use${tsImports.length} = ${id};`);
     }
   }
@@ -186,7 +212,11 @@ if (install.ok) {
     const { files, ...compilerOptions } = options;
     writeFileSync(
       join(project, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { ...compilerOptions, target: "es2022", strict: true, noEmit: true, skipLibCheck: false, types: ["node"] }, files }, null, 2),
+      JSON.stringify(
+        { compilerOptions: { ...compilerOptions, target: "es2022", strict: true, noEmit: true, skipLibCheck: false, types: ["node"] }, files },
+        null,
+        2,
+      ),
     );
     log(`tsc with ${name} resolution, skipLibCheck off`);
     const tsc = run(process.execPath, [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: project });

@@ -20,9 +20,19 @@ const read = (path) => readFileSync(join(ROOT, path), "utf8");
 /** The five services, how the client names them, and what marks a test as being about them. */
 const SERVICES = [
   { name: "alipay.acquire.precreate", method: "precreate", file: "precreate.ts", markers: ["alipay.acquire.precreate", ".precreate(", "createQrPayment"] },
-  { name: "alipay.acquire.overseas.spot.pay", method: "spotPay", file: "spot-pay.ts", markers: ["alipay.acquire.overseas.spot.pay", ".spotPay(", "payByBarcode"] },
+  {
+    name: "alipay.acquire.overseas.spot.pay",
+    method: "spotPay",
+    file: "spot-pay.ts",
+    markers: ["alipay.acquire.overseas.spot.pay", ".spotPay(", "payByBarcode"],
+  },
   { name: "alipay.acquire.overseas.query", method: "query", file: "query.ts", markers: ["alipay.acquire.overseas.query", ".query(", "getPaymentStatus"] },
-  { name: "alipay.acquire.overseas.spot.refund", method: "refund", file: "refund.ts", markers: ["alipay.acquire.overseas.spot.refund", ".refund(", "refundReturn"] },
+  {
+    name: "alipay.acquire.overseas.spot.refund",
+    method: "refund",
+    file: "refund.ts",
+    markers: ["alipay.acquire.overseas.spot.refund", ".refund(", "refundReturn"],
+  },
   { name: "alipay.acquire.cancel", method: "cancel", file: "cancel.ts", markers: ["alipay.acquire.cancel", ".cancel(", "cancelOrder"] },
 ];
 
@@ -121,7 +131,9 @@ function sandboxRules(service) {
     }
   }
   const rules = new Map();
-  for (const m of validateText.slice(start, end).matchAll(/\b(req|r)\("([a-z_]+)",\s*"(\w+)"(?:,\s*([0-9_]+))?(?:,\s*(?:true|false))?(?:,\s*\[([^\]]*)\])?\)(?:,\s*maxBytes:\s*([0-9]+))?/g)) {
+  for (const m of validateText
+    .slice(start, end)
+    .matchAll(/\b(req|r)\("([a-z_]+)",\s*"(\w+)"(?:,\s*([0-9_]+))?(?:,\s*(?:true|false))?(?:,\s*\[([^\]]*)\])?\)(?:,\s*maxBytes:\s*([0-9]+))?/g)) {
     const [, fn, name, kind, max, values, maxBytes] = m;
     const parts = [fn === "req" ? "required" : "optional", kind === "any" ? null : kind];
     if (max) parts.push(`≤ ${max.replace(/_/g, "")} chars`);
@@ -198,11 +210,16 @@ for (const service of SERVICES) {
   for (const field of replyFields) {
     const tested = testedIn(service, field).length > 0;
     if (!tested) gaps++;
-    lines.push(`| reply | \`${field}\` | ${client.reads.has(field) ? "reads" : "—"} | ${replies.has(field) ? "answers" : "—"} | ${tested ? "yes" : "**no**"} |`);
+    lines.push(
+      `| reply | \`${field}\` | ${client.reads.has(field) ? "reads" : "—"} | ${replies.has(field) ? "answers" : "—"} | ${tested ? "yes" : "**no**"} |`,
+    );
   }
   lines.push("");
 }
-lines.push(`${gaps === 0 ? "Every field is mentioned by a test." : `${gaps} field${gaps === 1 ? " is" : "s are"} not mentioned by any test of its service (marked **no**).`}`, "");
+lines.push(
+  `${gaps === 0 ? "Every field is mentioned by a test." : `${gaps} field${gaps === 1 ? " is" : "s are"} not mentioned by any test of its service (marked **no**).`}`,
+  "",
+);
 const content = lines.join("\n");
 
 if (process.argv.includes("--check")) {

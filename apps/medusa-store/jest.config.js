@@ -9,10 +9,7 @@ process.env.DB_USERNAME ??= "postgres";
 
 module.exports = {
   transform: {
-    "^.+\\.[jt]s$": [
-      "@swc/jest",
-      { jsc: { parser: { syntax: "typescript", decorators: true } } },
-    ],
+    "^.+\\.[jt]s$": ["@swc/jest", { jsc: { parser: { syntax: "typescript", decorators: true } } }],
   },
   testEnvironment: "node",
   moduleFileExtensions: ["js", "ts", "json"],

@@ -45,7 +45,12 @@ try {
   const small = join(dir, "other-size.txt");
   const smallRows = Number(process.env.RSS_CHECK_ROWS ?? Math.max(1, Math.floor(rows / 10)));
   await generateTransactionFile(smallRows, small);
-  const smallRun = JSON.parse(execFileSync(process.execPath, [join(here, "contender.mjs"), "ours", small], { cwd: join(here, ".."), encoding: "utf8" }).trim().split("\n").pop());
+  const smallRun = JSON.parse(
+    execFileSync(process.execPath, [join(here, "contender.mjs"), "ours", small], { cwd: join(here, ".."), encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .pop(),
+  );
 
   const csv = results.find((r) => r.which === "csv-parse");
   const bare = results.find((r) => r.which === "newlines");
@@ -74,7 +79,9 @@ try {
   console.log("");
   for (const r of results.filter((x) => x.which.startsWith("ours"))) {
     const ratio = r.ms / bare.ms;
-    console.log(`target: our parser ≤ 3× the time of a bare newline count (same run), ${label[r.which]}: ${ratio <= 3 ? "met" : "MISSED"} (${ratio.toFixed(2)}×)`);
+    console.log(
+      `target: our parser ≤ 3× the time of a bare newline count (same run), ${label[r.which]}: ${ratio <= 3 ? "met" : "MISSED"} (${ratio.toFixed(2)}×)`,
+    );
   }
   console.log(
     `\npeak RSS of our parser: ${(smallRun.maxRssBytes / 1_048_576).toFixed(0)} MB at ${smallRows.toLocaleString("en-US")} rows, ` +

@@ -26,13 +26,19 @@ try {
   console.log(`${(statSync(file).size / 1_048_576).toFixed(1)} MB; the store's ${rows} orders are generated on the fly`);
   const runs = [];
   for (const which of process.env.MEMORY === "0" ? ["stream"] : ["stream", "memory"]) {
-    const out = execFileSync(process.execPath, [join(here, "match-contender.mjs"), which, file, String(rows)], { cwd: join(here, ".."), encoding: "utf8", maxBuffer: 1 << 24 });
+    const out = execFileSync(process.execPath, [join(here, "match-contender.mjs"), which, file, String(rows)], {
+      cwd: join(here, ".."),
+      encoding: "utf8",
+      maxBuffer: 1 << 24,
+    });
     runs.push({ which, ...JSON.parse(out.trim().split("\n").pop()) });
   }
   const label = { stream: "matchReconciliationStream (bounded)", memory: "matchReconciliation (in memory)" };
   console.log(`\n${rows.toLocaleString("en-US")} records × ${rows.toLocaleString("en-US")} orders, node ${process.version}, one run each\n`);
   for (const run of runs) {
-    console.log(`${label[run.which].padEnd(38)} ${(run.ms / 1000).toFixed(2).padStart(7)} s  ${(run.maxRssBytes / 1_048_576).toFixed(0).padStart(5)} MB peak RSS`);
+    console.log(
+      `${label[run.which].padEnd(38)} ${(run.ms / 1000).toFixed(2).padStart(7)} s  ${(run.maxRssBytes / 1_048_576).toFixed(0).padStart(5)} MB peak RSS`,
+    );
   }
   const stream = runs[0];
   const c = stream.counts;

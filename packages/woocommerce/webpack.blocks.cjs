@@ -18,7 +18,18 @@ module.exports = {
     clean: false,
   },
   plugins: [
-    ...base.plugins.filter((p) => !["DependencyExtractionWebpackPlugin", "CopyPlugin", "CopyWebpackPlugin", "PhpFilePathsPlugin", "RtlCssPlugin", "MiniCSSExtractPlugin", "MiniCssExtractPlugin"].includes(p.constructor.name)),
+    ...base.plugins.filter(
+      (p) =>
+        ![
+          "DependencyExtractionWebpackPlugin",
+          "CopyPlugin",
+          "CopyWebpackPlugin",
+          "PhpFilePathsPlugin",
+          "RtlCssPlugin",
+          "MiniCSSExtractPlugin",
+          "MiniCssExtractPlugin",
+        ].includes(p.constructor.name),
+    ),
     new WooCommerceDependencyExtractionWebpackPlugin(),
   ],
 };

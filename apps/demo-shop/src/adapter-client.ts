@@ -148,12 +148,16 @@ const agent = new Agent({ keepAlive: false });
 
 function send(url: URL, method: string, headers: Record<string, string>, payload: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: method === "GET" ? headers : { ...headers, "content-length": String(Buffer.byteLength(payload)) }, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = request(
+      url,
+      { method, headers: method === "GET" ? headers : { ...headers, "content-length": String(Buffer.byteLength(payload)) }, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(method === "GET" ? undefined : payload);
   });

@@ -70,11 +70,14 @@ export async function startDemo(options: DemoOptions, overrides: StartDemoOverri
     // The shop listens first: the adapter needs its URL to deliver events to. Until the shop is
     // wired up, a request gets a 503.
     let shop: HttpHandler | undefined;
-    const handler: HttpHandler = Object.assign((req: Parameters<HttpHandler>[0], res: Parameters<HttpHandler>[1]) => {
-      if (shop) return shop(req, res);
-      req.resume();
-      sendReply(req, res, errorReply(unavailable("starting", "shop: still starting; retry in a moment", { "retry-after": "1" })));
-    }, { drain: () => shop?.drain() ?? Promise.resolve() });
+    const handler: HttpHandler = Object.assign(
+      (req: Parameters<HttpHandler>[0], res: Parameters<HttpHandler>[1]) => {
+        if (shop) return shop(req, res);
+        req.resume();
+        sendReply(req, res, errorReply(unavailable("starting", "shop: still starting; retry in a moment", { "retry-after": "1" })));
+      },
+      { drain: () => shop?.drain() ?? Promise.resolve() },
+    );
     // Live pages hold event streams open: close() ends them after a short grace.
     const listening: Listening = await listen(handler, { port: options.port, host: options.host, graceMs: 250 }).catch((error: unknown) => {
       throw portError(error, "--port", options.port);

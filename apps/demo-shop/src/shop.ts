@@ -77,7 +77,13 @@ function eventReceiver(ctx: ShopContext): Route["handle"] {
       throw badRequest("invalid_signature", "webhook-signature: does not verify with the shop's event secret");
     }
     const orderId = String(event.data.order_id ?? "");
-    const fresh = ctx.orders.recordEvent({ id: String(req.headers["webhook-id"]), type: event.type, orderId, receivedAt: new Date().toISOString(), data: event.data });
+    const fresh = ctx.orders.recordEvent({
+      id: String(req.headers["webhook-id"]),
+      type: event.type,
+      orderId,
+      receivedAt: new Date().toISOString(),
+      data: event.data,
+    });
     if (fresh) ctx.log(`event ${event.type} for order ${orderId}`);
     if (ctx.orders.get(orderId)) {
       try {
@@ -107,7 +113,11 @@ function shopPages(ctx: ShopContext): Route[] {
    * A page route: an HttpError becomes the error page with its status, an adapter failure a 502,
    * anything else a 500 whose cause goes to the log only.
    */
-  const page = (method: Route["method"], path: string, handle: (request: RequestContext) => Promise<Reply | typeof STREAMED> | Reply | typeof STREAMED): Route => ({
+  const page = (
+    method: Route["method"],
+    path: string,
+    handle: (request: RequestContext) => Promise<Reply | typeof STREAMED> | Reply | typeof STREAMED,
+  ): Route => ({
     method,
     path,
     handle: async (request) => {
@@ -150,7 +160,9 @@ function shopPages(ctx: ShopContext): Route[] {
       return STREAMED;
     }),
     page("GET", "/admin", async (request) => {
-      const orders = await Promise.all((await ctx.adapter.allOrders()).map((order) => (order.status === "paid" || order.paid_at ? ctx.adapter.getOrder(order.order_id) : order)));
+      const orders = await Promise.all(
+        (await ctx.adapter.allOrders()).map((order) => (order.status === "paid" || order.paid_at ? ctx.adapter.getOrder(order.order_id) : order)),
+      );
       return html(200, adminPage(layoutContext(request), orders, ctx.orders.recentEvents()));
     }),
     page("GET", "/admin/events", (request) => {
@@ -162,7 +174,8 @@ function shopPages(ctx: ShopContext): Route[] {
     page("POST", "/admin/orders/:id/cancel", async (request) => adminAction(ctx, request.params.id!, "cancel", parseForm(await request.body()))),
     page("GET", "/admin/reconciliation", async (request) => {
       const day = request.url.searchParams.get("day") ?? undefined;
-      if (day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(day)) throw badRequest("invalid_day", `day: expected YYYY-MM-DD, got ${JSON.stringify(day.slice(0, 20))}`);
+      if (day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(day))
+        throw badRequest("invalid_day", `day: expected YYYY-MM-DD, got ${JSON.stringify(day.slice(0, 20))}`);
       const result = await reconcile({ sandboxUrl: ctx.sandboxUrl, partner: ctx.partner, adapter: ctx.adapter, day });
       return html(200, reconciliationPage(layoutContext(request), result));
     }),
@@ -188,7 +201,13 @@ async function checkout(ctx: ShopContext, request: RequestContext): Promise<Repl
   };
   ctx.orders.put(order);
   const created = ctx.adapter
-    .createOrder({ order_id: order.orderId, amount: formatAmount(order.total), description: describeCart(lines), mode, buyer_code: mode === "barcode" ? buyerCode : undefined })
+    .createOrder({
+      order_id: order.orderId,
+      amount: formatAmount(order.total),
+      description: describeCart(lines),
+      mode,
+      buyer_code: mode === "barcode" ? buyerCode : undefined,
+    })
     .then((payment) => {
       ctx.orders.update(payment);
       ctx.log(`order ${order.orderId}: ${mode} payment of HKD ${payment.amount} is ${payment.status}`);
@@ -217,7 +236,8 @@ async function adminAction(ctx: ShopContext, orderId: string, action: "refund" |
     ctx.orders.update(canceled);
     return redirect(withMessage("/admin", `Order ${orderId} is ${canceled.status}${canceled.reversed ? " (payment reversed)" : ""}.`));
   } catch (error) {
-    if (error instanceof AdapterError) return redirect(withMessage("/admin", `${action === "refund" ? "Refund" : "Cancel"} of ${orderId} refused: ${error.message}`, "error"));
+    if (error instanceof AdapterError)
+      return redirect(withMessage("/admin", `${action === "refund" ? "Refund" : "Cancel"} of ${orderId} refused: ${error.message}`, "error"));
     throw error;
   }
 }

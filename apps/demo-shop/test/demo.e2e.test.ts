@@ -33,7 +33,9 @@ let dataDir: string;
 /** Without Chromium every test fails with this (a failure, not a skip: the suite must not pass without it). */
 const chromiumMissing = existsSync(CHROMIUM)
   ? undefined
-  : new Error(`Chromium is required for the demo's e2e test and was not found at ${CHROMIUM} (Debian: apt-get install -y chromium; "npm test" installs it when run as root; or set CHROMIUM_PATH)`);
+  : new Error(
+      `Chromium is required for the demo's e2e test and was not found at ${CHROMIUM} (Debian: apt-get install -y chromium; "npm test" installs it when run as root; or set CHROMIUM_PATH)`,
+    );
 
 function needChromium(): void {
   if (chromiumMissing) throw chromiumMissing;

@@ -22,7 +22,12 @@ class Customer {
   private cookie = "";
   constructor(private readonly shopUrl: string) {}
   async post(path: string, form: Record<string, string>): Promise<Response> {
-    const response = await fetch(`${this.shopUrl}${path}`, { method: "POST", body: new URLSearchParams(form), headers: { cookie: this.cookie }, redirect: "manual" });
+    const response = await fetch(`${this.shopUrl}${path}`, {
+      method: "POST",
+      body: new URLSearchParams(form),
+      headers: { cookie: this.cookie },
+      redirect: "manual",
+    });
     const set = response.headers.get("set-cookie");
     if (set) this.cookie = set.split(";")[0]!;
     return response;
@@ -50,9 +55,15 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined | 
   }
 }
 
-const unescape = (html: string) => html.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const unescapeHtml = (html: string) =>
+  html
+    .replace(/&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 /** The order page's live status: `[status, label]`. */
-const statusOf = (page: string) => /<span id="status" class="status [a-z]+" data-status="([a-z]+)">([^<]*)<\/span>/.exec(page)?.slice(1).map(unescape);
+const statusOf = (page: string) => /<span id="status" class="status [a-z]+" data-status="([a-z]+)">([^<]*)<\/span>/.exec(page)?.slice(1).map(unescapeHtml);
 
 describe("options", () => {
   it("defaults to 3000 / 4010 / 3001 on 127.0.0.1 and apps/demo-shop/.data", () => {
@@ -87,8 +98,15 @@ describe("options", () => {
 describe("the adapter's refusals", () => {
   it("reads error.code and error.message, with or without the top-level message", () => {
     const line = "amount: expected at most 38.00, got 38.01";
-    expect(refusal(422, { error: { code: "amount_exceeds_refundable", message: line }, message: line }, "x")).toMatchObject({ status: 422, code: "amount_exceeds_refundable", message: line });
-    expect(refusal(404, { error: { code: "order_not_found", message: 'order_id: no order "a"' } }, "x")).toMatchObject({ code: "order_not_found", message: 'order_id: no order "a"' });
+    expect(refusal(422, { error: { code: "amount_exceeds_refundable", message: line }, message: line }, "x")).toMatchObject({
+      status: 422,
+      code: "amount_exceeds_refundable",
+      message: line,
+    });
+    expect(refusal(404, { error: { code: "order_not_found", message: 'order_id: no order "a"' } }, "x")).toMatchObject({
+      code: "order_not_found",
+      message: 'order_id: no order "a"',
+    });
     expect(refusal(502, { error: "bad_gateway", message: "upstream" }, "x")).toMatchObject({ code: "bad_gateway", message: "upstream" });
     expect(refusal(500, [], "GET /v1/orders: HTTP 500")).toMatchObject({ code: "unknown", message: "GET /v1/orders: HTTP 500" });
   });
@@ -116,7 +134,11 @@ describe("the shop on the sandbox and the adapter", () => {
     dataDir = mkdtempSync(join(tmpdir(), "alipayhk-demo-shop-test-"));
     demo = await startDemo(
       { ...FREE, dataDir },
-      { log: (line) => logs.push(line), sandbox: { notifyTimeScale: 0.001, asyncRefundDelayMs: 50 }, service: { barcodeRecovery: { pollIntervalMs: 100, maxPollMs: 15_000 } } },
+      {
+        log: (line) => logs.push(line),
+        sandbox: { notifyTimeScale: 0.001, asyncRefundDelayMs: 50 },
+        service: { barcodeRecovery: { pollIntervalMs: 100, maxPollMs: 15_000 } },
+      },
     );
   });
   afterAll(async () => {
@@ -132,7 +154,11 @@ describe("the shop on the sandbox and the adapter", () => {
     expect(page.text).toContain(`${demo.adapterUrl}/v1/orders/${orderId}/qr.svg`);
     expect(page.text).toContain("HKD 33.00");
 
-    const paid = await fetch(`${demo.sandboxUrl}/sandbox/trades/${orderId}/pay`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const paid = await fetch(`${demo.sandboxUrl}/sandbox/trades/${orderId}/pay`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(paid.status).toBe(200);
     await eventually("paid", async () => statusOf((await customer.get(`/orders/${orderId}`)).text)?.[0] === "paid");
     expect(logs).toContain(`event payment.succeeded for order ${orderId}`);
@@ -146,7 +172,12 @@ describe("the shop on the sandbox and the adapter", () => {
     const at = new Date();
     const response = await fetch(`${demo.shopUrl}/webhooks/alipayhk`, {
       method: "POST",
-      headers: { "content-type": "application/json", "webhook-id": "msg_forged", "webhook-timestamp": String(Math.floor(at.getTime() / 1000)), "webhook-signature": forged.sign("msg_forged", at, body) },
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": "msg_forged",
+        "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+        "webhook-signature": forged.sign("msg_forged", at, body),
+      },
       body,
     });
     expect(response.status).toBe(400);
@@ -187,7 +218,11 @@ describe("the shop on the sandbox and the adapter", () => {
     expect(page).toContain("press Pay on the sandbox wallet page");
     // The buyer confirms in the wallet while the adapter's charge request is still polling.
     await eventually("the charge waiting in the sandbox", async () => {
-      const response = await fetch(`${demo.sandboxUrl}/sandbox/trades/${orderId}/pay`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const response = await fetch(`${demo.sandboxUrl}/sandbox/trades/${orderId}/pay`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       return response.status === 200;
     });
     await eventually("paid", async () => statusOf((await customer.get(`/orders/${orderId}`)).text)?.[0] === "paid");
@@ -199,7 +234,9 @@ describe("the shop on the sandbox and the adapter", () => {
     await eventually("paid", async () => statusOf((await customer.get(`/orders/${orderId}`)).text)?.[0] === "paid");
     const refused = await customer.post(`/admin/orders/${orderId}/refund`, { amount: "38.01" });
     const location = new URL(refused.headers.get("location")!, demo.shopUrl);
-    expect(location.searchParams.get("error")).toBe(`Refund of ${orderId} refused: amount: expected at most 38.00 (what is left to refund of order ${orderId}), got 38.01`);
+    expect(location.searchParams.get("error")).toBe(
+      `Refund of ${orderId} refused: amount: expected at most 38.00 (what is left to refund of order ${orderId}), got 38.01`,
+    );
     const bad = await customer.post(`/admin/orders/${orderId}/refund`, { amount: "1.234" });
     expect(new URL(bad.headers.get("location")!, demo.shopUrl).searchParams.get("error")).toMatch(/^Refund of .* refused: amount: /);
   });

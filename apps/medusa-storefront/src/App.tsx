@@ -112,22 +112,23 @@ export function App({ config }: { config: StorefrontConfig }) {
           })}
         </ul>
       )}
-      {step === "details" && cart && <Details sdk={sdk} cart={cart} onDone={async () => {
-        await reloadCart();
-        setStep("payment");
-      }} />}
+      {step === "details" && cart && (
+        <Details
+          sdk={sdk}
+          cart={cart}
+          onDone={async () => {
+            await reloadCart();
+            setStep("payment");
+          }}
+        />
+      )}
       {step === "payment" && cart && (
         <Payment
           sdk={sdk}
           cart={cart}
           reloadCart={reloadCart}
           renderQr={(session, renew) => (
-            <AlipayHkQrPayment
-              client={alipay}
-              session={session}
-              onPaid={async () => placed(await sdk.store.cart.complete(cart.id))}
-              onRenew={renew}
-            />
+            <AlipayHkQrPayment client={alipay} session={session} onPaid={async () => placed(await sdk.store.cart.complete(cart.id))} onRenew={renew} />
           )}
           renderBarcode={() => (
             <AlipayHkBarcodeEntry
@@ -239,7 +240,14 @@ function Payment({
   useEffect(() => {
     sdk.store.payment
       .listPaymentProviders({ region_id: cart.region_id! })
-      .then(({ payment_providers }) => setProviders(payment_providers.map((p) => p.id).filter(isAlipayHkProvider).sort((a, b) => Number(b === ALIPAYHK_QR_PROVIDER_ID) - Number(a === ALIPAYHK_QR_PROVIDER_ID))))
+      .then(({ payment_providers }) =>
+        setProviders(
+          payment_providers
+            .map((p) => p.id)
+            .filter(isAlipayHkProvider)
+            .sort((a, b) => Number(b === ALIPAYHK_QR_PROVIDER_ID) - Number(a === ALIPAYHK_QR_PROVIDER_ID)),
+        ),
+      )
       .catch((e: Error) => setError(e.message));
   }, [sdk, cart.region_id]);
 

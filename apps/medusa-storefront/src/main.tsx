@@ -10,7 +10,7 @@ loadConfig().then(
     root.render(
       <StrictMode>
         <App config={config} />
-      </StrictMode>
+      </StrictMode>,
     ),
-  (error: Error) => root.render(<p className="error">{error.message}</p>)
+  (error: Error) => root.render(<p className="error">{error.message}</p>),
 );

@@ -10,7 +10,10 @@ import { AlipayHkQrPayment, ALIPAYHK_QR_PROVIDER_ID, findAlipayHkSession, isAlip
 
 // ---- the starter, as declared in its source ----
 declare const sdk: Medusa; // src/lib/config.ts
-declare function initiatePaymentSession(cart: HttpTypes.StoreCart, data: HttpTypes.StoreInitializePaymentSession): Promise<HttpTypes.StorePaymentCollectionResponse>; // src/lib/data/cart.ts
+declare function initiatePaymentSession(
+  cart: HttpTypes.StoreCart,
+  data: HttpTypes.StoreInitializePaymentSession,
+): Promise<HttpTypes.StorePaymentCollectionResponse>; // src/lib/data/cart.ts
 declare function placeOrder(cartId?: string): Promise<HttpTypes.StoreCart>; // src/lib/data/cart.ts (redirects when an order is placed)
 declare function Button(props: { disabled?: boolean; children?: unknown }): JSX.Element; // @medusajs/ui
 

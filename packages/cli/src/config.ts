@@ -1,12 +1,4 @@
-import {
-  ALIPAYHK_ENV,
-  AlipayError,
-  AlipayHkClient,
-  clientOptionsFromSettings,
-  isSignType,
-  type ClientSetting,
-  type SignType,
-} from "@alipayhk/core";
+import { ALIPAYHK_ENV, AlipayError, AlipayHkClient, clientOptionsFromSettings, isSignType, type ClientSetting, type SignType } from "@alipayhk/core";
 import { UsageError } from "./io";
 
 /** The flags every gateway command shares, each with its env fallback. */

@@ -90,14 +90,48 @@ describe("bad input: one clear line, exit 2", () => {
   const cases: Array<[string, string[], RegExp, string?]> = [
     ["missing key", ["sign", "a=1"], /^alipayhk: --md5-key: required for sign type MD5/],
     ["malformed k=v", ["sign", "--md5-key", MD5_KEY, "novalue"], /^alipayhk: argument "novalue": expected name=value$/],
-    ["unreadable key file", ["sign", "--sign-type", "RSA2", "--private-key", "/no/such/key.pem", "a=1"], /^alipayhk: --private-key: cannot read file "\/no\/such\/key.pem"/],
-    ["public key as private key", ["sign", "--sign-type", "RSA2", `--private-key=${generateRsaKeyPair(1024).publicKeyPem}`, "a=1"], /^alipayhk: --private-key: this is a public key/],
+    [
+      "unreadable key file",
+      ["sign", "--sign-type", "RSA2", "--private-key", "/no/such/key.pem", "a=1"],
+      /^alipayhk: --private-key: cannot read file "\/no\/such\/key.pem"/,
+    ],
+    [
+      "public key as private key",
+      ["sign", "--sign-type", "RSA2", `--private-key=${generateRsaKeyPair(1024).publicKeyPem}`, "a=1"],
+      /^alipayhk: --private-key: this is a public key/,
+    ],
     ["bad sign type", ["sign", "--sign-type", "SHA1", "--md5-key", MD5_KEY, "a=1"], /^alipayhk: --sign-type: expected MD5, RSA or RSA2/],
     ["unknown flag", ["sign", "--nope"], /^alipayhk: Unknown option '--nope'/],
     ["unknown command", ["pai"], /^alipayhk: command "pai": expected one of/],
-    ["bad amount", ["precreate", "--gateway", "http://127.0.0.1:9", "--partner", "2088101122136241", "--md5-key", MD5_KEY, "--out-trade-no", "o1", "--subject", "s", "--amount", "12.3"], /^alipayhk: --amount: expected a decimal string with exactly 2 decimals/],
-    ["bad partner", ["query", "--gateway", "http://127.0.0.1:9", "--partner", "123", "--md5-key", MD5_KEY, "--partner-trans-id", "x"], /^alipayhk: --partner: expected 16 digits starting with 2088/],
-    ["missing required flag", ["refund", "--gateway", "http://127.0.0.1:9", "--partner", "2088101122136241", "--md5-key", MD5_KEY, "--amount", "1.00"], /^alipayhk: --partner-trans-id: required/],
+    [
+      "bad amount",
+      [
+        "precreate",
+        "--gateway",
+        "http://127.0.0.1:9",
+        "--partner",
+        "2088101122136241",
+        "--md5-key",
+        MD5_KEY,
+        "--out-trade-no",
+        "o1",
+        "--subject",
+        "s",
+        "--amount",
+        "12.3",
+      ],
+      /^alipayhk: --amount: expected a decimal string with exactly 2 decimals/,
+    ],
+    [
+      "bad partner",
+      ["query", "--gateway", "http://127.0.0.1:9", "--partner", "123", "--md5-key", MD5_KEY, "--partner-trans-id", "x"],
+      /^alipayhk: --partner: expected 16 digits starting with 2088/,
+    ],
+    [
+      "missing required flag",
+      ["refund", "--gateway", "http://127.0.0.1:9", "--partner", "2088101122136241", "--md5-key", MD5_KEY, "--amount", "1.00"],
+      /^alipayhk: --partner-trans-id: required/,
+    ],
     ["verify without stdin", ["verify", "--md5-key", MD5_KEY], /^alipayhk: stdin: expected/],
   ];
   it.each(cases)("%s", async (_name, argv, pattern) => {

@@ -54,7 +54,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         return await doctorCommand(args, io);
       default:
         if (command in GATEWAY_COMMANDS) return await gatewayCommand(command, args, io);
-        throw new UsageError(`command ${JSON.stringify(command)}: expected one of sign, verify, ${Object.keys(GATEWAY_COMMANDS).join(", ")}, doctor, sandbox, recon, demo (see alipayhk --help)`);
+        throw new UsageError(
+          `command ${JSON.stringify(command)}: expected one of sign, verify, ${Object.keys(GATEWAY_COMMANDS).join(", ")}, doctor, sandbox, recon, demo (see alipayhk --help)`,
+        );
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -28,7 +28,9 @@ export function progressBar(stream: NodeJS.WritableStream, label: string, totalB
       shown = percent;
       drawn = true;
       const filled = Math.round((percent / 100) * WIDTH);
-      stream.write(`\r${name} [${"#".repeat(filled)}${" ".repeat(WIDTH - filled)}] ${String(percent).padStart(3)}% ${megabytes(bytesRead)}/${megabytes(totalBytes)} MB`);
+      stream.write(
+        `\r${name} [${"#".repeat(filled)}${" ".repeat(WIDTH - filled)}] ${String(percent).padStart(3)}% ${megabytes(bytesRead)}/${megabytes(totalBytes)} MB`,
+      );
     },
     done() {
       if (drawn) stream.write("\r\u001b[2K");

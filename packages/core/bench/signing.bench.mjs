@@ -1,15 +1,7 @@
 // Sign+verify throughput: the default signer (node:crypto) vs raw node:crypto on the same
 // canonical string vs the node-forge signer; and response parse+verify. Run: pnpm --filter @alipayhk/core bench
 import { createHash, sign as rawSign, verify as rawVerify, timingSafeEqual } from "node:crypto";
-import {
-  AlipayHkClient,
-  canonicalize,
-  forgeSigner,
-  generateRsaKeyPair,
-  nodeCryptoSigner,
-  parsePrivateKey,
-  parsePublicKey,
-} from "../dist/index.js";
+import { AlipayHkClient, canonicalize, forgeSigner, generateRsaKeyPair, nodeCryptoSigner, parsePrivateKey, parsePublicKey } from "../dist/index.js";
 import { signResponseEnvelope } from "../dist/testing/index.js";
 
 const MD5_KEY = "0123456789abcdefghijklmnopqrstuv";
@@ -54,8 +46,12 @@ for (const signType of ["MD5", "RSA", "RSA2"]) {
   const raw =
     signType === "MD5"
       ? () => {
-          const s = createHash("md5").update(content + MD5_KEY, "utf8").digest("hex");
-          const again = createHash("md5").update(content + MD5_KEY, "utf8").digest("hex");
+          const s = createHash("md5")
+            .update(content + MD5_KEY, "utf8")
+            .digest("hex");
+          const again = createHash("md5")
+            .update(content + MD5_KEY, "utf8")
+            .digest("hex");
           if (!timingSafeEqual(Buffer.from(s), Buffer.from(again))) throw new Error("mismatch");
         }
       : () => {

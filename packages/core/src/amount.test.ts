@@ -9,12 +9,9 @@ describe("parseHkdAmount", () => {
     expect(parseHkdAmount("100000000.00")).toBe(10_000_000_000);
   });
 
-  it.each(["12.3", "12", "12.300", "-1.00", "0.00", "100000000.01", "1e2", " 1.00", "01.00", ""])(
-    "refuses %j with an error naming the field",
-    (input) => {
-      expect(() => parseHkdAmount(input, "total_fee")).toThrowError(/^total_fee: expected/);
-    },
-  );
+  it.each(["12.3", "12", "12.300", "-1.00", "0.00", "100000000.01", "1e2", " 1.00", "01.00", ""])("refuses %j with an error naming the field", (input) => {
+    expect(() => parseHkdAmount(input, "total_fee")).toThrowError(/^total_fee: expected/);
+  });
 });
 
 describe("parseAmountLenient", () => {

@@ -11,7 +11,14 @@ const fixedClock = { now: () => new Date("2024-01-01T04:00:00Z") };
 
 function md5Client(handle: Parameters<typeof scriptedGateway>[1]) {
   const gw = scriptedGateway({ signType: "MD5", md5Key: MD5_KEY }, handle);
-  const client = new AlipayHkClient({ partner: PARTNER, signType: "MD5", md5Key: MD5_KEY, gateway: "http://127.0.0.1:1/gateway.do", transport: gw.transport, clock: fixedClock });
+  const client = new AlipayHkClient({
+    partner: PARTNER,
+    signType: "MD5",
+    md5Key: MD5_KEY,
+    gateway: "http://127.0.0.1:1/gateway.do",
+    transport: gw.transport,
+    clock: fixedClock,
+  });
   return { client, requests: gw.requests };
 }
 
@@ -27,21 +34,26 @@ describe("AlipayHkClient configuration", () => {
   it("reports keys in the wrong role at construction", () => {
     const merchant = generateRsaKeyPair();
     const alipay = generateRsaKeyPair();
-    expect(() => new AlipayHkClient({ partner: PARTNER, signType: "RSA2", privateKey: merchant.publicKeyPem, alipayPublicKey: alipay.publicKeyPem })).toThrowError(
-      "privateKey: this is a public key; a private key belongs here (PKCS#8 or PKCS#1)",
-    );
-    expect(() => new AlipayHkClient({ partner: PARTNER, signType: "RSA2", privateKey: merchant.privateKeyPem, alipayPublicKey: toBareBase64(merchant.publicKeyPem) })).toThrowError(
-      /^alipayPublicKey: this is the merchant's own public key/,
-    );
-    expect(() => new AlipayHkClient({ partner: PARTNER, signType: "RSA2", privateKey: merchant.privateKeyPem, alipayPublicKey: alipay.privateKeyPem })).toThrowError(
-      AlipayConfigError,
-    );
+    expect(
+      () => new AlipayHkClient({ partner: PARTNER, signType: "RSA2", privateKey: merchant.publicKeyPem, alipayPublicKey: alipay.publicKeyPem }),
+    ).toThrowError("privateKey: this is a public key; a private key belongs here (PKCS#8 or PKCS#1)");
+    expect(
+      () =>
+        new AlipayHkClient({ partner: PARTNER, signType: "RSA2", privateKey: merchant.privateKeyPem, alipayPublicKey: toBareBase64(merchant.publicKeyPem) }),
+    ).toThrowError(/^alipayPublicKey: this is the merchant's own public key/);
+    expect(
+      () => new AlipayHkClient({ partner: PARTNER, signType: "RSA2", privateKey: merchant.privateKeyPem, alipayPublicKey: alipay.privateKeyPem }),
+    ).toThrowError(AlipayConfigError);
   });
 
   it("resolves presets", () => {
     expect(new AlipayHkClient({ partner: PARTNER, signType: "MD5", md5Key: MD5_KEY }).gatewayUrl).toBe("https://intlmapi.alipay.com/gateway.do");
-    expect(new AlipayHkClient({ partner: PARTNER, signType: "MD5", md5Key: MD5_KEY, gateway: "alipay-sandbox" }).gatewayUrl).toBe("https://mapi.alipaydev.com/gateway.do");
-    expect(new AlipayHkClient({ partner: PARTNER, signType: "MD5", md5Key: MD5_KEY, gateway: "http://127.0.0.1:4010" }).gatewayUrl).toBe("http://127.0.0.1:4010/gateway.do");
+    expect(new AlipayHkClient({ partner: PARTNER, signType: "MD5", md5Key: MD5_KEY, gateway: "alipay-sandbox" }).gatewayUrl).toBe(
+      "https://mapi.alipaydev.com/gateway.do",
+    );
+    expect(new AlipayHkClient({ partner: PARTNER, signType: "MD5", md5Key: MD5_KEY, gateway: "http://127.0.0.1:4010" }).gatewayUrl).toBe(
+      "http://127.0.0.1:4010/gateway.do",
+    );
   });
 });
 
@@ -66,7 +78,14 @@ describe("requests", () => {
     expect(result.qrCode).toBe("https://qr.alipay.com/bax1");
     expect(url).toBe("http://127.0.0.1:1/gateway.do?_input_charset=UTF-8");
     const sent = gw.requests[0]!;
-    expect(sent).toMatchObject({ service: "alipay.acquire.precreate", total_fee: "12.30", currency: "HKD", trans_currency: "HKD", timestamp: "1704081600000", subject: "測試" });
+    expect(sent).toMatchObject({
+      service: "alipay.acquire.precreate",
+      total_fee: "12.30",
+      currency: "HKD",
+      trans_currency: "HKD",
+      timestamp: "1704081600000",
+      subject: "測試",
+    });
     expect(verifyParams(sent, { md5Key: MD5_KEY })).toEqual({ ok: true, signType: "MD5" });
   });
 
@@ -98,13 +117,22 @@ describe("reply verification", () => {
       partner: PARTNER,
       signType: "MD5",
       md5Key: MD5_KEY,
-      transport: async () => ({ status: 200, headers: {}, body: Buffer.from("<alipay><is_success>T</is_success><response><alipay><result_code>SUCCESS</result_code></alipay></response></alipay>") }),
+      transport: async () => ({
+        status: 200,
+        headers: {},
+        body: Buffer.from("<alipay><is_success>T</is_success><response><alipay><result_code>SUCCESS</result_code></alipay></response></alipay>"),
+      }),
     });
     await expect(client.query({ partnerTransId: "p1" })).rejects.toThrowError(/reply has no signature/);
   });
   it("maps is_success=F, signed or not, to a gateway error with the code", async () => {
     const { client } = md5Client((_p, i) => (i === 0 ? { error: "ILLEGAL_SIGN" } : { error: "PURCHASE_TRADE_NOT_EXIST", signed: true }));
-    await expect(client.query({ partnerTransId: "p1" })).rejects.toMatchObject({ constructor: AlipayGatewayError, code: "ILLEGAL_SIGN", service: "alipay.acquire.overseas.query", partnerTransId: "p1" });
+    await expect(client.query({ partnerTransId: "p1" })).rejects.toMatchObject({
+      constructor: AlipayGatewayError,
+      code: "ILLEGAL_SIGN",
+      service: "alipay.acquire.overseas.query",
+      partnerTransId: "p1",
+    });
     await expect(client.query({ partnerTransId: "p1" })).rejects.toMatchObject({ code: "PURCHASE_TRADE_NOT_EXIST" });
   });
   it("refuses a validly signed reply about another trade", async () => {
@@ -125,13 +153,27 @@ describe("reply verification", () => {
     const gw = scriptedGateway({ signType: "RSA2", privateKey: alipay.privateKeyPem }, () => ({
       response: { result_code: "SUCCESS", partner_trans_id: "p1", alipay_trans_status: "WAIT_BUYER_PAY" },
     }));
-    const client = new AlipayHkClient({ partner: PARTNER, signType: "RSA2", privateKey: merchant.privateKeyPem, alipayPublicKey: alipay.publicKeyPem, transport: gw.transport });
+    const client = new AlipayHkClient({
+      partner: PARTNER,
+      signType: "RSA2",
+      privateKey: merchant.privateKeyPem,
+      alipayPublicKey: alipay.publicKeyPem,
+      transport: gw.transport,
+    });
     const query = await client.query({ partnerTransId: "p1" });
     expect(query.outcome).toEqual({ kind: "waiting" });
     expect(verifyParams(gw.requests[0]!, { publicKey: (await import("./signing/keys")).parsePublicKey(merchant.publicKeyPem) }).ok).toBe(true);
     // A reply signed by the merchant key (not Alipay's) is refused.
-    const forged = scriptedGateway({ signType: "RSA2", privateKey: merchant.privateKeyPem }, () => ({ response: { result_code: "SUCCESS", partner_trans_id: "p1" } }));
-    const client2 = new AlipayHkClient({ partner: PARTNER, signType: "RSA2", privateKey: merchant.privateKeyPem, alipayPublicKey: alipay.publicKeyPem, transport: forged.transport });
+    const forged = scriptedGateway({ signType: "RSA2", privateKey: merchant.privateKeyPem }, () => ({
+      response: { result_code: "SUCCESS", partner_trans_id: "p1" },
+    }));
+    const client2 = new AlipayHkClient({
+      partner: PARTNER,
+      signType: "RSA2",
+      privateKey: merchant.privateKeyPem,
+      alipayPublicKey: alipay.publicKeyPem,
+      transport: forged.transport,
+    });
     await expect(client2.query({ partnerTransId: "p1" })).rejects.toBeInstanceOf(AlipaySignatureError);
   });
 });

@@ -138,7 +138,8 @@ export class AlipayHkClient {
     this.signer = options.signer ?? nodeCryptoSigner;
     if (options.signType === "MD5") {
       if (!options.md5Key) throw new AlipayConfigError("md5Key: required for sign type MD5");
-      if (!/^[A-Za-z0-9]{16,64}$/.test(options.md5Key)) throw new AlipayConfigError("md5Key: expected the 32-character alphanumeric key from the merchant portal");
+      if (!/^[A-Za-z0-9]{16,64}$/.test(options.md5Key))
+        throw new AlipayConfigError("md5Key: expected the 32-character alphanumeric key from the merchant portal");
       this.signKey = { md5Key: options.md5Key };
       this.verifyKey = { md5Key: options.md5Key };
     } else {

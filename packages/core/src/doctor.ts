@@ -24,7 +24,17 @@ import { parseGatewayReply, responseSignContent, type GatewayReply } from "./xml
 export type DoctorStatus = "ok" | "problem" | "warning" | "note";
 
 /** The checks, in the order they run. */
-export type DoctorCheckId = "gateway" | "partner" | "sign-type" | "md5-key" | "private-key" | "alipay-public-key" | "signed-query" | "reply-signature" | "charset" | "notify-url";
+export type DoctorCheckId =
+  | "gateway"
+  | "partner"
+  | "sign-type"
+  | "md5-key"
+  | "private-key"
+  | "alipay-public-key"
+  | "signed-query"
+  | "reply-signature"
+  | "charset"
+  | "notify-url";
 
 export interface DoctorCheck {
   readonly id: DoctorCheckId;
@@ -82,7 +92,15 @@ export function isNonPublicAddress(address: string): boolean {
   const v = isIP(address);
   if (v === 4) {
     const [a, b] = address.split(".").map(Number) as [number, number];
-    return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   }
   if (v === 6) {
     const x = address.toLowerCase();
@@ -146,7 +164,17 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   } else if (!partnerOk || !signType || !keys.signKey) {
     c.add("signed-query", "note", "not sent: fix the problems above first; the gateway would only answer ILLEGAL_SIGN or ILLEGAL_PARTNER.");
   } else {
-    await probeGateway(c, { gatewayUrl, partner, signType, signKey: keys.signKey, verifyKey: keys.verifyKey, privateKey: keys.privateKey, transport, timeoutMs, label });
+    await probeGateway(c, {
+      gatewayUrl,
+      partner,
+      signType,
+      signKey: keys.signKey,
+      verifyKey: keys.verifyKey,
+      privateKey: keys.privateKey,
+      transport,
+      timeoutMs,
+      label,
+    });
   }
 
   // The notify URL.
@@ -177,7 +205,11 @@ interface UsableKeys {
 
 function checkGatewayUrl(c: Collected, gatewayUrl: URL, localGateway: boolean, label: Label): void {
   if (gatewayUrl.protocol === "http:" && !localGateway) {
-    c.add("gateway", "problem", `${label("gateway")}: ${gatewayUrl.origin} is plain http; Alipay's gateways are https (https://intlmapi.alipay.com/gateway.do).`);
+    c.add(
+      "gateway",
+      "problem",
+      `${label("gateway")}: ${gatewayUrl.origin} is plain http; Alipay's gateways are https (https://intlmapi.alipay.com/gateway.do).`,
+    );
   } else {
     c.add("gateway", "ok", `${label("gateway")}: ${gatewayUrl.href}${localGateway ? " (a local gateway, such as the sandbox)" : ""}.`);
   }
@@ -188,7 +220,11 @@ function checkPartner(c: Collected, partner: string, label: Label): boolean {
     c.add("partner", "ok", `${label("partner")}: ${partner}.`);
     return true;
   }
-  c.add("partner", "problem", `${label("partner")}: expected the 16-digit PID starting with 2088 shown on Alipay's portal, got ${JSON.stringify(partner.slice(0, 40))} (${partner.length} characters).`);
+  c.add(
+    "partner",
+    "problem",
+    `${label("partner")}: expected the 16-digit PID starting with 2088 shown on Alipay's portal, got ${JSON.stringify(partner.slice(0, 40))} (${partner.length} characters).`,
+  );
   return false;
 }
 
@@ -235,11 +271,19 @@ function checkMd5Key(c: Collected, md5Text: string, label: Label): UsableKeys {
   // An RSA key pasted here would not read as a file name: look at it before reading files.
   const md5Key = md5Text.includes("-----BEGIN") || LONG_BASE64.test(md5Text) ? md5Text : readInlineOrFile(md5Text, label("md5Key"), "text");
   if (md5Key.includes("-----BEGIN") || LONG_BASE64.test(md5Key)) {
-    c.add("md5-key", "problem", `${label("md5Key")}: this is an RSA key, not the MD5 key. The MD5 key is 32 letters and digits; for RSA keys set ${label("signType")} to RSA2 (or RSA) and use ${label("privateKey")}.`);
+    c.add(
+      "md5-key",
+      "problem",
+      `${label("md5Key")}: this is an RSA key, not the MD5 key. The MD5 key is 32 letters and digits; for RSA keys set ${label("signType")} to RSA2 (or RSA) and use ${label("privateKey")}.`,
+    );
     return {};
   }
   if (!/^[A-Za-z0-9]+$/.test(md5Key)) {
-    c.add("md5-key", "problem", `${label("md5Key")}: contains spaces, quotes or symbols (${md5Key.length} characters); the MD5 key is 32 letters and digits. Was it copied with quotes or a line break?`);
+    c.add(
+      "md5-key",
+      "problem",
+      `${label("md5Key")}: contains spaces, quotes or symbols (${md5Key.length} characters); the MD5 key is 32 letters and digits. Was it copied with quotes or a line break?`,
+    );
     return {};
   }
   if (md5Key.length !== 32) c.add("md5-key", "warning", `${label("md5Key")}: ${md5Key.length} characters; the key Alipay's portal shows has 32.`);
@@ -272,7 +316,11 @@ function checkRsaKeys(c: Collected, signType: SignType, texts: KeyTexts, label: 
     );
   }
   if (!texts.alipayPublicKey) {
-    c.add("alipay-public-key", "problem", `${label("alipayPublicKey")}: required for sign type ${signType}: Alipay's RSA public key from the portal, which checks Alipay's replies and notifications.`);
+    c.add(
+      "alipay-public-key",
+      "problem",
+      `${label("alipayPublicKey")}: required for sign type ${signType}: Alipay's RSA public key from the portal, which checks Alipay's replies and notifications.`,
+    );
     return keys;
   }
   let alipayKey: PublicKeyMaterial | undefined;
@@ -322,7 +370,12 @@ type ProbeResult = { kind: "reply"; reply: GatewayReply } | { kind: "failure"; m
 
 /** One signed query, sent the way core's client sends requests (`_input_charset` in the URL, UTF-8 body). */
 async function sendQuery(ctx: ProbeContext, signType: SignType, partnerTransId: string): Promise<ProbeResult> {
-  const params: Record<string, string> = { service: "alipay.acquire.overseas.query", partner: ctx.partner, _input_charset: "UTF-8", partner_trans_id: partnerTransId };
+  const params: Record<string, string> = {
+    service: "alipay.acquire.overseas.query",
+    partner: ctx.partner,
+    _input_charset: "UTF-8",
+    partner_trans_id: partnerTransId,
+  };
   const content = encodeForCharset(canonicalize(params), "UTF-8");
   const sign = nodeCryptoSigner.sign(signType, content, ctx.signKey);
   // `_input_charset` travels in the URL, the rest in the body, like core's client sends it.
@@ -339,16 +392,26 @@ async function sendQuery(ctx: ProbeContext, signType: SignType, partnerTransId: 
   } catch (error) {
     const cause = (error as { cause?: { code?: string; cause?: { code?: string } } }).cause;
     const code = cause?.code ?? cause?.cause?.code ?? (error instanceof AlipayError ? error.code : undefined);
-    const why = error instanceof AlipayError && error.type === "timeout" ? `no answer within ${ctx.timeoutMs} ms` : `the connection failed${code ? ` (${code})` : ""}`;
-    return { kind: "failure", message: `${ctx.label("gateway")}: ${ctx.gatewayUrl.href} cannot be reached: ${why}. Check the URL, DNS and any firewall or proxy between this machine and Alipay.` };
+    const why =
+      error instanceof AlipayError && error.type === "timeout" ? `no answer within ${ctx.timeoutMs} ms` : `the connection failed${code ? ` (${code})` : ""}`;
+    return {
+      kind: "failure",
+      message: `${ctx.label("gateway")}: ${ctx.gatewayUrl.href} cannot be reached: ${why}. Check the URL, DNS and any firewall or proxy between this machine and Alipay.`,
+    };
   }
   if (response.status !== 200) {
-    return { kind: "failure", message: `${ctx.label("gateway")}: ${ctx.gatewayUrl.href} answered HTTP ${response.status}, not an Alipay reply. Is this the gateway.do URL?` };
+    return {
+      kind: "failure",
+      message: `${ctx.label("gateway")}: ${ctx.gatewayUrl.href} answered HTTP ${response.status}, not an Alipay reply. Is this the gateway.do URL?`,
+    };
   }
   try {
     return { kind: "reply", reply: parseGatewayReply(response.body, response.headers["content-type"]) };
   } catch {
-    return { kind: "failure", message: `${ctx.label("gateway")}: ${ctx.gatewayUrl.href} answered something that is not an Alipay gateway reply (no <alipay> XML). Is this the gateway.do URL?` };
+    return {
+      kind: "failure",
+      message: `${ctx.label("gateway")}: ${ctx.gatewayUrl.href} answered something that is not an Alipay gateway reply (no <alipay> XML). Is this the gateway.do URL?`,
+    };
   }
 }
 
@@ -371,23 +434,43 @@ async function probeGateway(c: Collected, ctx: ProbeContext): Promise<void> {
   const code = reply.response.result_code;
   const error = reply.response.error;
   if (error === "TRADE_NOT_EXIST") {
-    c.add("signed-query", "ok", `the gateway accepted ${signType === "MD5" ? "an" : "a"} ${signType}-signed query from partner ${partner} (for a trade id that cannot exist; it answered ${code ?? "?"} TRADE_NOT_EXIST).`);
+    c.add(
+      "signed-query",
+      "ok",
+      `the gateway accepted ${signType === "MD5" ? "an" : "a"} ${signType}-signed query from partner ${partner} (for a trade id that cannot exist; it answered ${code ?? "?"} TRADE_NOT_EXIST).`,
+    );
   } else {
-    c.add("signed-query", "warning", `the gateway accepted the signed query but answered ${code ?? "no result_code"}${error ? ` ${error}` : ""} instead of TRADE_NOT_EXIST.`);
+    c.add(
+      "signed-query",
+      "warning",
+      `the gateway accepted the signed query but answered ${code ?? "no result_code"}${error ? ` ${error}` : ""} instead of TRADE_NOT_EXIST.`,
+    );
   }
 
   // The reply's signature, with the configured key.
   if (!reply.sign) {
-    c.add("reply-signature", "warning", `the gateway's reply was not signed, so ${signType === "MD5" ? label("md5Key") : label("alipayPublicKey")} could not be checked against it.`);
+    c.add(
+      "reply-signature",
+      "warning",
+      `the gateway's reply was not signed, so ${signType === "MD5" ? label("md5Key") : label("alipayPublicKey")} could not be checked against it.`,
+    );
   } else if (!ctx.verifyKey) {
     c.add("reply-signature", "note", `the reply is signed, but ${label("alipayPublicKey")} is missing or unusable, so it was not checked.`);
   } else {
     const replySignType = isSignType(reply.signType) ? reply.signType : signType;
     const valid = nodeCryptoSigner.verify(replySignType, responseSignContent(reply), reply.sign, ctx.verifyKey);
     if (valid) {
-      c.add("reply-signature", "ok", `the reply's ${replySignType} signature verifies with ${signType === "MD5" ? label("md5Key") : label("alipayPublicKey")}.`);
+      c.add(
+        "reply-signature",
+        "ok",
+        `the reply's ${replySignType} signature verifies with ${signType === "MD5" ? label("md5Key") : label("alipayPublicKey")}.`,
+      );
     } else if (signType === "MD5") {
-      c.add("reply-signature", "problem", `the reply's signature does not verify with ${label("md5Key")}, although the gateway accepted requests signed with it. Something between you and Alipay alters replies.`);
+      c.add(
+        "reply-signature",
+        "problem",
+        `the reply's signature does not verify with ${label("md5Key")}, although the gateway accepted requests signed with it. Something between you and Alipay alters replies.`,
+      );
     } else {
       c.add(
         "reply-signature",
@@ -454,7 +537,8 @@ interface NotifyContext {
   resolve: (host: string) => Promise<string[]>;
 }
 
-const CANNOT_TELL = "Not checked from here: whether Alipay's servers can reach it (their network, your firewall's allow-list, DNS as seen from outside); only a real notification proves that.";
+const CANNOT_TELL =
+  "Not checked from here: whether Alipay's servers can reach it (their network, your firewall's allow-list, DNS as seen from outside); only a real notification proves that.";
 
 async function checkNotifyUrl(c: Collected, text: string, ctx: NotifyContext): Promise<void> {
   let url: URL;
@@ -476,40 +560,79 @@ async function checkNotifyUrl(c: Collected, text: string, ctx: NotifyContext): P
     try {
       addresses = isLocalHostName(host) && !ctx.network ? [] : await ctx.resolve(host);
     } catch {
-      findings.push({ status: "problem", text: `${host} does not resolve from here (DNS), so Alipay cannot resolve it either unless your DNS differs inside and out.` });
+      findings.push({
+        status: "problem",
+        text: `${host} does not resolve from here (DNS), so Alipay cannot resolve it either unless your DNS differs inside and out.`,
+      });
     }
   }
   const privateHost = isLocalHostName(host) || (addresses.length > 0 && addresses.every(isNonPublicAddress));
   if (privateHost) {
     findings.push(
       ctx.localGateway
-        ? { status: "note", text: `${host} is a local or private address: fine for a local gateway such as the sandbox, but Alipay's servers cannot reach it; use a public host name in production.` }
-        : { status: "problem", text: `${host} is a local or private address${addresses.length && !isIP(host) ? ` (${addresses.join(", ")})` : ""}: Alipay's servers cannot reach it. Use a public host name (a tunnel such as a reverse proxy for development).` },
+        ? {
+            status: "note",
+            text: `${host} is a local or private address: fine for a local gateway such as the sandbox, but Alipay's servers cannot reach it; use a public host name in production.`,
+          }
+        : {
+            status: "problem",
+            text: `${host} is a local or private address${addresses.length && !isIP(host) ? ` (${addresses.join(", ")})` : ""}: Alipay's servers cannot reach it. Use a public host name (a tunnel such as a reverse proxy for development).`,
+          },
     );
   }
-  if (url.protocol === "http:" && !privateHost) findings.push({ status: "warning", text: "Plain http: notifications travel unencrypted; use https (they are signed, so they cannot be forged, but they can be read)." });
+  if (url.protocol === "http:" && !privateHost)
+    findings.push({
+      status: "warning",
+      text: "Plain http: notifications travel unencrypted; use https (they are signed, so they cannot be forged, but they can be read).",
+    });
   const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
-  if (port !== 80 && port !== 443 && !privateHost) findings.push({ status: "warning", text: `Port ${port}: use 80 or 443; many firewalls on the way (and, in merchants' reports, Alipay's side) do not pass other ports.` });
-  if (/[?&](sign|notify_id|out_trade_no|trade_status)=/.test(url.search)) findings.push({ status: "warning", text: "The URL has Alipay field names in its query string; they would be confused with the notification's fields." });
+  if (port !== 80 && port !== 443 && !privateHost)
+    findings.push({
+      status: "warning",
+      text: `Port ${port}: use 80 or 443; many firewalls on the way (and, in merchants' reports, Alipay's side) do not pass other ports.`,
+    });
+  if (/[?&](sign|notify_id|out_trade_no|trade_status)=/.test(url.search))
+    findings.push({ status: "warning", text: "The URL has Alipay field names in its query string; they would be confused with the notification's fields." });
 
   if (ctx.network) {
     try {
-      const response = await ctx.transport({ url: url.href, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" }, body: "alipayhk_doctor=1", timeoutMs: ctx.timeoutMs });
+      const response = await ctx.transport({
+        url: url.href,
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" },
+        body: "alipayhk_doctor=1",
+        timeoutMs: ctx.timeoutMs,
+      });
       const body = response.body.toString("utf8").trim();
       if (response.status === 200 && body === "success") {
-        findings.push({ status: "problem", text: "It answered `success` to an unsigned POST: it must verify the signature (and check the trade) before answering success, or anyone can mark orders paid." });
+        findings.push({
+          status: "problem",
+          text: "It answered `success` to an unsigned POST: it must verify the signature (and check the trade) before answering success, or anyone can mark orders paid.",
+        });
       } else if (response.status >= 300 && response.status < 400) {
         findings.push({ status: "problem", text: `It answered HTTP ${response.status} (a redirect); Alipay does not follow redirects: use the final URL.` });
       } else if (response.status === 404 || response.status === 405) {
         findings.push({ status: "problem", text: `It answered HTTP ${response.status} to a POST: Alipay POSTs notifications there. Check the path.` });
       } else {
-        findings.push({ status: "ok", text: `It answered an unsigned test POST from here with HTTP ${response.status}${body === "success" ? "" : " and not `success`"}, as it should.` });
+        findings.push({
+          status: "ok",
+          text: `It answered an unsigned test POST from here with HTTP ${response.status}${body === "success" ? "" : " and not `success`"}, as it should.`,
+        });
       }
     } catch {
-      findings.push({ status: privateHost && ctx.localGateway ? "warning" : "problem", text: "It did not answer a test POST from here (connection refused or timed out)." });
+      findings.push({
+        status: privateHost && ctx.localGateway ? "warning" : "problem",
+        text: "It did not answer a test POST from here (connection refused or timed out).",
+      });
     }
   }
-  const worst: DoctorStatus = findings.some((f) => f.status === "problem") ? "problem" : findings.some((f) => f.status === "warning") ? "warning" : findings.some((f) => f.status === "ok") ? "ok" : "note";
+  const worst: DoctorStatus = findings.some((f) => f.status === "problem")
+    ? "problem"
+    : findings.some((f) => f.status === "warning")
+      ? "warning"
+      : findings.some((f) => f.status === "ok")
+        ? "ok"
+        : "note";
   c.add("notify-url", worst, `notify URL ${url.href}: ${findings.map((f) => f.text).join(" ") || "well-formed."} ${CANNOT_TELL}`);
 }
 

@@ -38,9 +38,26 @@ describe("clientOptionsFromEnv", () => {
     ["bad partner", { ALIPAYHK_PARTNER: "123", ALIPAYHK_MD5_KEY: MD5_KEY }, /^ALIPAYHK_PARTNER: expected 16 digits starting with 2088/],
     ["no MD5 key", { ALIPAYHK_PARTNER: PARTNER }, /^ALIPAYHK_MD5_KEY: required for sign type MD5$/],
     ["bad sign type", { ALIPAYHK_PARTNER: PARTNER, ALIPAYHK_SIGN_TYPE: "DSA" }, /^ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2/],
-    ["missing key file", { ALIPAYHK_PARTNER: PARTNER, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_PRIVATE_KEY: "/no/such.pem", ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem }, /^ALIPAYHK_PRIVATE_KEY: cannot read file "\/no\/such.pem"/],
-    ["key in the wrong role", { ALIPAYHK_PARTNER: PARTNER, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_PRIVATE_KEY: merchant.publicKeyPem, ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem }, /^ALIPAYHK_PRIVATE_KEY: this is a public key/],
-    ["merchant key as Alipay's", { ALIPAYHK_PARTNER: PARTNER, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_PRIVATE_KEY: merchant.privateKeyPem, ALIPAYHK_ALIPAY_PUBLIC_KEY: merchant.publicKeyPem }, /^ALIPAYHK_ALIPAY_PUBLIC_KEY: this is the merchant's own public key/],
+    [
+      "missing key file",
+      { ALIPAYHK_PARTNER: PARTNER, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_PRIVATE_KEY: "/no/such.pem", ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem },
+      /^ALIPAYHK_PRIVATE_KEY: cannot read file "\/no\/such.pem"/,
+    ],
+    [
+      "key in the wrong role",
+      { ALIPAYHK_PARTNER: PARTNER, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_PRIVATE_KEY: merchant.publicKeyPem, ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem },
+      /^ALIPAYHK_PRIVATE_KEY: this is a public key/,
+    ],
+    [
+      "merchant key as Alipay's",
+      {
+        ALIPAYHK_PARTNER: PARTNER,
+        ALIPAYHK_SIGN_TYPE: "RSA2",
+        ALIPAYHK_PRIVATE_KEY: merchant.privateKeyPem,
+        ALIPAYHK_ALIPAY_PUBLIC_KEY: merchant.publicKeyPem,
+      },
+      /^ALIPAYHK_ALIPAY_PUBLIC_KEY: this is the merchant's own public key/,
+    ],
     ["bad gateway", { ALIPAYHK_PARTNER: PARTNER, ALIPAYHK_MD5_KEY: MD5_KEY, ALIPAYHK_GATEWAY: "ftp://x" }, /^ALIPAYHK_GATEWAY: expected an http\(s\) URL/],
     ["bad timeout", { ALIPAYHK_PARTNER: PARTNER, ALIPAYHK_MD5_KEY: MD5_KEY, ALIPAYHK_TIMEOUT_MS: "1.5" }, /^ALIPAYHK_TIMEOUT_MS: expected a whole number/],
   ])("%s: one message naming the variable, no key in it", (_name, env, pattern) => {
@@ -56,8 +73,12 @@ describe("clientOptionsFromEnv", () => {
   });
 
   it("names flags instead when told to, and can require the gateway", () => {
-    expect(() => clientOptionsFromSettings({ partner: PARTNER, md5Key: MD5_KEY }, { labels: { gateway: "--gateway" }, requireGateway: true })).toThrowError(/^--gateway: required/);
-    expect(() => clientOptionsFromSettings({ partner: "1", md5Key: MD5_KEY }, { labels: { partner: "--partner" } })).toThrowError(/^--partner: expected 16 digits/);
+    expect(() => clientOptionsFromSettings({ partner: PARTNER, md5Key: MD5_KEY }, { labels: { gateway: "--gateway" }, requireGateway: true })).toThrowError(
+      /^--gateway: required/,
+    );
+    expect(() => clientOptionsFromSettings({ partner: "1", md5Key: MD5_KEY }, { labels: { partner: "--partner" } })).toThrowError(
+      /^--partner: expected 16 digits/,
+    );
   });
 });
 

@@ -59,9 +59,13 @@ export function readInlineOrFile(value: string, label: string, kind: "key" | "te
   if (kind === "text" && !/[/\\]/.test(raw)) return raw;
   // Echo the value only when it is plainly a file name: a mistyped inline key must not be printed.
   if (/\.(pem|key|txt|der|pub|crt|cer)$/i.test(raw) && raw.length < 1024) {
-    throw new AlipayConfigError(`${label}: cannot read file ${JSON.stringify(raw)} (ENOENT); expected ${kind === "key" ? "a key file path or the key inline (PEM or base64)" : "the key inline or a file path"}`);
+    throw new AlipayConfigError(
+      `${label}: cannot read file ${JSON.stringify(raw)} (ENOENT); expected ${kind === "key" ? "a key file path or the key inline (PEM or base64)" : "the key inline or a file path"}`,
+    );
   }
-  throw new AlipayConfigError(`${label}: neither a readable file nor ${kind === "key" ? "an inline PEM/base64 key" : "an inline key"} (${raw.length} characters given)`);
+  throw new AlipayConfigError(
+    `${label}: neither a readable file nor ${kind === "key" ? "an inline PEM/base64 key" : "an inline key"} (${raw.length} characters given)`,
+  );
 }
 
 /**

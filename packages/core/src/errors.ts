@@ -4,15 +4,7 @@
  * never a key: messages are built only from codes, field names and ids.
  */
 
-export type AlipayErrorType =
-  | "config"
-  | "signature"
-  | "gateway"
-  | "business"
-  | "network"
-  | "timeout"
-  | "unknown_outcome"
-  | "protocol";
+export type AlipayErrorType = "config" | "signature" | "gateway" | "business" | "network" | "timeout" | "unknown_outcome" | "protocol";
 
 export interface AlipayErrorDetails {
   service?: string;

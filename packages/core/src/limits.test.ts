@@ -6,7 +6,9 @@ import { byteLength, checkRefundReason, REFUND_REASON_MAX_BYTES } from "./limits
 describe("refund reason length (refund_reson String(128), bytes in the request charset)", () => {
   it("accepts 128 bytes and refuses 129, naming the field", () => {
     expect(() => checkRefundReason("a".repeat(128))).not.toThrow();
-    expect(() => checkRefundReason("a".repeat(129))).toThrow(new AlipayConfigError("reason: at most 128 bytes in UTF-8 (refund_reson is String(128)), got 129"));
+    expect(() => checkRefundReason("a".repeat(129))).toThrow(
+      new AlipayConfigError("reason: at most 128 bytes in UTF-8 (refund_reson is String(128)), got 129"),
+    );
   });
 
   it("counts bytes, not characters: 43 CJK characters are 129 bytes in UTF-8 but 86 in GBK", () => {
@@ -30,7 +32,9 @@ describe("refund reason length (refund_reson String(128), bytes in the request c
         throw new Error("must not be called");
       },
     });
-    await expect(client.refund({ partnerTransId: "o-1", partnerRefundId: "r-1", amount: 100, reason: "退".repeat(43) })).rejects.toThrow(/^reason: at most 128 bytes/);
+    await expect(client.refund({ partnerTransId: "o-1", partnerRefundId: "r-1", amount: 100, reason: "退".repeat(43) })).rejects.toThrow(
+      /^reason: at most 128 bytes/,
+    );
     expect(sent).toBe(0);
   });
 });

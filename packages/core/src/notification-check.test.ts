@@ -43,14 +43,24 @@ const paidFields = (extra: Record<string, string> = {}) => ({
 });
 const sign = (fields: Record<string, string>) => buildSignedNotification(fields, { signType: "MD5", md5Key: MD5_KEY });
 const querySays = (status: string, amount = "5000.00", id = "web-1"): ScriptedReply => ({
-  response: { result_code: "SUCCESS", partner_trans_id: id, alipay_trans_status: status, trans_amount: amount, currency: "HKD", alipay_trans_id: "2024010122001" },
+  response: {
+    result_code: "SUCCESS",
+    partner_trans_id: id,
+    alipay_trans_status: status,
+    trans_amount: amount,
+    currency: "HKD",
+    alipay_trans_id: "2024010122001",
+  },
 });
 
 describe("checkNotification: accepted only when every check holds", () => {
   it("a genuine paid notification, confirmed by query, becomes trade.paid with the store's amount", async () => {
     const { client, requests } = setup(querySays("TRADE_SUCCESS"));
     const check = await checkNotification(client, sign(paidFields()), lookups);
-    expect(check).toMatchObject({ accepted: true, events: [{ type: "trade.paid", partnerTransId: "web-1", amount: 500000, currency: "HKD", source: "notification" }] });
+    expect(check).toMatchObject({
+      accepted: true,
+      events: [{ type: "trade.paid", partnerTransId: "web-1", amount: 500000, currency: "HKD", source: "notification" }],
+    });
     expect(requests.map((r) => r.service)).toEqual(["alipay.acquire.overseas.query"]);
   });
 
@@ -70,7 +80,15 @@ describe("checkNotification: accepted only when every check holds", () => {
   it("a refund notification is confirmed by resending the stored request unchanged", async () => {
     const { client, requests } = setup(undefined, { response: { result_code: "SUCCESS", partner_trans_id: "web-1" } });
     const partnerRefundId = derivePartnerRefundId("web-1", "ret-1");
-    const body = sign({ notify_id: "n2", notify_type: "trade_status_sync", partner_trans_id: "web-1", partner_refund_id: partnerRefundId, refund_amount: "10.00", currency: "HKD", refund_status: "REFUND_SUCCESS" });
+    const body = sign({
+      notify_id: "n2",
+      notify_type: "trade_status_sync",
+      partner_trans_id: "web-1",
+      partner_refund_id: partnerRefundId,
+      refund_amount: "10.00",
+      currency: "HKD",
+      refund_status: "REFUND_SUCCESS",
+    });
     const check = await checkNotification(client, body, lookups);
     expect(check).toMatchObject({ accepted: true, events: [{ type: "refund.succeeded", platformRefundId: "ret-1", amount: 1000, source: "notification" }] });
     expect(requests[0]).toMatchObject({ partner_refund_id: partnerRefundId, refund_amount: "10.00", refund_reson: "damaged" });
@@ -182,7 +200,12 @@ describe("checkNotification: charset from the notification or the trade", () => 
     const fields = paidFields({ subject: "咖啡", _input_charset: "GBK" });
     const signed = signParams(fields, "MD5", { md5Key: MD5_KEY });
     const body = Object.entries(signed)
-      .map(([k, v]) => `${k}=${Array.from(iconv.encode(v, "GBK")).map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")}`)
+      .map(
+        ([k, v]) =>
+          `${k}=${Array.from(iconv.encode(v, "GBK"))
+            .map((b) => `%${b.toString(16).padStart(2, "0")}`)
+            .join("")}`,
+      )
       .join("&");
     const { client } = setup(querySays("TRADE_SUCCESS"));
     expect(await checkNotification(client, body, lookups)).toMatchObject({ accepted: true, notification: { fields: { subject: "咖啡" } } });

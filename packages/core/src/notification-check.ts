@@ -66,11 +66,50 @@ export const NOTIFY_SUCCESS = "success";
 
 /** Fields of payment, close and refund notifications (spec §3.2, §3.3) and their known companions. */
 export const NOTIFICATION_FIELDS: ReadonlySet<string> = new Set([
-  "notify_time", "notify_type", "notify_id", "notify_action_type", "sign", "sign_type", "_input_charset", "charset", "partner", "version",
-  "out_trade_no", "trade_no", "trade_status", "subject", "body", "price", "quantity", "total_fee", "currency", "trans_currency",
-  "forex_total_fee", "forex_rate", "gmt_create", "gmt_payment", "gmt_close", "gmt_refund", "seller_id", "seller_email", "buyer_id",
-  "buyer_email", "extra_common_param", "payment_inst", "refund_fee", "out_biz_no", "partner_trans_id", "alipay_trans_id",
-  "partner_refund_id", "refund_amount", "refund_status", "result_code", "error", "is_total_fee_adjust", "use_coupon", "discount",
+  "notify_time",
+  "notify_type",
+  "notify_id",
+  "notify_action_type",
+  "sign",
+  "sign_type",
+  "_input_charset",
+  "charset",
+  "partner",
+  "version",
+  "out_trade_no",
+  "trade_no",
+  "trade_status",
+  "subject",
+  "body",
+  "price",
+  "quantity",
+  "total_fee",
+  "currency",
+  "trans_currency",
+  "forex_total_fee",
+  "forex_rate",
+  "gmt_create",
+  "gmt_payment",
+  "gmt_close",
+  "gmt_refund",
+  "seller_id",
+  "seller_email",
+  "buyer_id",
+  "buyer_email",
+  "extra_common_param",
+  "payment_inst",
+  "refund_fee",
+  "out_biz_no",
+  "partner_trans_id",
+  "alipay_trans_id",
+  "partner_refund_id",
+  "refund_amount",
+  "refund_status",
+  "result_code",
+  "error",
+  "is_total_fee_adjust",
+  "use_coupon",
+  "discount",
 ]);
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -98,7 +137,8 @@ function scanRaw(text: string, known: ReadonlySet<string>): { ok: true; ascii: R
     if (pair === "") continue;
     const eq = pair.indexOf("=");
     const name = asciiComponent(eq < 0 ? pair : pair.slice(0, eq));
-    if (name === undefined || !NAME.test(name)) return { ok: false, check: refuse("malformed", `field name ${JSON.stringify(pair.slice(0, 40))} is not a plain name`) };
+    if (name === undefined || !NAME.test(name))
+      return { ok: false, check: refuse("malformed", `field name ${JSON.stringify(pair.slice(0, 40))} is not a plain name`) };
     if (seen.has(name)) return { ok: false, check: refuse("repeated_field", `field ${name} appears more than once`) };
     seen.add(name);
     if (!known.has(name)) return { ok: false, check: refuse("unexpected_field", `field ${name} is not a notification field`) };
@@ -164,14 +204,20 @@ export async function checkNotification(client: AlipayHkClient, body: string | U
 
   const sellerId = fields.seller_id;
   if (fields.partner !== undefined && fields.partner !== client.partner) return refuse("partner_mismatch", "partner is not this merchant's", false, rawTradeId);
-  if (sellerId !== undefined && sellerId !== client.partner) return refuse("partner_mismatch", "seller_id is not this merchant's partner id", false, rawTradeId);
+  if (sellerId !== undefined && sellerId !== client.partner)
+    return refuse("partner_mismatch", "seller_id is not this merchant's partner id", false, rawTradeId);
 
   if (partnerRefundId) return checkRefundNotification(client, fields, notification, partnerRefundId, options);
 
   if (sellerId === undefined) return refuse("partner_mismatch", "seller_id is missing", false, rawTradeId);
   const partnerTransId = tradeId;
   if (!partnerTransId || !expected || partnerTransId !== rawTradeId) {
-    return refuse("unknown_trade", `out_trade_no ${JSON.stringify(String(partnerTransId ?? "").slice(0, 64))} is not a trade of this store`, false, partnerTransId);
+    return refuse(
+      "unknown_trade",
+      `out_trade_no ${JSON.stringify(String(partnerTransId ?? "").slice(0, 64))} is not a trade of this store`,
+      false,
+      partnerTransId,
+    );
   }
 
   const amountCheck = checkAmount(fields.total_fee, fields.currency, expected, "total_fee");
@@ -190,7 +236,12 @@ export async function checkNotification(client: AlipayHkClient, body: string | U
   }
 }
 
-function checkAmount(value: string | undefined, currency: string | undefined, expected: { amount: MinorUnits; currency?: string }, field: string): NotificationCheck | undefined {
+function checkAmount(
+  value: string | undefined,
+  currency: string | undefined,
+  expected: { amount: MinorUnits; currency?: string },
+  field: string,
+): NotificationCheck | undefined {
   if (value === undefined || value === "") return refuse("missing_amount", `${field} is missing`);
   let amount: MinorUnits;
   try {
@@ -205,7 +256,12 @@ function checkAmount(value: string | undefined, currency: string | undefined, ex
   return undefined;
 }
 
-async function confirmByQuery(client: AlipayHkClient, partnerTransId: string, expected: ExpectedTrade, notification: AlipayNotification): Promise<NotificationCheck> {
+async function confirmByQuery(
+  client: AlipayHkClient,
+  partnerTransId: string,
+  expected: ExpectedTrade,
+  notification: AlipayNotification,
+): Promise<NotificationCheck> {
   let query;
   try {
     query = await client.query({ partnerTransId });
@@ -216,12 +272,20 @@ async function confirmByQuery(client: AlipayHkClient, partnerTransId: string, ex
   const claimsPaid = notification.tradeStatus !== "TRADE_CLOSED";
   if (claimsPaid && query.found && query.outcome.kind === "paid") {
     const { reply: _r, outcome: _o, found: _f, status: _s, ...details } = query;
-    const event = paidOrMismatch({ partnerTransId, amount: expected.amount, currency: expected.currency }, { ...details, buyerLoginId: details.buyerLoginId ?? notification.fields.buyer_email }, "notification");
+    const event = paidOrMismatch(
+      { partnerTransId, amount: expected.amount, currency: expected.currency },
+      { ...details, buyerLoginId: details.buyerLoginId ?? notification.fields.buyer_email },
+      "notification",
+    );
     if (event.type === "trade.mismatch") return refuse("amount_mismatch", "the trade's amount at Alipay differs from the store's", false, partnerTransId);
     return { accepted: true, events: [event], notification };
   }
   if (!claimsPaid && query.found && query.outcome.kind === "closed") {
-    return { accepted: true, events: [{ type: "trade.closed", partnerTransId, source: "notification", reversed: false, cause: "closed_at_alipay" }], notification };
+    return {
+      accepted: true,
+      events: [{ type: "trade.closed", partnerTransId, source: "notification", reversed: false, cause: "closed_at_alipay" }],
+      notification,
+    };
   }
   const now = query.found ? (query.status ?? "unknown") : "not found";
   return refuse("not_confirmed", `Alipay's query shows the trade ${now}, not ${notification.tradeStatus}`, true, partnerTransId);
@@ -254,4 +318,3 @@ async function checkRefundNotification(
   }
   return { accepted: true, events: result.events, notification };
 }
-

@@ -38,7 +38,8 @@ export function checkSecondaryMerchant(value: unknown, field = "secondaryMerchan
     if (typeof raw !== "string" && typeof raw !== "number") throw new AlipayConfigError(`${field}.${name}: expected text`);
     const text = String(raw).trim();
     if (text === "" && REQUIRED.includes(name)) throw new AlipayConfigError(`${field}.${name}: required`);
-    if (Buffer.byteLength(text, "utf8") > max) throw new AlipayConfigError(`${field}.${name}: expected at most ${max} bytes, got ${Buffer.byteLength(text, "utf8")}`);
+    if (Buffer.byteLength(text, "utf8") > max)
+      throw new AlipayConfigError(`${field}.${name}: expected at most ${max} bytes, got ${Buffer.byteLength(text, "utf8")}`);
     if (name === "secondary_merchant_industry" && !/^[0-9]{4}$/.test(text)) {
       throw new AlipayConfigError(`${field}.${name}: expected a 4-digit MCC, got ${JSON.stringify(text.slice(0, 10))}`);
     }

@@ -26,5 +26,9 @@ export function isSafeSignedText(value: string): boolean {
  * whitespace one space. For text the shop does not control (product names in a subject).
  */
 export function sanitizeSignedText(value: string): string {
-  return String(value).replace(/\s*&\s*/g, " and ").replace(/=/g, "-").replace(/\s+/g, " ").trim();
+  return String(value)
+    .replace(/\s*&\s*/g, " and ")
+    .replace(/=/g, "-")
+    .replace(/\s+/g, " ")
+    .trim();
 }

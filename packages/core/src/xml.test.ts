@@ -63,7 +63,8 @@ describe("parseGatewayReply on real captures", () => {
 
 describe("encodings", () => {
   it("honours a GBK declaration on GBK bytes", () => {
-    const xml = '<?xml version="1.0" encoding="GBK"?><alipay><is_success>T</is_success><response><alipay><subject>測試商品</subject></alipay></response></alipay>';
+    const xml =
+      '<?xml version="1.0" encoding="GBK"?><alipay><is_success>T</is_success><response><alipay><subject>測試商品</subject></alipay></response></alipay>';
     const reply = parseGatewayReply(iconv.encode(xml, "GBK"));
     expect(reply.response.subject).toBe("測試商品");
   });
@@ -75,7 +76,8 @@ describe("encodings", () => {
 
 describe("hostile and malformed input", () => {
   it("refuses XXE", () => {
-    const xxe = '<?xml version="1.0"?><!DOCTYPE alipay [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><alipay><is_success>T</is_success><error>&xxe;</error></alipay>';
+    const xxe =
+      '<?xml version="1.0"?><!DOCTYPE alipay [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><alipay><is_success>T</is_success><error>&xxe;</error></alipay>';
     expect(() => parseGatewayReply(xxe)).toThrowError(/DTD or entity declaration is refused/);
   });
   it("refuses billion laughs without expanding", () => {
@@ -112,7 +114,33 @@ describe("parseGatewayReply on any input", () => {
   it("raises only core's typed errors (property test over XML-ish token soup)", async () => {
     const fc = (await import("fast-check")).default;
     const { AlipayError } = await import("./errors");
-    const tok = fc.constantFrom("<alipay>", "</alipay>", "<is_success>", "</is_success>", "T", "F", "<request>", "</request>", "<param>", "</param>", '<param name="a">', "<param/>", "<response>", "</response>", "<sign>", "</sign>", "<a>", "</a>", "x", "&amp;", "<![CDATA[z]]>", '<?xml version="1.0" encoding="KLINGON"?>', '<param name="__proto__">', "<__proto__>", "</__proto__>");
+    const tok = fc.constantFrom(
+      "<alipay>",
+      "</alipay>",
+      "<is_success>",
+      "</is_success>",
+      "T",
+      "F",
+      "<request>",
+      "</request>",
+      "<param>",
+      "</param>",
+      '<param name="a">',
+      "<param/>",
+      "<response>",
+      "</response>",
+      "<sign>",
+      "</sign>",
+      "<a>",
+      "</a>",
+      "x",
+      "&amp;",
+      "<![CDATA[z]]>",
+      '<?xml version="1.0" encoding="KLINGON"?>',
+      '<param name="__proto__">',
+      "<__proto__>",
+      "</__proto__>",
+    );
     fc.assert(
       fc.property(fc.array(tok, { maxLength: 20 }), (parts) => {
         const s = parts.join("");
@@ -129,8 +157,12 @@ describe("parseGatewayReply on any input", () => {
   });
 
   it("refuses a repeated or nested response field", () => {
-    expect(() => parseGatewayReply("<alipay><is_success>T</is_success><response><alipay><a>1</a><a>2</a></alipay></response></alipay>")).toThrow(/<a> appears more than once/);
-    expect(() => parseGatewayReply("<alipay><is_success>T</is_success><response><alipay><a><b>1</b></a></alipay></response></alipay>")).toThrow(/<a> holds nested elements/);
+    expect(() => parseGatewayReply("<alipay><is_success>T</is_success><response><alipay><a>1</a><a>2</a></alipay></response></alipay>")).toThrow(
+      /<a> appears more than once/,
+    );
+    expect(() => parseGatewayReply("<alipay><is_success>T</is_success><response><alipay><a><b>1</b></a></alipay></response></alipay>")).toThrow(
+      /<a> holds nested elements/,
+    );
   });
 });
 

@@ -23,7 +23,11 @@ beforeAll(async () => {
       res.end(JSON.stringify({ type: "not_found", message: "Alipay HK payment session payses_2 not found" }));
       return;
     }
-    res.end(JSON.stringify({ payment_session: { id: "payses_1", trade_status: "pending", qr_image: url.searchParams.get("qr_image") ? "data:image/svg+xml;base64,AA" : undefined } }));
+    res.end(
+      JSON.stringify({
+        payment_session: { id: "payses_1", trade_status: "pending", qr_image: url.searchParams.get("qr_image") ? "data:image/svg+xml;base64,AA" : undefined },
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;

@@ -25,7 +25,7 @@ export function findAlipayHkSession(
   cartOrCollection:
     | { payment_collection?: { payment_sessions?: AlipayHkSessionLike[] | null } | null; payment_sessions?: AlipayHkSessionLike[] | null }
     | null
-    | undefined
+    | undefined,
 ): AlipayHkSessionLike | undefined {
   const sessions = cartOrCollection?.payment_sessions ?? cartOrCollection?.payment_collection?.payment_sessions ?? [];
   return sessions.find((s) => isAlipayHkProvider(s.provider_id) && s.status !== "canceled") ?? sessions.find((s) => isAlipayHkProvider(s.provider_id));
@@ -67,7 +67,7 @@ export interface AlipayHkStoreClientOptions {
 export class AlipayHkStoreError extends Error {
   constructor(
     message: string,
-    readonly status: number
+    readonly status: number,
   ) {
     super(message);
     this.name = "AlipayHkStoreError";

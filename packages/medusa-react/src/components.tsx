@@ -4,7 +4,14 @@ import { useAlipayHkQrPayment, type UseAlipayHkQrPaymentOptions } from "./use-qr
 import { useAlipayHkBarcodePayment, type UseAlipayHkBarcodePaymentOptions } from "./use-barcode-payment";
 
 const box: CSSProperties = { display: "flex", flexDirection: "column", alignItems: "center", gap: "0.75rem", textAlign: "center" };
-const button: CSSProperties = { padding: "0.6rem 1.2rem", borderRadius: 6, border: "1px solid currentColor", background: "transparent", cursor: "pointer", font: "inherit" };
+const button: CSSProperties = {
+  padding: "0.6rem 1.2rem",
+  borderRadius: 6,
+  border: "1px solid currentColor",
+  background: "transparent",
+  cursor: "pointer",
+  font: "inherit",
+};
 const alert: CSSProperties = { color: "#b42318" };
 
 export interface AlipayHkQrPaymentProps extends UseAlipayHkQrPaymentOptions {
@@ -30,9 +37,7 @@ export function AlipayHkQrPayment({ labels, size = 240, className, style, ...opt
       {qr.phase === "waiting" && (
         <>
           <p data-alipayhk="instructions">{t.scanToPay}</p>
-          {qr.qrImage ? (
-            <img data-alipayhk="qr-image" src={qr.qrImage} width={size} height={size} alt="Alipay HK QR code" />
-          ) : null}
+          {qr.qrImage ? <img data-alipayhk="qr-image" src={qr.qrImage} width={size} height={size} alt="Alipay HK QR code" /> : null}
           {qr.expiresAt && (
             <p data-alipayhk="countdown" role="timer">
               {t.expiresIn(formatCountdown(qr.msLeft))}
@@ -95,7 +100,13 @@ export function AlipayHkBarcodeEntry({ labels, className, style, ...options }: A
   };
   const done = barcode.phase === "paid" || barcode.phase === "unresolved";
   return (
-    <div className={className} style={{ ...box, alignItems: "stretch", textAlign: "left", ...style }} data-alipayhk="barcode-entry" data-phase={barcode.phase} aria-live="polite">
+    <div
+      className={className}
+      style={{ ...box, alignItems: "stretch", textAlign: "left", ...style }}
+      data-alipayhk="barcode-entry"
+      data-phase={barcode.phase}
+      aria-live="polite"
+    >
       {!done && (
         <form onSubmit={onSubmit} style={{ display: "flex", flexDirection: "column", gap: "0.5rem" }}>
           <label htmlFor="alipayhk-buyer-code">{t.barcodeLabel}</label>
@@ -118,7 +129,11 @@ export function AlipayHkBarcodeEntry({ labels, className, style, ...options }: A
       {barcode.phase === "charging" && <p data-alipayhk="charging">{t.barcodeCharging}</p>}
       {barcode.phase === "paid" && <p data-alipayhk="paid">{t.barcodePaid(barcode.outcome?.payment_inst ?? null)}</p>}
       {barcode.phase === "unresolved" && <p data-alipayhk="unresolved">{t.barcodeUnresolved}</p>}
-      {barcode.phase === "closed" && <p role="alert" style={alert} data-alipayhk="closed">{t.barcodeClosed}</p>}
+      {barcode.phase === "closed" && (
+        <p role="alert" style={alert} data-alipayhk="closed">
+          {t.barcodeClosed}
+        </p>
+      )}
       {(barcode.phase === "failed" || barcode.phase === "error") && (
         <p role="alert" style={alert} data-alipayhk="failure">
           {barcode.phase === "error" && !barcode.outcome && barcode.message?.startsWith("Enter the") ? t.barcodeInvalid : barcode.message}

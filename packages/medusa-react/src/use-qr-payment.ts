@@ -173,7 +173,7 @@ export function useAlipayHkQrPayment(options: UseAlipayHkQrPaymentOptions): Alip
         setError(e instanceof Error ? e : new Error(String(e)));
         setErrorKind("renew");
         setPhase("error");
-      }
+      },
     );
   }, []);
 

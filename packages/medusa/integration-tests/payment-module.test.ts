@@ -103,10 +103,12 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
 
       const refunded = await paymentOf(session.id);
       const records = (refunded!.data as AlipayHkPaymentData).refunds ?? [];
-      expect(records.map((r) => [r.refund_id, r.amount, r.status])).toEqual(
-        refunded!.refunds!.map((r) => [r.id, expect.any(String), "succeeded"])
+      expect(records.map((r) => [r.refund_id, r.amount, r.status])).toEqual(refunded!.refunds!.map((r) => [r.id, expect.any(String), "succeeded"]));
+      expect(records.map((r) => r.partner_refund_id).sort()).toEqual(
+        trade(session.id)
+          .refunds.map((r) => r.partner_refund_id)
+          .sort(),
       );
-      expect(records.map((r) => r.partner_refund_id).sort()).toEqual(trade(session.id).refunds.map((r) => r.partner_refund_id).sort());
     });
 
     it("a refund's note is sent as its reason, made safe for the signed field, and stored with the refund", async () => {
@@ -191,7 +193,7 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
         expect(JSON.stringify(stored.data)).not.toContain(buyerCode);
         const result = await service.authorizePaymentSession(session.id, {}).then(
           (payment) => ({ payment, error: undefined }),
-          (error: Error) => ({ payment: undefined, error })
+          (error: Error) => ({ payment: undefined, error }),
         );
         return { session: await service.retrievePaymentSession(session.id), ...result };
       }
@@ -244,7 +246,12 @@ moduleIntegrationTestRunner<IPaymentModuleService>({
 
       it("a charge the gateway never saw is cancelled and its id watched: a late charge is given back, then the watch ends", async () => {
         const pc = await collection(25);
-        const session = await service.createPaymentSession(pc.id, { provider_id: BARCODE, amount: 25, currency_code: "hkd", data: { buyer_code: "280000000000000001" } });
+        const session = await service.createPaymentSession(pc.id, {
+          provider_id: BARCODE,
+          amount: 25,
+          currency_code: "hkd",
+          data: { buyer_code: "280000000000000001" },
+        });
         // The charge request never reaches the gateway (503 before processing): the id is unknown
         // there, so the cancel closes nothing and a delayed copy of the request could still arrive.
         sandbox.addFault({ service: "alipay.acquire.overseas.spot.pay", partnerTransId: session.id, httpStatus: 503 });

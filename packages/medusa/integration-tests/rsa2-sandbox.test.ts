@@ -42,7 +42,7 @@ const provider = new AlipayHkQrService(
     alipayPublicKey: sandbox.alipayPublicKey,
     gateway: sandbox.gatewayUrl,
     notifyUrl,
-  }
+  },
 );
 
 it("RSA2: QR created, paid, authorized as captured; the signed notification verifies and maps to its session", async () => {
@@ -55,10 +55,13 @@ it("RSA2: QR created, paid, authorized as captured; the signed notification veri
   const authorized = await provider.authorizePayment({ data: session.data });
   expect(authorized.status).toBe(PaymentSessionStatus.CAPTURED);
 
-  const delivered = await vi.waitFor(() => {
-    expect(received.length).toBeGreaterThan(0);
-    return received[0]!;
-  }, { timeout: 10_000 });
+  const delivered = await vi.waitFor(
+    () => {
+      expect(received.length).toBeGreaterThan(0);
+      return received[0]!;
+    },
+    { timeout: 10_000 },
+  );
   const action = await provider.getWebhookActionAndData({ data: {}, rawData: Buffer.from(delivered), headers: {} });
   expect(action).toEqual({ action: PaymentActions.SUCCESSFUL, data: { session_id: "payses_RSA2A", amount: 45.6 } });
 

@@ -16,7 +16,9 @@ import { join, resolve } from "node:path";
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
-  console.log("usage: node scripts/check-peer-range.mjs [version] [--keep]\n\nType-checks, compiles and loads @alipayhk/medusa against @medusajs/framework and @medusajs/medusa at [version] (default: the lowest the peer range accepts).");
+  console.log(
+    "usage: node scripts/check-peer-range.mjs [version] [--keep]\n\nType-checks, compiles and loads @alipayhk/medusa against @medusajs/framework and @medusajs/medusa at [version] (default: the lowest the peer range accepts).",
+  );
   process.exit(0);
 }
 const pkgDir = resolve(import.meta.dirname, "..");
@@ -57,8 +59,8 @@ try {
         },
       },
       null,
-      2
-    )
+      2,
+    ),
   );
   cpSync(join(pkgDir, "src"), join(dir, "src"), {
     recursive: true,
@@ -88,7 +90,12 @@ try {
     refused = error.message;
   }
   if (!/partner/.test(refused)) throw new Error(`a bad partner was not refused (${refused || "no error"})`);
-  services[0].validateOptions({ partner: "2088101122136241", signType: "MD5", md5Key: "0123456789abcdefghijklmnopqrstuv", gateway: "http://127.0.0.1:4010/gateway.do" });
+  services[0].validateOptions({
+    partner: "2088101122136241",
+    signType: "MD5",
+    md5Key: "0123456789abcdefghijklmnopqrstuv",
+    gateway: "http://127.0.0.1:4010/gateway.do",
+  });
   for (const route of ["api/store/alipayhk/payment-sessions/[id]/route.js", "api/hooks/alipayhk/[provider]/route.js", "jobs/alipayhk-sweep-open-sessions.js"]) {
     require(join(dir, "out/src", route));
   }

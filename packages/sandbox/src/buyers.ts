@@ -44,17 +44,37 @@ export interface MagicBuyerCode {
 
 export const MAGIC_BUYER_CODES: readonly MagicBuyerCode[] = [
   { code: "280000000000000001", behaviour: { kind: "paid", wallet: "ALIPAYHK" }, description: "SUCCESS, paid with an AlipayHK wallet (payment_inst ALIPAYHK)" },
-  { code: "280000000000000002", behaviour: { kind: "paid", wallet: "ALIPAYCN" }, description: "SUCCESS, paid with an Alipay (mainland) wallet (payment_inst ALIPAYCN)" },
-  { code: "280000000000000003", behaviour: { kind: "failed", error: "BUYER_BALANCE_NOT_ENOUGH" }, description: "FAILED, error BUYER_BALANCE_NOT_ENOUGH; trade closed, nothing charged" },
-  { code: "280000000000000004", behaviour: { kind: "failed", error: "NOT_SUPPORT_PAYMENT_INST" }, description: "FAILED, error NOT_SUPPORT_PAYMENT_INST; trade closed, nothing charged" },
+  {
+    code: "280000000000000002",
+    behaviour: { kind: "paid", wallet: "ALIPAYCN" },
+    description: "SUCCESS, paid with an Alipay (mainland) wallet (payment_inst ALIPAYCN)",
+  },
+  {
+    code: "280000000000000003",
+    behaviour: { kind: "failed", error: "BUYER_BALANCE_NOT_ENOUGH" },
+    description: "FAILED, error BUYER_BALANCE_NOT_ENOUGH; trade closed, nothing charged",
+  },
+  {
+    code: "280000000000000004",
+    behaviour: { kind: "failed", error: "NOT_SUPPORT_PAYMENT_INST" },
+    description: "FAILED, error NOT_SUPPORT_PAYMENT_INST; trade closed, nothing charged",
+  },
   {
     code: "280000000000000005",
     behaviour: { kind: "wait_then_paid", wallet: "ALIPAYHK" },
     description: "UNKNOW (USER_PAYING); query shows WAIT_BUYER_PAY, then TRADE_SUCCESS after barcodeWaitMs",
   },
-  { code: "280000000000000006", behaviour: { kind: "unknown_charged", wallet: "ALIPAYHK" }, description: "UNKNOW (SYSTEM_ERROR), but charged: query shows TRADE_SUCCESS" },
+  {
+    code: "280000000000000006",
+    behaviour: { kind: "unknown_charged", wallet: "ALIPAYHK" },
+    description: "UNKNOW (SYSTEM_ERROR), but charged: query shows TRADE_SUCCESS",
+  },
   { code: "280000000000000007", behaviour: { kind: "unknown_not_charged" }, description: "UNKNOW (SYSTEM_ERROR), not charged: query shows TRADE_CLOSED" },
-  { code: "280000000000000008", behaviour: { kind: "no_reply_charged", wallet: "ALIPAYHK" }, description: "no reply at all (connection closed) while the charge succeeds" },
+  {
+    code: "280000000000000008",
+    behaviour: { kind: "no_reply_charged", wallet: "ALIPAYHK" },
+    description: "no reply at all (connection closed) while the charge succeeds",
+  },
   {
     code: "280000000000000009",
     behaviour: { kind: "unknown_cancel_retry" },
@@ -68,7 +88,8 @@ export const MAGIC_BUYER_CODES: readonly MagicBuyerCode[] = [
   {
     code: "280000000000000011",
     behaviour: { kind: "held_then_paid", wallet: "ALIPAYHK" },
-    description: "held up to heldChargeMs before processing (the client times out); a cancel meanwhile answers SUCCESS without trade_no, then the charge lands: TRADE_SUCCESS",
+    description:
+      "held up to heldChargeMs before processing (the client times out); a cancel meanwhile answers SUCCESS without trade_no, then the charge lands: TRADE_SUCCESS",
   },
 ];
 

@@ -112,8 +112,18 @@ export const SANDBOX_SETTINGS = {
     defaultText: "generated",
     parse: keyFile,
   }),
-  stateFile: setting({ flag: "--state-file", env: "ALIPAYHK_SANDBOX_STATE_FILE", meaning: "keep the ledger in this JSON file across restarts", parse: parse.text }),
-  filesDir: setting({ flag: "--files-dir", env: "ALIPAYHK_SANDBOX_FILES_DIR", meaning: "also write the reconciliation files into this folder", parse: parse.text }),
+  stateFile: setting({
+    flag: "--state-file",
+    env: "ALIPAYHK_SANDBOX_STATE_FILE",
+    meaning: "keep the ledger in this JSON file across restarts",
+    parse: parse.text,
+  }),
+  filesDir: setting({
+    flag: "--files-dir",
+    env: "ALIPAYHK_SANDBOX_FILES_DIR",
+    meaning: "also write the reconciliation files into this folder",
+    parse: parse.text,
+  }),
   notifyTimeScale: setting({
     flag: "--notify-time-scale",
     env: "ALIPAYHK_SANDBOX_NOTIFY_TIME_SCALE",
@@ -135,8 +145,20 @@ export const SANDBOX_SETTINGS = {
     defaultText: "3s",
     parse: duration('a duration up to 10m like "3s" or "500ms"', 600_000),
   }),
-  feeRate: setting({ flag: "--fee-rate", env: "ALIPAYHK_SANDBOX_FEE_RATE", meaning: "fee rate in the files, e.g. 0.015", defaultText: "0.015", parse: decimal(0, 0.5) }),
-  refundPeriodDays: setting({ flag: "--refund-period-days", env: "ALIPAYHK_SANDBOX_REFUND_PERIOD_DAYS", meaning: "refund period, days", defaultText: "365", parse: decimal(0, 3650) }),
+  feeRate: setting({
+    flag: "--fee-rate",
+    env: "ALIPAYHK_SANDBOX_FEE_RATE",
+    meaning: "fee rate in the files, e.g. 0.015",
+    defaultText: "0.015",
+    parse: decimal(0, 0.5),
+  }),
+  refundPeriodDays: setting({
+    flag: "--refund-period-days",
+    env: "ALIPAYHK_SANDBOX_REFUND_PERIOD_DAYS",
+    meaning: "refund period, days",
+    defaultText: "365",
+    parse: decimal(0, 3650),
+  }),
   signFailures: setting({
     flag: "--sign-failures",
     env: "ALIPAYHK_SANDBOX_SIGN_FAILURES",
@@ -204,10 +226,19 @@ export function sandboxBanner(sandbox: RunningSandbox): string {
   for (const partner of sandbox.partners) {
     lines.push(`  Partner:      ${partner.partner} (sign type ${partner.signType})`, `  MD5 key:      ${partner.md5Key}`);
     if (partner.merchantPrivateKeyPem) {
-      lines.push("  Merchant private key (sign your requests with it):", ...partner.merchantPrivateKeyPem.trim().split("\n").map((l) => `    ${l}`));
+      lines.push(
+        "  Merchant private key (sign your requests with it):",
+        ...partner.merchantPrivateKeyPem
+          .trim()
+          .split("\n")
+          .map((l) => `    ${l}`),
+      );
     }
   }
-  lines.push(`  Alipay public key (verifies RSA/RSA2 replies; also at ${sandbox.url}/sandbox/alipay-public-key):`, `    ${toBareBase64(sandbox.alipayPublicKeyPem)}`);
+  lines.push(
+    `  Alipay public key (verifies RSA/RSA2 replies; also at ${sandbox.url}/sandbox/alipay-public-key):`,
+    `    ${toBareBase64(sandbox.alipayPublicKeyPem)}`,
+  );
   lines.push("  Magic buyer codes (alipay.acquire.overseas.spot.pay buyer_identity_code):");
   for (const magic of MAGIC_BUYER_CODES) lines.push(`    ${magic.code}  ${magic.description}`);
   lines.push("  Any other 16-24 digit code starting with 25-30 pays from an AlipayHK wallet.", "Press Ctrl+C to stop.");
@@ -249,7 +280,9 @@ export async function runSandboxCommand(argv: string[], io: CommandIo, control: 
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-      io.stderr.write(`alipayhk sandbox: --port: cannot listen on ${parsed.options.host ?? "127.0.0.1"}:${parsed.options.port} (${code}); pick another port or --port 0\n`);
+      io.stderr.write(
+        `alipayhk sandbox: --port: cannot listen on ${parsed.options.host ?? "127.0.0.1"}:${parsed.options.port} (${code}); pick another port or --port 0\n`,
+      );
       return 1;
     }
     io.stderr.write(`alipayhk sandbox: could not start: ${(error as Error).message}\n`);

@@ -104,8 +104,13 @@ export function parseFaultSpec(input: unknown): FaultSpec {
   for (const name of ["dropReplyAfterCommit", "malformedXml", "wrongSignature", "cancelRetryFlag", "notifyOutOfOrder", "once"] as const) bool(name);
   str("service");
   str("partnerTransId");
-  const effects = [...KEYS].filter((name) => !["once", "service", "partnerTransId"].includes(name) && spec[name] !== undefined && spec[name] !== false && spec[name] !== 0);
-  if (effects.length === 0) throw new FaultSpecError("fault: names no effect; set one of latencyMs, dropReplyAfterCommit, httpStatus, malformedXml, wrongSignature, cancelRetryFlag, holdChargeMs, notifyDuplicate, notifyOutOfOrder");
+  const effects = [...KEYS].filter(
+    (name) => !["once", "service", "partnerTransId"].includes(name) && spec[name] !== undefined && spec[name] !== false && spec[name] !== 0,
+  );
+  if (effects.length === 0)
+    throw new FaultSpecError(
+      "fault: names no effect; set one of latencyMs, dropReplyAfterCommit, httpStatus, malformedXml, wrongSignature, cancelRetryFlag, holdChargeMs, notifyDuplicate, notifyOutOfOrder",
+    );
   return spec as FaultSpec;
 }
 
@@ -139,12 +144,23 @@ export class FaultBook {
 
   /** The faults for one gateway request; `once` rules that apply are used up. */
   forRequest(service: string | undefined, partnerTransId: string | undefined): RequestFaults {
-    const faults: RequestFaults = { latencyMs: 0, dropReplyAfterCommit: false, malformedXml: false, wrongSignature: false, cancelRetryFlag: false, holdChargeMs: 0 };
+    const faults: RequestFaults = {
+      latencyMs: 0,
+      dropReplyAfterCommit: false,
+      malformedXml: false,
+      wrongSignature: false,
+      cancelRetryFlag: false,
+      holdChargeMs: 0,
+    };
     for (const rule of this.rules) {
       if (rule.service && rule.service !== service) continue;
       if (rule.partnerTransId && rule.partnerTransId !== partnerTransId) continue;
       const applies = REQUEST_EFFECTS.some((name) =>
-        name === "cancelRetryFlag" ? rule.cancelRetryFlag && service === "alipay.acquire.cancel" : name === "holdChargeMs" ? rule.holdChargeMs && service === SPOT_PAY : rule[name],
+        name === "cancelRetryFlag"
+          ? rule.cancelRetryFlag && service === "alipay.acquire.cancel"
+          : name === "holdChargeMs"
+            ? rule.holdChargeMs && service === SPOT_PAY
+            : rule[name],
       );
       if (!applies) continue;
       faults.latencyMs += rule.latencyMs ?? 0;

@@ -92,10 +92,26 @@ export function ledgerEntries(trades: Iterable<TradeRecord>, feeRate: number): L
       refunded += refund.amount;
       const fee = feeFor(refunded, feeRate) - feeBack;
       feeBack += fee;
-      entries.push({ type: "REFUND", id: refund.partnerRefundId, trade, at: new Date(refund.completedAt!), amount: refund.amount, fee, remark: refund.reason || "Refund" });
+      entries.push({
+        type: "REFUND",
+        id: refund.partnerRefundId,
+        trade,
+        at: new Date(refund.completedAt!),
+        amount: refund.amount,
+        fee,
+        remark: refund.reason || "Refund",
+      });
     }
     if (trade.reversedAt) {
-      entries.push({ type: "CANCEL", id: trade.partnerTransId, trade, at: new Date(trade.reversedAt), amount: trade.amount - refunded, fee: paymentFee - feeBack, remark: "Cancel" });
+      entries.push({
+        type: "CANCEL",
+        id: trade.partnerTransId,
+        trade,
+        at: new Date(trade.reversedAt),
+        amount: trade.amount - refunded,
+        fee: paymentFee - feeBack,
+        remark: "Cancel",
+      });
     }
   }
   return entries.sort((a, b) => a.at.getTime() - b.at.getTime());
@@ -108,7 +124,13 @@ function cell(value: string | undefined): string {
 
 function tradeColumns(entry: LedgerEntry): { industry: string; name: string; id: string; operator: string; scene: string } {
   const m = entry.trade.merchant;
-  return { industry: cell(m.industry), name: cell(m.name), id: cell(m.id), operator: cell(m.storeName), scene: entry.trade.product === "qr" ? "shopQrCode" : "" };
+  return {
+    industry: cell(m.industry),
+    name: cell(m.name),
+    id: cell(m.id),
+    operator: cell(m.storeName),
+    scene: entry.trade.product === "qr" ? "shopQrCode" : "",
+  };
 }
 
 /** `PID_transaction_YYYYMMDD.txt` for the GMT+8 day `day` (`YYYY-MM-DD`). */
@@ -120,7 +142,25 @@ export function transactionFile(partner: string, day: string, entries: LedgerEnt
     const t = tradeColumns(e);
     const amount = formatAmount(e.amount);
     lines.push(
-      [cell(e.id), e.trade.alipayTransId, amount, formatAmount(e.fee), e.trade.currency, formatGmt8(e.at), e.type, cell(e.remark), t.industry, t.name, t.id, t.operator, t.scene, e.trade.transCurrency, amount, "1", e.trade.buyer?.wallet ?? ""].join("|"),
+      [
+        cell(e.id),
+        e.trade.alipayTransId,
+        amount,
+        formatAmount(e.fee),
+        e.trade.currency,
+        formatGmt8(e.at),
+        e.type,
+        cell(e.remark),
+        t.industry,
+        t.name,
+        t.id,
+        t.operator,
+        t.scene,
+        e.trade.transCurrency,
+        amount,
+        "1",
+        e.trade.buyer?.wallet ?? "",
+      ].join("|"),
     );
   }
   return `${lines.join("\n")}\n`;

@@ -119,7 +119,10 @@ export class Ledger {
 
   /** Resolves a QR payload (`https://qr.alipay.com/<code>`) or the bare code. */
   getByQrCode(qr: string): TradeRecord | undefined {
-    const code = qr.trim().replace(/^https?:\/\/qr\.alipay\.com\//i, "").replace(/[/?#].*$/, "");
+    const code = qr
+      .trim()
+      .replace(/^https?:\/\/qr\.alipay\.com\//i, "")
+      .replace(/[/?#].*$/, "");
     return this.byQrCode.get(code.toLowerCase());
   }
 

@@ -201,7 +201,15 @@ export class Notifier {
       const count = record.pendingDuplicates;
       record.pendingDuplicates = undefined;
       for (let i = 0; i < count; i++) {
-        const copy = this.enqueue({ partner: record.partner, kind: record.kind, outTradeNo: record.outTradeNo, partnerRefundId: record.partnerRefundId, url: record.url, fields: record.fields, charset: record.charset });
+        const copy = this.enqueue({
+          partner: record.partner,
+          kind: record.kind,
+          outTradeNo: record.outTradeNo,
+          partnerRefundId: record.partnerRefundId,
+          url: record.url,
+          fields: record.fields,
+          charset: record.charset,
+        });
         copy.retries = false;
         copy.duplicateOf = record.id;
       }

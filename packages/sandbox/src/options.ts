@@ -209,7 +209,16 @@ export function resolvePartner(input: SandboxPartnerOptions, label: string, keys
     }
     signTypes = [...input.signTypes];
   }
-  return { partner: input.partner, md5Key, signType, merchantPublicKey, merchantPrivateKeyPem, merchantPublicKeyPem: merchantPublicKey?.pem, generated, signTypes };
+  return {
+    partner: input.partner,
+    md5Key,
+    signType,
+    merchantPublicKey,
+    merchantPrivateKeyPem,
+    merchantPublicKeyPem: merchantPublicKey?.pem,
+    generated,
+    signTypes,
+  };
 }
 
 /** Checks the options and fills in defaults; every message names the option. */
@@ -242,7 +251,8 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
   const alipayKey = parsePrivateKey(alipayPem ?? generatedAlipayKeyPem(), "alipayPrivateKey");
   const alipayPublicKey = parsePublicKey(alipayKey.publicPem, "alipayPrivateKey");
   for (const partner of partners.values()) {
-    if (partner.merchantPublicKey?.pem === alipayPublicKey.pem) fail(`alipayPrivateKey: is the merchant key of ${partner.partner}; the sandbox needs its own key pair`);
+    if (partner.merchantPublicKey?.pem === alipayPublicKey.pem)
+      fail(`alipayPrivateKey: is the merchant key of ${partner.partner}; the sandbox needs its own key pair`);
   }
 
   const timeScale = number(options.timeScale, "timeScale", 0, 1000, 1);
@@ -254,7 +264,8 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
     return ms;
   });
   const defaultQrExpiry = options.defaultQrExpiry ?? "120m";
-  if (!IT_B_PAY.test(defaultQrExpiry)) fail(`defaultQrExpiry: expected an it_b_pay value like "120m", "2h", "1d" or "1c", got ${JSON.stringify(defaultQrExpiry)}`);
+  if (!IT_B_PAY.test(defaultQrExpiry))
+    fail(`defaultQrExpiry: expected an it_b_pay value like "120m", "2h", "1d" or "1c", got ${JSON.stringify(defaultQrExpiry)}`);
   let startTime: Date | undefined;
   if (options.startTime !== undefined) {
     startTime = new Date(options.startTime);
@@ -271,7 +282,12 @@ export function resolveOptions(options: SandboxOptions = {}, keys: GeneratedKeys
     alipayKey,
     alipayPublicKey,
     alipayKeyGenerated: options.alipayPrivateKey === undefined,
-    verifyCharset: options.verifyCharset === undefined ? undefined : options.verifyCharset === "UTF-8" || options.verifyCharset === "GBK" ? options.verifyCharset : fail(`verifyCharset: expected "UTF-8" or "GBK", got ${JSON.stringify(options.verifyCharset)}`),
+    verifyCharset:
+      options.verifyCharset === undefined
+        ? undefined
+        : options.verifyCharset === "UTF-8" || options.verifyCharset === "GBK"
+          ? options.verifyCharset
+          : fail(`verifyCharset: expected "UTF-8" or "GBK", got ${JSON.stringify(options.verifyCharset)}`),
     notifyTimeScale: number(options.notifyTimeScale, "notifyTimeScale", 0, 1000, timeScale),
     notifySchedule,
     notifyTimeoutMs: number(options.notifyTimeoutMs, "notifyTimeoutMs", 1, 600_000, 15_000, true),

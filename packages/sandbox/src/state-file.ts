@@ -36,7 +36,13 @@ export function readState(path: string): StateSnapshot | undefined {
   if (state.format !== STATE_FORMAT || state.version !== 1 || !Array.isArray(state.trades)) {
     throw new AlipayConfigError(`stateFile: ${path} is not a sandbox state file (expected format "${STATE_FORMAT}" version 1)`);
   }
-  return { ...state, notifications: state.notifications ?? [], keys: state.keys ?? {}, seq: state.seq ?? 0, clockOffsetMs: state.clockOffsetMs ?? 0 } as StateSnapshot;
+  return {
+    ...state,
+    notifications: state.notifications ?? [],
+    keys: state.keys ?? {},
+    seq: state.seq ?? 0,
+    clockOffsetMs: state.clockOffsetMs ?? 0,
+  } as StateSnapshot;
 }
 
 /** Writes the snapshot after changes, coalescing bursts; `flush` writes now. */

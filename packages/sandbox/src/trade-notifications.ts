@@ -7,7 +7,11 @@ import type { SandboxEngine } from "./engine";
 import type { RefundRecord, TradeRecord } from "./ledger";
 
 /** Signs notification fields over their canonical string in the merchant's charset. */
-function signFields(engine: SandboxEngine, trade: { partner: string; signType: SignType; charset: string }, fields: Record<string, string | undefined>): Record<string, string> {
+function signFields(
+  engine: SandboxEngine,
+  trade: { partner: string; signType: SignType; charset: string },
+  fields: Record<string, string | undefined>,
+): Record<string, string> {
   const partner = engine.partner(trade.partner)!;
   const clean: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) if (value !== undefined && value !== "") clean[name] = value;
@@ -82,13 +86,22 @@ export function notifyClose(engine: SandboxEngine, trade: TradeRecord): void {
     seller_id: trade.partner,
     extra_common_param: trade.passback,
   });
-  engine.notifier.enqueue({ partner: trade.partner, kind: "close", outTradeNo: trade.partnerTransId, url: trade.notifyUrl!, fields, charset: trade.charset, duplicates: faults.duplicates });
+  engine.notifier.enqueue({
+    partner: trade.partner,
+    kind: "close",
+    outTradeNo: trade.partnerTransId,
+    url: trade.notifyUrl!,
+    fields,
+    charset: trade.charset,
+    duplicates: faults.duplicates,
+  });
 }
 
 /** `refundFPAction` for an executed `is_sync=N` refund (§3.3), signed with the refund request's sign type and charset. */
 export function notifyRefund(engine: SandboxEngine, trade: TradeRecord, refund: RefundRecord): void {
   const faults = engine.faults.forNotification(trade.partnerTransId);
-  const fields = signFields(engine, 
+  const fields = signFields(
+    engine,
     { partner: trade.partner, signType: refund.signType, charset: refund.charset },
     {
       notify_time: formatGmt8(engine.now()),

@@ -30,7 +30,7 @@ async function openCard(trade: TradeRecord, now: Date): Promise<string> {
 <h3>${esc(trade.subject)}</h3>
 <p class="amount">${esc(trade.currency)} ${formatAmount(trade.amount)}</p>
 <p><code>${esc(trade.partnerTransId)}</code> · partner ${esc(trade.partner)}</p>
-${trade.qrCode ? `<p class="small"><code>${esc(trade.qrCode)}</code></p>` : "<p class=\"small\">barcode charge waiting for the buyer's confirmation</p>"}
+${trade.qrCode ? `<p class="small"><code>${esc(trade.qrCode)}</code></p>` : '<p class="small">barcode charge waiting for the buyer\'s confirmation</p>'}
 ${trade.expiresAt ? `<p class="small">closes ${esc(formatGmt8(new Date(trade.expiresAt)))} (GMT+8)${expired ? " · QR code expired" : ""}</p>` : ""}
 ${actions(trade)}
 </div></div>`;

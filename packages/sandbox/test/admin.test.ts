@@ -10,7 +10,15 @@ beforeAll(async () => {
 afterAll(() => sandbox.close());
 
 const precreate = (id: string, extra: Record<string, string> = {}) =>
-  callGateway(sandbox, { service: "alipay.acquire.precreate", out_trade_no: id, subject: "Tea <&>", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "12.30", currency: "HKD", ...extra });
+  callGateway(sandbox, {
+    service: "alipay.acquire.precreate",
+    out_trade_no: id,
+    subject: "Tea <&>",
+    product_code: "OVERSEAS_MBARCODE_PAY",
+    total_fee: "12.30",
+    currency: "HKD",
+    ...extra,
+  });
 
 describe("trades", () => {
   it("GET /sandbox/trades lists trades with out_trade_no, qr_code, total_fee, currency, status and refunds", async () => {
@@ -18,7 +26,15 @@ describe("trades", () => {
     const pre = await precreate(id);
     const list = await admin<SandboxTrade[]>(sandbox, "GET", "/sandbox/trades");
     const trade = list.json.find((t) => t.out_trade_no === id)!;
-    expect(trade).toMatchObject({ out_trade_no: id, qr_code: pre.reply.response.qr_code, total_fee: "12.30", currency: "HKD", status: "WAIT_BUYER_PAY", refunds: [], product: "qr" });
+    expect(trade).toMatchObject({
+      out_trade_no: id,
+      qr_code: pre.reply.response.qr_code,
+      total_fee: "12.30",
+      currency: "HKD",
+      status: "WAIT_BUYER_PAY",
+      refunds: [],
+      product: "qr",
+    });
     expect((await admin<SandboxTrade[]>(sandbox, "GET", "/sandbox/trades?status=TRADE_CLOSED")).json.some((t) => t.out_trade_no === id)).toBe(false);
     expect((await admin<SandboxTrade>(sandbox, "GET", `/sandbox/trades/${id}`)).json.out_trade_no).toBe(id);
     expect((await admin(sandbox, "GET", "/sandbox/trades/nope")).status).toBe(404);
@@ -176,7 +192,14 @@ describe("clock, info, reset", () => {
   it("POST /sandbox/reset forgets everything", async () => {
     const local = await startSandbox();
     try {
-      await callGateway(local, { service: "alipay.acquire.precreate", out_trade_no: "R1", subject: "x", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "1.00", currency: "HKD" });
+      await callGateway(local, {
+        service: "alipay.acquire.precreate",
+        out_trade_no: "R1",
+        subject: "x",
+        product_code: "OVERSEAS_MBARCODE_PAY",
+        total_fee: "1.00",
+        currency: "HKD",
+      });
       expect(local.trades()).toHaveLength(1);
       expect((await admin(local, "POST", "/sandbox/reset")).status).toBe(200);
       expect(local.trades()).toHaveLength(0);
@@ -206,7 +229,11 @@ describe("options", () => {
       expect(local.merchantPrivateKeyPem).toBeUndefined();
       expect(local.alipayPublicKeyPem).toBe(alipay.publicKeyPem);
       const { parsePrivateKey } = await import("@alipayhk/core");
-      const r = await callGateway(local, { service: "alipay.acquire.overseas.query", partner_trans_id: "x" }, { signType: "RSA", signKey: { privateKey: parsePrivateKey(merchant.privateKeyPem) } });
+      const r = await callGateway(
+        local,
+        { service: "alipay.acquire.overseas.query", partner_trans_id: "x" },
+        { signType: "RSA", signKey: { privateKey: parsePrivateKey(merchant.privateKeyPem) } },
+      );
       expect(r.reply.response.error).toBe("TRADE_NOT_EXIST");
       expect(r.signatureValid).toBe(true);
     } finally {

@@ -24,13 +24,19 @@ const spotPay = (id: string, code: string, amount = "25.00", extra: Record<strin
     ...extra,
   });
 const query = async (id: string) => (await callGateway(sandbox, { service: "alipay.acquire.overseas.query", partner_trans_id: id })).reply.response;
-const cancel = async (id: string) => (await callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: id, timestamp: String(Date.now()) })).reply.response;
+const cancel = async (id: string) =>
+  (await callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: id, timestamp: String(Date.now()) })).reply.response;
 
 describe("magic buyer codes", () => {
   it("…01 pays from an AlipayHK wallet, …02 from an Alipay (CN) wallet, any other valid code from AlipayHK", async () => {
     const hk = await spotPay(uid(), "280000000000000001");
     expect(hk.signatureValid).toBe(true);
-    expect(hk.reply.response).toMatchObject({ result_code: "SUCCESS", payment_inst: "ALIPAYHK", alipay_buyer_login_id: "852-****0654", alipay_buyer_user_id: "2088042172056571" });
+    expect(hk.reply.response).toMatchObject({
+      result_code: "SUCCESS",
+      payment_inst: "ALIPAYHK",
+      alipay_buyer_login_id: "852-****0654",
+      alipay_buyer_user_id: "2088042172056571",
+    });
     const cn = await spotPay(uid(), "280000000000000002");
     expect(cn.reply.response).toMatchObject({ result_code: "SUCCESS", payment_inst: "ALIPAYCN", alipay_buyer_login_id: "132****6685" });
     for (const code of ["2512345678901234", "301234567890123456789012", "289999999999999999"]) {
@@ -126,7 +132,10 @@ describe("magic buyer codes", () => {
   it("a code no wallet could show fails with SOUNDWAVE_PARSER_FAIL; a non-HKD currency with CURRENCY_NOT_SUPPORT", async () => {
     expect((await spotPay(uid(), "123456")).reply.response).toMatchObject({ result_code: "FAILED", error: "SOUNDWAVE_PARSER_FAIL" });
     expect((await spotPay(uid(), "241234567890123456")).reply.response).toMatchObject({ result_code: "FAILED", error: "SOUNDWAVE_PARSER_FAIL" });
-    expect((await spotPay(uid(), "280000000000000001", "1.00", { currency: "USD" })).reply.response).toMatchObject({ result_code: "FAILED", error: "CURRENCY_NOT_SUPPORT" });
+    expect((await spotPay(uid(), "280000000000000001", "1.00", { currency: "USD" })).reply.response).toMatchObject({
+      result_code: "FAILED",
+      error: "CURRENCY_NOT_SUPPORT",
+    });
   });
 });
 
@@ -143,7 +152,11 @@ describe("partner_trans_id idempotency", () => {
   it("the same id with other content answers CONTEXT_INCONSISTENT", async () => {
     const id = uid();
     await spotPay(id, "280000000000000001", "25.00");
-    expect((await spotPay(id, "280000000000000001", "26.00")).reply.response).toEqual({ result_code: "FAILED", error: "CONTEXT_INCONSISTENT", partner_trans_id: id });
+    expect((await spotPay(id, "280000000000000001", "26.00")).reply.response).toEqual({
+      result_code: "FAILED",
+      error: "CONTEXT_INCONSISTENT",
+      partner_trans_id: id,
+    });
     expect((await spotPay(id, "280000000000000002", "25.00")).reply.response.error).toBe("CONTEXT_INCONSISTENT");
   });
 
@@ -164,7 +177,15 @@ describe("partner_trans_id idempotency", () => {
   it("precreate: same out_trade_no and content → the same QR; other content → CONTEXT_INCONSISTENT; paid → TRADE_HAS_SUCCESS", async () => {
     const id = uid();
     const pre = (fee: string) =>
-      callGateway(sandbox, { service: "alipay.acquire.precreate", out_trade_no: id, subject: "Cake", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: fee, currency: "HKD", timestamp: String(Date.now()) });
+      callGateway(sandbox, {
+        service: "alipay.acquire.precreate",
+        out_trade_no: id,
+        subject: "Cake",
+        product_code: "OVERSEAS_MBARCODE_PAY",
+        total_fee: fee,
+        currency: "HKD",
+        timestamp: String(Date.now()),
+      });
     const first = await pre("40.00");
     const second = await pre("40.00");
     expect(second.reply.response.qr_code).toBe(first.reply.response.qr_code);

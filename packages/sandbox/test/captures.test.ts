@@ -101,7 +101,17 @@ describe("captured requests, re-signed with the test key", () => {
     const base = { partner, _input_charset: "UTF-8" };
     await callGateway(
       sandbox,
-      resign({ ...base, service: "alipay.acquire.overseas.spot.pay", alipay_seller_id: partner, trans_name: "capture", partner_trans_id: id, currency: "HKD", trans_amount: "0.10", buyer_identity_code: "280000000000000001", identity_code_type: "barcode" }),
+      resign({
+        ...base,
+        service: "alipay.acquire.overseas.spot.pay",
+        alipay_seller_id: partner,
+        trans_name: "capture",
+        partner_trans_id: id,
+        currency: "HKD",
+        trans_amount: "0.10",
+        buyer_identity_code: "280000000000000001",
+        identity_code_type: "barcode",
+      }),
       { raw: true },
     );
     await callGateway(sandbox, resign({ ...base, service: "alipay.acquire.cancel", out_trade_no: id }), { raw: true });
@@ -145,6 +155,11 @@ describe("captured requests, re-signed with the test key", () => {
     };
     const r = await callGateway(sandbox, v1, { raw: true });
     expect(r.reply.isSuccess).toBe(true);
-    expect(r.reply.response).toMatchObject({ result_code: "SUCCESS", partner_trans_id: "TRADE_20240101120000001", trans_amount: "12.30", payment_inst: "ALIPAYHK" });
+    expect(r.reply.response).toMatchObject({
+      result_code: "SUCCESS",
+      partner_trans_id: "TRADE_20240101120000001",
+      trans_amount: "12.30",
+      payment_inst: "ALIPAYHK",
+    });
   });
 });

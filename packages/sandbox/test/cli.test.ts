@@ -42,7 +42,9 @@ describe("alipayhk sandbox", () => {
   });
 
   it("parses the flags into options", () => {
-    expect(parseSandboxArgs(["--port=0", "--partner", "2088000000000033", "--sign-type", "RSA2", "--barcode-wait", "2s", "--sign-failures", "--quiet"])).toEqual({
+    expect(
+      parseSandboxArgs(["--port=0", "--partner", "2088000000000033", "--sign-type", "RSA2", "--barcode-wait", "2s", "--sign-failures", "--quiet"]),
+    ).toEqual({
       help: false,
       quiet: true,
       options: { port: 0, partner: "2088000000000033", signType: "RSA2", barcodeWaitMs: 2000, signFailures: true },
@@ -58,7 +60,9 @@ describe("alipayhk sandbox", () => {
       options: { port: 0, partner: "2088000000000033", partners: [{ partner: "2088000000000044", signType: "RSA2" }] },
     });
     expect(() => parseSandboxArgs([], { ALIPAYHK_SANDBOX_FEE_RATE: "2" })).toThrow('ALIPAYHK_SANDBOX_FEE_RATE: expected a number from 0 to 0.5, got "2"');
-    expect(() => parseSandboxArgs([], { ALIPAYHK_SANDBOX_MD5_KEY: "short" })).toThrow(/^ALIPAYHK_SANDBOX_MD5_KEY: expected 16-64 letters and digits .*, got a value of another form$/);
+    expect(() => parseSandboxArgs([], { ALIPAYHK_SANDBOX_MD5_KEY: "short" })).toThrow(
+      /^ALIPAYHK_SANDBOX_MD5_KEY: expected 16-64 letters and digits .*, got a value of another form$/,
+    );
   });
 
   it("starts, prints the gateway URL, partner, keys and wallet URL, logs requests, and stops on the signal with 0", async () => {

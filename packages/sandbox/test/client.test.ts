@@ -88,7 +88,8 @@ describe.each<SignType>(["MD5", "RSA", "RSA2"])("through AlipayHkClient (%s)", (
     // The ledger agrees: one trade, charged exactly when the flow says paid.
     const trade = sandbox.trades().find((t) => t.out_trade_no === id)!;
     expect(trade.status).toBe(expected === "paid" ? "TRADE_SUCCESS" : "TRADE_CLOSED");
-    if (code === "280000000000000009") expect(result.steps.filter((s) => s.step === "cancel").map((s) => s.step === "cancel" && s.retry)).toEqual([true, false]);
+    if (code === "280000000000000009")
+      expect(result.steps.filter((s) => s.step === "cancel").map((s) => s.step === "cancel" && s.retry)).toEqual([true, false]);
   });
 
   it("two partial refunds, then one too many", async () => {
@@ -98,7 +99,10 @@ describe.each<SignType>(["MD5", "RSA", "RSA2"])("through AlipayHkClient (%s)", (
     expect(await refundReturn(client, { partnerTransId: id, platformRefundId: "ret-2", amount: 5000 })).toMatchObject({ status: "succeeded" });
     // The same platform refund again is not a new refund.
     expect(await refundReturn(client, { partnerTransId: id, platformRefundId: "ret-2", amount: 5000 })).toMatchObject({ status: "succeeded" });
-    expect(await refundReturn(client, { partnerTransId: id, platformRefundId: "ret-3", amount: 2501 })).toMatchObject({ status: "failed", code: "REFUND_AMT_RESTRICTION" });
+    expect(await refundReturn(client, { partnerTransId: id, platformRefundId: "ret-3", amount: 2501 })).toMatchObject({
+      status: "failed",
+      code: "REFUND_AMT_RESTRICTION",
+    });
     expect(sandbox.trades().find((t) => t.out_trade_no === id)!.refunded).toBe("75.00");
   });
 
@@ -114,7 +118,11 @@ describe.each<SignType>(["MD5", "RSA", "RSA2"])("through AlipayHkClient (%s)", (
     const nextDay = uid("CN");
     await payByBarcode(client, { partnerTransId: nextDay, amount: 500, buyerCode: "280000000000000001", transName: "x" }, recovery());
     sandbox.advanceClock("1d");
-    const late = await cancelOrder(client, { partnerTransId: nextDay, refundFallback: { amount: 500, platformRefundId: "cancel-1" } }, { sleep: async () => {} });
+    const late = await cancelOrder(
+      client,
+      { partnerTransId: nextDay, refundFallback: { amount: 500, platformRefundId: "cancel-1" } },
+      { sleep: async () => {} },
+    );
     expect(late).toMatchObject({ status: "refunded" });
     expect(sandbox.trades().find((t) => t.out_trade_no === nextDay)!.status).toBe("TRADE_CLOSED");
   });
@@ -163,10 +171,22 @@ describe("secondary-merchant data through the flows", () => {
     client = clientFor(sandbox, "MD5");
   });
   afterAll(() => sandbox.close());
-  const lotte = { secondary_merchant_name: "Lotte", secondary_merchant_id: "123", secondary_merchant_industry: "5812", store_id: "A101", store_name: "Causeway Bay" };
+  const lotte = {
+    secondary_merchant_name: "Lotte",
+    secondary_merchant_id: "123",
+    secondary_merchant_industry: "5812",
+    store_id: "A101",
+    store_name: "Causeway Bay",
+  };
 
   it("a barcode charge sends extend_info and a QR trade extend_params, as documented; the sandbox keeps them", async () => {
-    const pay = await payByBarcode(client, { partnerTransId: uid("sm"), amount: 1000, buyerCode: "281234567890123456", transName: "Coffee", secondaryMerchant: lotte });
+    const pay = await payByBarcode(client, {
+      partnerTransId: uid("sm"),
+      amount: 1000,
+      buyerCode: "281234567890123456",
+      transName: "Coffee",
+      secondaryMerchant: lotte,
+    });
     expect(pay.status).toBe("paid");
     const qr = await createQrPayment(client, { partnerTransId: uid("smq"), amount: 500, subject: "Order", secondaryMerchant: lotte });
     expect(JSON.parse(qr.precreate.reply.request.extend_params!)).toEqual(lotte);
@@ -176,10 +196,22 @@ describe("secondary-merchant data through the flows", () => {
 
   it("the sandbox refuses what the client would: a non-MCC industry (sent raw) is ILLEGAL_ARGUMENT", async () => {
     await expect(
-      client.spotPay({ partnerTransId: uid("smx"), amount: 100, buyerIdentityCode: "281234567890123456", transName: "x", extendInfo: JSON.stringify({ ...lotte, secondary_merchant_industry: "food" }) }),
+      client.spotPay({
+        partnerTransId: uid("smx"),
+        amount: 100,
+        buyerIdentityCode: "281234567890123456",
+        transName: "x",
+        extendInfo: JSON.stringify({ ...lotte, secondary_merchant_industry: "food" }),
+      }),
     ).rejects.toMatchObject({ constructor: AlipayGatewayError, code: "ILLEGAL_ARGUMENT" });
-    await expect(payByBarcode(client, { partnerTransId: uid("smy"), amount: 100, buyerCode: "281234567890123456", transName: "x", secondaryMerchant: { ...lotte, secondary_merchant_industry: "food" } })).rejects.toThrow(
-      /^extendInfo\.secondary_merchant_industry: expected a 4-digit MCC/,
-    );
+    await expect(
+      payByBarcode(client, {
+        partnerTransId: uid("smy"),
+        amount: 100,
+        buyerCode: "281234567890123456",
+        transName: "x",
+        secondaryMerchant: { ...lotte, secondary_merchant_industry: "food" },
+      }),
+    ).rejects.toThrow(/^extendInfo\.secondary_merchant_industry: expected a 4-digit MCC/);
   });
 });

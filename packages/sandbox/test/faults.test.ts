@@ -14,7 +14,14 @@ afterEach(async () => {
   await admin(sandbox, "DELETE", "/sandbox/faults");
 });
 
-const precreate = (id: string) => ({ service: "alipay.acquire.precreate", out_trade_no: id, subject: "x", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "5.00", currency: "HKD" });
+const precreate = (id: string) => ({
+  service: "alipay.acquire.precreate",
+  out_trade_no: id,
+  subject: "x",
+  product_code: "OVERSEAS_MBARCODE_PAY",
+  total_fee: "5.00",
+  currency: "HKD",
+});
 const exists = (id: string) => sandbox.trades().some((t) => t.out_trade_no === id);
 
 describe("faults", () => {

@@ -47,7 +47,19 @@ describe("HK document fidelity", () => {
     const id = uid("R");
     await callGateway(sandbox, spot(id));
     const refund = (refundId: string, reason: string, charset: "UTF-8" | "GBK") =>
-      callGateway(sandbox, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: refundId, refund_amount: "1.00", currency: "HKD", is_sync: "Y", refund_reson: reason }, { charset });
+      callGateway(
+        sandbox,
+        {
+          service: "alipay.acquire.overseas.spot.refund",
+          partner_trans_id: id,
+          partner_refund_id: refundId,
+          refund_amount: "1.00",
+          currency: "HKD",
+          is_sync: "Y",
+          refund_reson: reason,
+        },
+        { charset },
+      );
     const long = "退".repeat(43);
     const utf8 = await refund(`${id}-1`, long, "UTF-8");
     expect(utf8.reply).toMatchObject({ isSuccess: false, error: "ILLEGAL_ARGUMENT" });
@@ -73,17 +85,34 @@ describe("HK document fidelity", () => {
     expect(r.reply.response.result_code).toBe("SUCCESS");
     expect(r.reply.response.small_pic_url).toMatch(/picSize=S$/);
     expect(r.reply.response.big_pic_url).toMatch(/picSize=L$/);
-    const bad = await callGateway(sandbox, { service: "alipay.acquire.precreate", out_trade_no: uid("G"), subject: "x", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "1.00", currency: "HKD", trade_information: "not json" });
+    const bad = await callGateway(sandbox, {
+      service: "alipay.acquire.precreate",
+      out_trade_no: uid("G"),
+      subject: "x",
+      product_code: "OVERSEAS_MBARCODE_PAY",
+      total_fee: "1.00",
+      currency: "HKD",
+      trade_information: "not json",
+    });
     expect(bad.detail).toBe('trade_information: expected a JSON object, got "not json"');
   });
 
   it("spot.pay takes trade_information; cancel takes terminal_timestamp; refund_reason (the misspelling's fix) has the same 128-byte limit", async () => {
     const id = uid("TI");
     expect((await callGateway(sandbox, spot(id, { trade_information: JSON.stringify({ business_type: "5" }) }))).reply.response.result_code).toBe("SUCCESS");
-    const long = await callGateway(sandbox, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: `${id}-r`, refund_amount: "1.00", currency: "HKD", refund_reason: "a".repeat(129) });
+    const long = await callGateway(sandbox, {
+      service: "alipay.acquire.overseas.spot.refund",
+      partner_trans_id: id,
+      partner_refund_id: `${id}-r`,
+      refund_amount: "1.00",
+      currency: "HKD",
+      refund_reason: "a".repeat(129),
+    });
     expect(long.detail).toBe("refund_reason: at most 128 bytes in UTF-8, got 129");
     const cancel = await callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: id, terminal_timestamp: "1700000000000" });
     expect(cancel.reply.response).toMatchObject({ result_code: "SUCCESS", action: "refund" });
-    expect((await callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: id, terminal_timestamp: "soon" })).detail).toBe('terminal_timestamp: expected epoch milliseconds, got "soon"');
+    expect((await callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: id, terminal_timestamp: "soon" })).detail).toBe(
+      'terminal_timestamp: expected epoch milliseconds, got "soon"',
+    );
   });
 });

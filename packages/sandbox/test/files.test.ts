@@ -14,22 +14,50 @@ const dir = mkdtempSync(join(tmpdir(), "alipayhk-files-"));
 let sandbox: RunningSandbox;
 beforeAll(async () => {
   sandbox = await startSandbox({ startTime: "2024-01-02T10:00:00+08:00", feeRate: 0.015, filesDir: dir });
-  const extend = JSON.stringify({ secondary_merchant_name: "Mika|Coffee", secondary_merchant_id: "M1", secondary_merchant_industry: "5812", store_name: "Central" });
+  const extend = JSON.stringify({
+    secondary_merchant_name: "Mika|Coffee",
+    secondary_merchant_id: "M1",
+    secondary_merchant_industry: "5812",
+    store_name: "Central",
+  });
   // A QR payment, paid with ALIPAYCN.
-  await callGateway(sandbox, { service: "alipay.acquire.precreate", out_trade_no: "QR-1", subject: "Beans", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "100.00", currency: "HKD", extend_params: extend });
+  await callGateway(sandbox, {
+    service: "alipay.acquire.precreate",
+    out_trade_no: "QR-1",
+    subject: "Beans",
+    product_code: "OVERSEAS_MBARCODE_PAY",
+    total_fee: "100.00",
+    currency: "HKD",
+    extend_params: extend,
+  });
   // Each step at an exact instant, so the files' times do not depend on how fast the machine is.
   sandbox.setClock("2024-01-02T10:01:00+08:00");
   sandbox.payTrade("QR-1", { wallet: "ALIPAYCN" });
   // A barcode payment with two partial refunds.
   sandbox.setClock("2024-01-02T10:02:00+08:00");
-  const spot = { service: "alipay.acquire.overseas.spot.pay", alipay_seller_id: sandbox.partner, trans_name: "Cup", currency: "HKD", identity_code_type: "barcode", buyer_identity_code: "280000000000000001" };
+  const spot = {
+    service: "alipay.acquire.overseas.spot.pay",
+    alipay_seller_id: sandbox.partner,
+    trans_name: "Cup",
+    currency: "HKD",
+    identity_code_type: "barcode",
+    buyer_identity_code: "280000000000000001",
+  };
   await callGateway(sandbox, { ...spot, partner_trans_id: "BC-1", trans_amount: "33.33" });
   for (const [id, amount, at] of [
     ["BC-1-R1", "11.11", "2024-01-02T10:03:00.000+08:00"],
     ["BC-1-R2", "22.22", "2024-01-02T10:03:00.200+08:00"],
   ]) {
     sandbox.setClock(at!);
-    await callGateway(sandbox, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: "BC-1", partner_refund_id: id!, refund_amount: amount!, currency: "HKD", is_sync: "Y", refund_reson: "size" });
+    await callGateway(sandbox, {
+      service: "alipay.acquire.overseas.spot.refund",
+      partner_trans_id: "BC-1",
+      partner_refund_id: id!,
+      refund_amount: amount!,
+      currency: "HKD",
+      is_sync: "Y",
+      refund_reson: "size",
+    });
   }
   // A barcode payment cancelled the same day, and one that failed (no record).
   sandbox.setClock("2024-01-02T10:03:00.400+08:00");
@@ -51,7 +79,12 @@ const P = "2088101122136241";
 describe("reconciliation files", () => {
   it("lists the files of the days with records", async () => {
     const files = await admin<string[]>(sandbox, "GET", "/sandbox/files");
-    expect(files.json).toEqual([`${P}_settlement_20240102.txt`, `${P}_settlement_20240103.txt`, `${P}_transaction_20240102.txt`, `${P}_transaction_20240103.txt`]);
+    expect(files.json).toEqual([
+      `${P}_settlement_20240102.txt`,
+      `${P}_settlement_20240103.txt`,
+      `${P}_transaction_20240102.txt`,
+      `${P}_transaction_20240103.txt`,
+    ]);
   });
 
   it("writes the transaction file in the HK layout", async () => {
@@ -107,14 +140,21 @@ describe("reconciliation files", () => {
 
   it("writes the files into filesDir", async () => {
     await sandbox.close();
-    expect(readdirSync(dir).sort()).toEqual([`${P}_settlement_20240102.txt`, `${P}_settlement_20240103.txt`, `${P}_transaction_20240102.txt`, `${P}_transaction_20240103.txt`]);
+    expect(readdirSync(dir).sort()).toEqual([
+      `${P}_settlement_20240102.txt`,
+      `${P}_settlement_20240103.txt`,
+      `${P}_transaction_20240102.txt`,
+      `${P}_transaction_20240103.txt`,
+    ]);
     expect(readFileSync(join(dir, `${P}_transaction_20240103.txt`), "utf8")).toContain("BC-4|");
   });
 
   it("serves a day without records as a header with Total_count:0, and 404 for other names", async () => {
     const local = await startSandbox({ startTime: "2024-01-02T10:00:00+08:00" });
     try {
-      expect(await (await fetch(`${local.url}/sandbox/files/${P}_transaction_20231231.txt`)).text()).toMatch(/^Partner:2088101122136241\|Payment_time:2023-12-31 00:00:00\|Total_count:0\n/);
+      expect(await (await fetch(`${local.url}/sandbox/files/${P}_transaction_20231231.txt`)).text()).toMatch(
+        /^Partner:2088101122136241\|Payment_time:2023-12-31 00:00:00\|Total_count:0\n/,
+      );
       expect((await fetch(`${local.url}/sandbox/files/${P}_transaction_20231332.txt`)).status).toBe(404);
       expect((await fetch(`${local.url}/sandbox/files/2088999999999999_transaction_20240102.txt`)).status).toBe(404);
     } finally {

@@ -22,7 +22,16 @@ async function chargeThatTimesOut(id: string, code: string): Promise<void> {
   const controller = new AbortController();
   const charge = sendGateway(
     sandbox,
-    { service: "alipay.acquire.overseas.spot.pay", alipay_seller_id: sandbox.partner, trans_name: "Coffee", partner_trans_id: id, currency: "HKD", trans_amount: "15.00", buyer_identity_code: code, identity_code_type: "barcode" },
+    {
+      service: "alipay.acquire.overseas.spot.pay",
+      alipay_seller_id: sandbox.partner,
+      trans_name: "Coffee",
+      partner_trans_id: id,
+      currency: "HKD",
+      trans_amount: "15.00",
+      buyer_identity_code: code,
+      identity_code_type: "barcode",
+    },
     { signal: controller.signal },
   );
   await waitFor(() => log.some((line) => line.includes(`${id} held up to`)), "the gateway to hold the charge");

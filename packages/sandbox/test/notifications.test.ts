@@ -90,7 +90,15 @@ describe("payment notification", () => {
     const id = uid("G");
     await callGateway(
       sandbox,
-      { service: "alipay.acquire.precreate", out_trade_no: id, subject: "測試商品", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "1.00", currency: "HKD", notify_url: merchant.url },
+      {
+        service: "alipay.acquire.precreate",
+        out_trade_no: id,
+        subject: "測試商品",
+        product_code: "OVERSEAS_MBARCODE_PAY",
+        total_fee: "1.00",
+        currency: "HKD",
+        notify_url: merchant.url,
+      },
       { charset: "GBK" },
     );
     sandbox.payTrade(id);

@@ -11,7 +11,13 @@ const C = "2088000000000088";
 let sandbox: RunningSandbox;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 beforeAll(async () => {
-  sandbox = await startSandbox({ partners: [{ partner: B, md5Key: B_KEY }, { partner: C, signType: "RSA2" }], notifyTimeScale: 0.001 });
+  sandbox = await startSandbox({
+    partners: [
+      { partner: B, md5Key: B_KEY },
+      { partner: C, signType: "RSA2" },
+    ],
+    notifyTimeScale: 0.001,
+  });
   receiver = await startReceiver();
 });
 afterAll(async () => {
@@ -32,13 +38,22 @@ describe("several partners, one Alipay key", () => {
   });
 
   it("refuses partner A's MD5 key for partner B (ILLEGAL_SIGN)", async () => {
-    const r = await callGateway(sandbox, { partner: B, service: "alipay.acquire.overseas.query", partner_trans_id: "x" }, { signKey: { md5Key: sandbox.md5Key } });
+    const r = await callGateway(
+      sandbox,
+      { partner: B, service: "alipay.acquire.overseas.query", partner_trans_id: "x" },
+      { signKey: { md5Key: sandbox.md5Key } },
+    );
     expect(r.reply.error).toBe("ILLEGAL_SIGN");
   });
 
   it("opens and pays a trade of partner B through the admin API; B's notification verifies with B's key only, and its exact body is served", async () => {
     const id = uid("PB");
-    const opened = await admin<SandboxTrade>(sandbox, "POST", "/sandbox/trades", { partner: B, out_trade_no: id, total_fee: "12.30", notify_url: receiver.url });
+    const opened = await admin<SandboxTrade>(sandbox, "POST", "/sandbox/trades", {
+      partner: B,
+      out_trade_no: id,
+      total_fee: "12.30",
+      notify_url: receiver.url,
+    });
     expect(opened.status).toBe(201);
     expect(opened.json).toMatchObject({ partner: B, out_trade_no: id, status: "WAIT_BUYER_PAY", total_fee: "12.30" });
     await admin(sandbox, "POST", `/sandbox/trades/${id}/pay?partner=${B}`);
@@ -67,9 +82,16 @@ describe("several partners, one Alipay key", () => {
   });
 
   it("adds a partner at run time (POST /sandbox/partners) and refuses a bad or repeated one with a line naming the field", async () => {
-    const added = await admin<{ partner: string; md5Key: string }>(sandbox, "POST", "/sandbox/partners", { partner: "2088000000000099", md5Key: "cccccccccccccccccccccccccccccccc" });
+    const added = await admin<{ partner: string; md5Key: string }>(sandbox, "POST", "/sandbox/partners", {
+      partner: "2088000000000099",
+      md5Key: "cccccccccccccccccccccccccccccccc",
+    });
     expect(added.status).toBe(201);
-    const r = await callGateway(sandbox, { partner: "2088000000000099", service: "alipay.acquire.overseas.query", partner_trans_id: "x" }, { signKey: { md5Key: "cccccccccccccccccccccccccccccccc" } });
+    const r = await callGateway(
+      sandbox,
+      { partner: "2088000000000099", service: "alipay.acquire.overseas.query", partner_trans_id: "x" },
+      { signKey: { md5Key: "cccccccccccccccccccccccccccccccc" } },
+    );
     expect(r.reply.isSuccess).toBe(true);
     expect((await admin(sandbox, "POST", "/sandbox/partners", { partner: "2088000000000099" })).json).toEqual({
       error: { code: "BAD_PARTNER", message: "partner: 2088000000000099 is already a partner of this sandbox" },
@@ -82,19 +104,28 @@ describe("several partners, one Alipay key", () => {
 
   it("refuses an admin trade with a bad amount or unknown partner and records nothing", async () => {
     const id = uid("PX");
-    expect((await admin<AdminErrorBody>(sandbox, "POST", "/sandbox/trades", { partner: B, out_trade_no: id, total_fee: "1.5" })).json.error.code).toBe("BAD_TRADE");
-    expect((await admin<AdminErrorBody>(sandbox, "POST", "/sandbox/trades", { partner: "2088999999999999", out_trade_no: id, total_fee: "1.50" })).json.error.code).toBe("ILLEGAL_PARTNER");
+    expect((await admin<AdminErrorBody>(sandbox, "POST", "/sandbox/trades", { partner: B, out_trade_no: id, total_fee: "1.5" })).json.error.code).toBe(
+      "BAD_TRADE",
+    );
+    expect(
+      (await admin<AdminErrorBody>(sandbox, "POST", "/sandbox/trades", { partner: "2088999999999999", out_trade_no: id, total_fee: "1.50" })).json.error.code,
+    ).toBe("ILLEGAL_PARTNER");
     expect(sandbox.trades().some((t) => t.out_trade_no === id)).toBe(false);
   });
 });
 
 describe("--partner, repeated", () => {
   it("makes the first the main partner and the others extra partners with their own key and sign type", () => {
-    expect(parseSandboxArgs(["--partner", "2088000000000011", "--md5-key", "abcdefghijklmnop", "--partner", `${B}:${B_KEY}`, "--partner", `${C}::RSA2`]).options).toEqual({
+    expect(
+      parseSandboxArgs(["--partner", "2088000000000011", "--md5-key", "abcdefghijklmnop", "--partner", `${B}:${B_KEY}`, "--partner", `${C}::RSA2`]).options,
+    ).toEqual({
       port: 4010,
       partner: "2088000000000011",
       md5Key: "abcdefghijklmnop",
-      partners: [{ partner: B, md5Key: B_KEY }, { partner: C, signType: "RSA2" }],
+      partners: [
+        { partner: B, md5Key: B_KEY },
+        { partner: C, signType: "RSA2" },
+      ],
     });
   });
 

@@ -35,9 +35,18 @@ async function paidTrade(amount = "100.00"): Promise<string> {
 }
 
 const refund = (id: string, refundId: string, amount: string, extra: Record<string, string> = {}) =>
-  callGateway(sandbox, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: refundId, refund_amount: amount, currency: "HKD", is_sync: "Y", ...extra });
+  callGateway(sandbox, {
+    service: "alipay.acquire.overseas.spot.refund",
+    partner_trans_id: id,
+    partner_refund_id: refundId,
+    refund_amount: amount,
+    currency: "HKD",
+    is_sync: "Y",
+    ...extra,
+  });
 const cancel = (id: string) => callGateway(sandbox, { service: "alipay.acquire.cancel", out_trade_no: id, timestamp: String(Date.now()) });
-const status = async (id: string) => (await callGateway(sandbox, { service: "alipay.acquire.overseas.query", partner_trans_id: id })).reply.response.alipay_trans_status;
+const status = async (id: string) =>
+  (await callGateway(sandbox, { service: "alipay.acquire.overseas.query", partner_trans_id: id })).reply.response.alipay_trans_status;
 
 describe("refunds", () => {
   it("two partial refunds, then the sum limit (REFUND_AMT_RESTRICTION), then the rest; fully refunded is TRADE_CLOSED", async () => {
@@ -70,7 +79,15 @@ describe("refunds", () => {
     expect(await status(id)).toBe("TRADE_CLOSED");
     const again = await callGateway(
       sandbox,
-      { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: `${id}-r`, refund_amount: "10.00", currency: "HKD", is_sync: "Y", ...reason },
+      {
+        service: "alipay.acquire.overseas.spot.refund",
+        partner_trans_id: id,
+        partner_refund_id: `${id}-r`,
+        refund_amount: "10.00",
+        currency: "HKD",
+        is_sync: "Y",
+        ...reason,
+      },
       { charset: "GBK", method: "GET" },
     );
     expect(again.reply.response).toEqual(first.reply.response);
@@ -90,7 +107,14 @@ describe("refunds", () => {
   it("refuses unknown trades (is_success=F PURCHASE_TRADE_NOT_EXIST), unpaid ones, other currencies", async () => {
     expect((await refund("no-such-trade", "r-x", "1.00")).reply).toMatchObject({ isSuccess: false, error: "PURCHASE_TRADE_NOT_EXIST" });
     const qr = uid("Q");
-    await callGateway(sandbox, { service: "alipay.acquire.precreate", out_trade_no: qr, subject: "x", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "5.00", currency: "HKD" });
+    await callGateway(sandbox, {
+      service: "alipay.acquire.precreate",
+      out_trade_no: qr,
+      subject: "x",
+      product_code: "OVERSEAS_MBARCODE_PAY",
+      total_fee: "5.00",
+      currency: "HKD",
+    });
     expect((await refund(qr, `${qr}-r`, "1.00")).reply.response.error).toBe("TRADE_STATUS_ERROR");
     const id = await paidTrade();
     expect((await refund(id, `${id}-r`, "1.00", { currency: "USD" })).reply.response.error).toBe("CURRENCY_NOT_SAME");
@@ -124,7 +148,13 @@ describe("refunds", () => {
 
   it("is_sync is N by default (spec §2.4)", async () => {
     const id = await paidTrade("20.00");
-    await callGateway(sandbox, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: `${id}-d`, refund_amount: "1.00", currency: "HKD" });
+    await callGateway(sandbox, {
+      service: "alipay.acquire.overseas.spot.refund",
+      partner_trans_id: id,
+      partner_refund_id: `${id}-d`,
+      refund_amount: "1.00",
+      currency: "HKD",
+    });
     expect(sandbox.trades().find((t) => t.out_trade_no === id)!.refunds[0]).toMatchObject({ is_sync: false, status: "PROCESSING" });
   });
 
@@ -143,10 +173,24 @@ describe("refunds", () => {
         identity_code_type: "barcode",
       });
       local.advanceClock("89d");
-      const ok = await callGateway(local, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: `${id}-1`, refund_amount: "1.00", currency: "HKD", is_sync: "Y" });
+      const ok = await callGateway(local, {
+        service: "alipay.acquire.overseas.spot.refund",
+        partner_trans_id: id,
+        partner_refund_id: `${id}-1`,
+        refund_amount: "1.00",
+        currency: "HKD",
+        is_sync: "Y",
+      });
       expect(ok.reply.response.result_code).toBe("SUCCESS");
       local.advanceClock("2d");
-      const late = await callGateway(local, { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: id, partner_refund_id: `${id}-2`, refund_amount: "1.00", currency: "HKD", is_sync: "Y" });
+      const late = await callGateway(local, {
+        service: "alipay.acquire.overseas.spot.refund",
+        partner_trans_id: id,
+        partner_refund_id: `${id}-2`,
+        refund_amount: "1.00",
+        currency: "HKD",
+        is_sync: "Y",
+      });
       expect(late.reply.response).toMatchObject({ result_code: "FAILED", error: "REFUNDMENT_VALID_DATE_EXCEED" });
     } finally {
       await local.close();
@@ -157,7 +201,14 @@ describe("refunds", () => {
 describe("cancel", () => {
   it("closes an unpaid QR trade (action close)", async () => {
     const id = uid("C");
-    await callGateway(sandbox, { service: "alipay.acquire.precreate", out_trade_no: id, subject: "x", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "5.00", currency: "HKD" });
+    await callGateway(sandbox, {
+      service: "alipay.acquire.precreate",
+      out_trade_no: id,
+      subject: "x",
+      product_code: "OVERSEAS_MBARCODE_PAY",
+      total_fee: "5.00",
+      currency: "HKD",
+    });
     const r = await cancel(id);
     expect(r.reply.response).toMatchObject({ result_code: "SUCCESS", retry_flag: "N", action: "close", out_trade_no: id });
     expect(r.reply.response.trade_no).toMatch(/^\d{28}$/);

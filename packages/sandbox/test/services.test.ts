@@ -104,11 +104,23 @@ describe.each<SignType>(["MD5", "RSA", "RSA2"])("services signed with %s", (sign
       biz_product: "OVERSEAS_MBARCODE_PAY",
     });
     expect(pay.signatureValid).toBe(true);
-    expect(pay.reply.response).toMatchObject({ result_code: "SUCCESS", partner_trans_id: id, payment_inst: "ALIPAYHK", trans_amount: "12.30", currency: "HKD" });
+    expect(pay.reply.response).toMatchObject({
+      result_code: "SUCCESS",
+      partner_trans_id: id,
+      payment_inst: "ALIPAYHK",
+      trans_amount: "12.30",
+      currency: "HKD",
+    });
 
     const cancel = await call({ service: "alipay.acquire.cancel", out_trade_no: id, timestamp: String(Date.now()) });
     expect(cancel.signatureValid).toBe(true);
-    expect(cancel.reply.response).toMatchObject({ result_code: "SUCCESS", retry_flag: "N", action: "refund", out_trade_no: id, trade_no: pay.reply.response.alipay_trans_id });
+    expect(cancel.reply.response).toMatchObject({
+      result_code: "SUCCESS",
+      retry_flag: "N",
+      action: "refund",
+      out_trade_no: id,
+      trade_no: pay.reply.response.alipay_trans_id,
+    });
     const query = await call({ service: "alipay.acquire.overseas.query", partner_trans_id: id });
     expect(query.reply.response.alipay_trans_status).toBe("TRADE_CLOSED");
   });

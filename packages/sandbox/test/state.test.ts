@@ -21,7 +21,14 @@ describe("state file", () => {
     first.payTrade("KEEP-1");
     await callGateway(
       first,
-      { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: "KEEP-1", partner_refund_id: "KEEP-1-R", refund_amount: "5.00", currency: "HKD", is_sync: "Y" },
+      {
+        service: "alipay.acquire.overseas.spot.refund",
+        partner_trans_id: "KEEP-1",
+        partner_refund_id: "KEEP-1-R",
+        refund_amount: "5.00",
+        currency: "HKD",
+        is_sync: "Y",
+      },
       { signType: "RSA2" },
     );
     first.advanceClock("3d");
@@ -40,7 +47,14 @@ describe("state file", () => {
       // The same merchant key still signs, and the ledger still counts the first refund.
       const over = await callGateway(
         second,
-        { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: "KEEP-1", partner_refund_id: "KEEP-1-R2", refund_amount: "15.01", currency: "HKD", is_sync: "Y" },
+        {
+          service: "alipay.acquire.overseas.spot.refund",
+          partner_trans_id: "KEEP-1",
+          partner_refund_id: "KEEP-1-R2",
+          refund_amount: "15.01",
+          currency: "HKD",
+          is_sync: "Y",
+        },
         { signType: "RSA2" },
       );
       expect(over.signatureValid).toBe(true);
@@ -48,7 +62,14 @@ describe("state file", () => {
       // New trade ids continue the sequence instead of repeating one.
       await callGateway(
         second,
-        { service: "alipay.acquire.precreate", out_trade_no: "KEEP-2", subject: "x", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "1.00", currency: "HKD" },
+        {
+          service: "alipay.acquire.precreate",
+          out_trade_no: "KEEP-2",
+          subject: "x",
+          product_code: "OVERSEAS_MBARCODE_PAY",
+          total_fee: "1.00",
+          currency: "HKD",
+        },
         { signType: "RSA2" },
       );
       const ids = second.trades().map((t) => t.trade_no);
@@ -68,7 +89,14 @@ describe("state file", () => {
 
   it("starts empty in memory without a state file", async () => {
     const a = await startSandbox();
-    await callGateway(a, { service: "alipay.acquire.precreate", out_trade_no: "MEM-1", subject: "x", product_code: "OVERSEAS_MBARCODE_PAY", total_fee: "1.00", currency: "HKD" });
+    await callGateway(a, {
+      service: "alipay.acquire.precreate",
+      out_trade_no: "MEM-1",
+      subject: "x",
+      product_code: "OVERSEAS_MBARCODE_PAY",
+      total_fee: "1.00",
+      currency: "HKD",
+    });
     await a.close();
     const b = await startSandbox();
     expect(b.trades()).toEqual([]);

@@ -85,9 +85,21 @@ describe("transport errors answer is_success=F like the captures", () => {
       [precreate(uid(), { extend_params: "{not json" }), /^extend_params: expected a JSON object/],
       [precreate(uid(), { seller_id: "2088000000000000" }), /^seller_id: expected the partner id/],
       [{ service: "alipay.acquire.overseas.query" }, /^partner_trans_id or alipay_trans_id: one of them is required/],
-      [{ service: "alipay.acquire.overseas.spot.refund", partner_trans_id: "a", partner_refund_id: "a", refund_amount: "1.00", currency: "HKD" }, /^partner_refund_id: must differ/],
       [
-        { service: "alipay.acquire.overseas.spot.pay", alipay_seller_id: sandbox.partner, trans_name: "x", partner_trans_id: "p", currency: "HKD", trans_amount: "1.00", buyer_identity_code: "281234567890123456", identity_code_type: "card" },
+        { service: "alipay.acquire.overseas.spot.refund", partner_trans_id: "a", partner_refund_id: "a", refund_amount: "1.00", currency: "HKD" },
+        /^partner_refund_id: must differ/,
+      ],
+      [
+        {
+          service: "alipay.acquire.overseas.spot.pay",
+          alipay_seller_id: sandbox.partner,
+          trans_name: "x",
+          partner_trans_id: "p",
+          currency: "HKD",
+          trans_amount: "1.00",
+          buyer_identity_code: "281234567890123456",
+          identity_code_type: "card",
+        },
         /^identity_code_type: expected one of barcode, got "card"/,
       ],
       [{ service: "alipay.acquire.cancel", out_trade_no: "a", timestamp: "1456507704" }, /^timestamp:/],
@@ -200,6 +212,8 @@ describe("requests", () => {
   it("keeps admin routes out of /gateway.do and answers 404 elsewhere", async () => {
     const response = await fetch(`${sandbox.url}/nothing`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: { code: "route_not_found", message: "path: no route GET /nothing; the gateway is /gateway.do, the admin routes are under /sandbox/" } });
+    expect(await response.json()).toMatchObject({
+      error: { code: "route_not_found", message: "path: no route GET /nothing; the gateway is /gateway.do, the admin routes are under /sandbox/" },
+    });
   });
 });

@@ -41,7 +41,9 @@ describe("the HTTP layer", () => {
   });
 
   it("answers an HttpError as its status, headers and one JSON error body", async () => {
-    const url = await serve([{ method: "POST", path: "/x", handle: () => Promise.reject(conflict("busy", "order: still being processed", { "retry-after": "1" })) }]);
+    const url = await serve([
+      { method: "POST", path: "/x", handle: () => Promise.reject(conflict("busy", "order: still being processed", { "retry-after": "1" })) },
+    ]);
     const res = await fetch(`${url}/x`, { method: "POST" });
     expect(res.status).toBe(409);
     expect(res.headers.get("retry-after")).toBe("1");
@@ -50,7 +52,18 @@ describe("the HTTP layer", () => {
 
   it("hides an unexpected failure behind a 500 and reports it", async () => {
     const unexpected: unknown[] = [];
-    const url = await serve([{ method: "GET", path: "/boom", handle: () => { throw new Error("secret detail"); } }], { unexpected });
+    const url = await serve(
+      [
+        {
+          method: "GET",
+          path: "/boom",
+          handle: () => {
+            throw new Error("secret detail");
+          },
+        },
+      ],
+      { unexpected },
+    );
     const res = await fetch(`${url}/boom`);
     expect(res.status).toBe(500);
     const body = await res.text();
@@ -59,11 +72,20 @@ describe("the HTTP layer", () => {
   });
 
   it("gives the raw body bytes once, and refuses a body over the limit with 413", async () => {
-    const url = await serve([{ method: "POST", path: "/echo", handle: async ({ body }) => {
-          const first = await body();
-          const again = await body();
-          return json(200, { same: first === again, hex: first.toString("hex") });
-        } }], { maxBodyBytes: 8 });
+    const url = await serve(
+      [
+        {
+          method: "POST",
+          path: "/echo",
+          handle: async ({ body }) => {
+            const first = await body();
+            const again = await body();
+            return json(200, { same: first === again, hex: first.toString("hex") });
+          },
+        },
+      ],
+      { maxBodyBytes: 8 },
+    );
     const ok = await fetch(`${url}/echo`, { method: "POST", body: new Uint8Array([0xff, 0x00, 0x41]) });
     expect(await ok.json()).toEqual({ same: true, hex: "ff0041" });
     const big = await fetch(`${url}/echo`, { method: "POST", body: "123456789" });
@@ -111,10 +133,16 @@ describe("the HTTP layer", () => {
   it("close() waits for a request being handled", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const url = await serve([{ method: "GET", path: "/slow", handle: async () => {
+    const url = await serve([
+      {
+        method: "GET",
+        path: "/slow",
+        handle: async () => {
           await gate;
           return json(200, { done: true });
-        } }]);
+        },
+      },
+    ]);
     const pending = fetch(`${url}/slow`);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closed = server!.close();

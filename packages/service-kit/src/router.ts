@@ -118,7 +118,9 @@ export function createHttpHandler(options: HttpLayerOptions): HttpHandler {
       finish(
         errorReply(
           allowed.length > 0
-            ? new HttpError(405, "method_not_allowed", `method: ${method} is not allowed on ${url.pathname}; expected ${allowed.join(" or ")}`, { allow: allowed.join(", ") })
+            ? new HttpError(405, "method_not_allowed", `method: ${method} is not allowed on ${url.pathname}; expected ${allowed.join(" or ")}`, {
+                allow: allowed.join(", "),
+              })
             : new HttpError(404, "route_not_found", `path: no route ${method} ${url.pathname}${options.notFoundHint ?? ""}`),
         ),
       );

@@ -5,7 +5,12 @@ import { parse, readSettings, renderHelp, setting, SettingError } from "./settin
 const spec = {
   port: setting({ env: "PORT", flag: "--port", meaning: "HTTP port", default: 8080, parse: parse.port }),
   dataDir: setting({ env: "DATA_DIR", meaning: "folder of the store", default: "./data", deprecatedEnv: ["DB_PATH"], parse: parse.text }),
-  partner: setting({ env: "ALIPAYHK_PARTNER", meaning: "16-digit partner id", required: true, parse: (raw, fail) => (/^2088\d{12}$/.test(raw) ? raw : fail("16 digits starting with 2088")) }),
+  partner: setting({
+    env: "ALIPAYHK_PARTNER",
+    meaning: "16-digit partner id",
+    required: true,
+    parse: (raw, fail) => (/^2088\d{12}$/.test(raw) ? raw : fail("16 digits starting with 2088")),
+  }),
   key: setting({ env: "MD5_KEY", meaning: "MD5 key", secret: true, parse: (raw, fail) => (raw.length === 32 ? raw : fail("32 characters")) }),
   verbose: setting({ env: "VERBOSE", flag: "--verbose", isSwitch: true, meaning: "more logs", default: false, parse: parse.boolean }),
 };
@@ -60,7 +65,9 @@ describe("settings declared once", () => {
   });
 
   it("never echoes a secret's value", () => {
-    expect(() => readSettings(spec, { env: { ALIPAYHK_PARTNER: partner, MD5_KEY: "hunter2" } })).toThrow("MD5_KEY: expected 32 characters, got a value of another form");
+    expect(() => readSettings(spec, { env: { ALIPAYHK_PARTNER: partner, MD5_KEY: "hunter2" } })).toThrow(
+      "MD5_KEY: expected 32 characters, got a value of another form",
+    );
   });
 
   it("joins a repeatable flag's values with commas, and lets parse show part of a value", () => {
@@ -72,7 +79,8 @@ describe("settings declared once", () => {
         secret: true,
         meaning: "partners, pid[:key]",
         default: [] as string[],
-        parse: (raw, fail) => raw.split(",").map((one) => (/^2088\d{12}(:\w+)?$/.test(one) ? one : fail("2088 and 12 digits", JSON.stringify(one.split(":")[0])))),
+        parse: (raw, fail) =>
+          raw.split(",").map((one) => (/^2088\d{12}(:\w+)?$/.test(one) ? one : fail("2088 and 12 digits", JSON.stringify(one.split(":")[0])))),
       }),
     };
     expect(readSettings(list, { argv: ["--partner", partner, "--partner=2088000000000022:k"] }).values.partners).toEqual([partner, "2088000000000022:k"]);

@@ -63,7 +63,8 @@ export function setting<T>(spec: SettingBase<T> & { default?: T; required?: bool
         return spec.default;
       }
       const fail = (expected: string, shown?: string): never => {
-        const got = shown !== undefined ? shown : spec.secret ? "a value of another form" : JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+        const got =
+          shown !== undefined ? shown : spec.secret ? "a value of another form" : JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
         throw new SettingError(`${name}: expected ${expected}, got ${got}`, { field: name });
       };
       return spec.parse(value, fail, name);
@@ -173,7 +174,11 @@ export function renderHelp(spec: SettingsSpec, help: HelpText): string {
   out.push("Settings (a flag wins over its environment variable):");
   for (const one of Object.values(spec)) {
     const names = one.flag ? `${one.flag}${one.isSwitch ? "" : " <value>"}${one.repeatable ? " (repeatable)" : ""}, ${one.env}` : one.env;
-    const notes = [one.required ? "required" : undefined, one.defaultText === undefined ? undefined : `default ${one.defaultText}`, one.deprecatedEnv?.length ? `formerly ${one.deprecatedEnv.join(", ")}` : undefined].filter(Boolean);
+    const notes = [
+      one.required ? "required" : undefined,
+      one.defaultText === undefined ? undefined : `default ${one.defaultText}`,
+      one.deprecatedEnv?.length ? `formerly ${one.deprecatedEnv.join(", ")}` : undefined,
+    ].filter(Boolean);
     out.push(`  ${names}`);
     out.push(`      ${wrap(`${one.meaning}${notes.length ? ` (${notes.join("; ")})` : ""}`, 92, "      ")}`);
   }

@@ -63,13 +63,20 @@ async function load(url, whsec, prefix, mode) {
         setupRequest(request, context) {
           const orderId = `${prefix}-${next++}`;
           const body = JSON.stringify(
-            mode === "qr" ? { order_id: orderId, amount: "12.30", mode: "qr", description: "Bench" } : { order_id: orderId, amount: "12.30", mode: "barcode", buyer_code: "280000000000000001" },
+            mode === "qr"
+              ? { order_id: orderId, amount: "12.30", mode: "qr", description: "Bench" }
+              : { order_id: orderId, amount: "12.30", mode: "barcode", buyer_code: "280000000000000001" },
           );
           const timestamp = Math.floor(Date.now() / 1000);
           const id = `msg_${orderId}`;
           context.orderId = orderId;
           request.body = body;
-          request.headers = { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": sign(id, timestamp, body) };
+          request.headers = {
+            "content-type": "application/json",
+            "webhook-id": id,
+            "webhook-timestamp": String(timestamp),
+            "webhook-signature": sign(id, timestamp, body),
+          };
           return request;
         },
         onResponse(status, body, context) {
@@ -159,14 +166,21 @@ async function countedOrders(url, whsec, prefix, mode, count, concurrency) {
     while (next < count) {
       const orderId = `${prefix}-${next++}`;
       const body = JSON.stringify(
-        mode === "qr" ? { order_id: orderId, amount: "12.30", mode: "qr", description: "Bench" } : { order_id: orderId, amount: "12.30", mode: "barcode", buyer_code: "280000000000000001" },
+        mode === "qr"
+          ? { order_id: orderId, amount: "12.30", mode: "qr", description: "Bench" }
+          : { order_id: orderId, amount: "12.30", mode: "barcode", buyer_code: "280000000000000001" },
       );
       const timestamp = Math.floor(Date.now() / 1000);
       const id = `msg_${orderId}`;
       const response = await fetch(`${url}/v1/orders`, {
         method: "POST",
         body,
-        headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": sign(id, timestamp, body) },
+        headers: {
+          "content-type": "application/json",
+          "webhook-id": id,
+          "webhook-timestamp": String(timestamp),
+          "webhook-signature": sign(id, timestamp, body),
+        },
       });
       await response.text();
       if (response.ok) ok++;
@@ -234,7 +248,10 @@ async function serviceRun(name, mode, storage) {
 }
 
 async function main() {
-  const loadBefore = os.loadavg().map((v) => v.toFixed(2)).join(" ");
+  const loadBefore = os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(" ");
   const rows = [];
   if (!QR_ONLY) {
     const bare = await startProcess("bare");
@@ -288,12 +305,23 @@ async function main() {
     await admin.end();
   }
 
-  console.log(`\n${DURATION} s per run, ${CONNECTIONS} connections, Node ${process.version}, loopback, ${os.cpus().length} cores, load average before: ${loadBefore}\n`);
-  console.log(`| run | 2xx req/s | p50 ms | p99 ms | non-2xx | orders acknowledged | lost | events delivered | CPU ms/request: service, sandbox | DB round trips/order: 1, ${CONNECTIONS} at a time |`);
+  console.log(
+    `\n${DURATION} s per run, ${CONNECTIONS} connections, Node ${process.version}, loopback, ${os.cpus().length} cores, load average before: ${loadBefore}\n`,
+  );
+  console.log(
+    `| run | 2xx req/s | p50 ms | p99 ms | non-2xx | orders acknowledged | lost | events delivered | CPU ms/request: service, sandbox | DB round trips/order: 1, ${CONNECTIONS} at a time |`,
+  );
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
   for (const row of rows) {
     console.log(
-      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.reads === undefined ? row.acknowledged.length : "-"} | ${row.lost} | ${row.delivered ?? "-"} | ${row.cpu ? [row.cpu.service, row.cpu.sandbox].filter((v) => v !== undefined).map((v) => v.toFixed(2)).join(", ") : "-"} | ${row.roundTrips === undefined ? "-" : row.roundTrips.map((n) => n.toFixed(1)).join(", ")} |`,
+      `| ${row.name} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.reads === undefined ? row.acknowledged.length : "-"} | ${row.lost} | ${row.delivered ?? "-"} | ${
+        row.cpu
+          ? [row.cpu.service, row.cpu.sandbox]
+              .filter((v) => v !== undefined)
+              .map((v) => v.toFixed(2))
+              .join(", ")
+          : "-"
+      } | ${row.roundTrips === undefined ? "-" : row.roundTrips.map((n) => n.toFixed(1)).join(", ")} |`,
     );
   }
   // The targets, from the same run: PostgreSQL QR orders ≥ 0.6× SQLite's rate, service CPU per order ≤ 1.5× SQLite's.
@@ -302,7 +330,9 @@ async function main() {
   if (sqliteQr && postgresQr) {
     const rateRatio = postgresQr.rps / sqliteQr.rps;
     const cpuRatio = postgresQr.cpu.service / sqliteQr.cpu.service;
-    console.log(`\nPostgreSQL / SQLite, QR orders, same run: rate ${rateRatio.toFixed(2)}× (target ≥ 0.6: ${rateRatio >= 0.6 ? "met" : "MISSED"}), service CPU per order ${cpuRatio.toFixed(2)}× (target ≤ 1.5: ${cpuRatio <= 1.5 ? "met" : "MISSED"})`);
+    console.log(
+      `\nPostgreSQL / SQLite, QR orders, same run: rate ${rateRatio.toFixed(2)}× (target ≥ 0.6: ${rateRatio >= 0.6 ? "met" : "MISSED"}), service CPU per order ${cpuRatio.toFixed(2)}× (target ≤ 1.5: ${cpuRatio <= 1.5 ? "met" : "MISSED"})`,
+    );
   }
   const failures = rows.filter((row) => row.lost > 0 || (row.delivered !== undefined && row.delivered < row.acknowledged.length));
   if (failures.length) {

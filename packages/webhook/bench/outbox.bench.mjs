@@ -52,9 +52,16 @@ async function fill(databaseUrl, endpoint) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const now = Date.now();
-  const payload = JSON.stringify({ type: "payment.succeeded", timestamp: new Date(now).toISOString(), data: { order_id: "bench", amount: "12.30", currency: "HKD", status: "paid" } });
+  const payload = JSON.stringify({
+    type: "payment.succeeded",
+    timestamp: new Date(now).toISOString(),
+    data: { order_id: "bench", amount: "12.30", currency: "HKD", status: "paid" },
+  });
   await client.query("BEGIN");
-  await client.query("INSERT INTO events (id, type, order_id, payload, created_at) SELECT 'evt_bench_' || g, 'payment.succeeded', 'o' || g, $1, $2 FROM generate_series(1, $3) g", [payload, now, EVENTS]);
+  await client.query(
+    "INSERT INTO events (id, type, order_id, payload, created_at) SELECT 'evt_bench_' || g, 'payment.succeeded', 'o' || g, $1, $2 FROM generate_series(1, $3) g",
+    [payload, now, EVENTS],
+  );
   await client.query(
     "INSERT INTO deliveries (id, event_id, endpoint, status, attempts, next_attempt_at) SELECT 'evt_bench_' || g || '.x', 'evt_bench_' || g, $1, 'pending', 0, $2 FROM generate_series(1, $3) g",
     [endpoint, now, EVENTS],
@@ -121,7 +128,10 @@ async function bareRun(admin, receiver, n) {
 const rate = (state) => (state.last > state.first ? state.ids / ((state.last - state.first) / 1000) : Number.NaN);
 
 async function main() {
-  const loadBefore = os.loadavg().map((v) => v.toFixed(2)).join(" ");
+  const loadBefore = os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(" ");
   const admin = new pg.Client({ connectionString: POSTGRES });
   await admin.connect();
   const receiver = await startProcess("receiver");

@@ -107,7 +107,10 @@ if (role === "sandbox") {
       break;
     }
     await Promise.all(rows.map((row) => post(row.endpoint, row.event_id, row.payload)));
-    await client.query("UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $1 WHERE id = ANY($2)", [Date.now(), rows.map((row) => row.id)]);
+    await client.query("UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $1 WHERE id = ANY($2)", [
+      Date.now(),
+      rows.map((row) => row.id),
+    ]);
     await client.query("COMMIT");
   }
   await client.end();
@@ -134,7 +137,9 @@ export async function startService(env) {
   const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
   // BENCH_SERVICE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the service.
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = track(spawn(process.execPath, [...nodeArgs, bin], { env: { PATH: process.env.PATH, LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "inherit", "inherit"] }));
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, bin], { env: { PATH: process.env.PATH, LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "inherit", "inherit"] }),
+  );
   const url = `http://127.0.0.1:${env.PORT}`;
   for (let i = 0; i < 1200; i++) {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);

@@ -68,28 +68,55 @@ export const WEBHOOK_SETTINGS = {
     secret: true,
     parse: (raw, fail) => (/^postgres(ql)?:\/\//.test(raw) ? raw : fail("a postgres:// or postgresql:// URL")),
   }),
-  webhookSecret: setting({ env: "WEBHOOK_SECRET", meaning: "whsec_...: the platform signs inbound requests with it (Standard Webhooks)", secret: true, parse: whsec }),
+  webhookSecret: setting({
+    env: "WEBHOOK_SECRET",
+    meaning: "whsec_...: the platform signs inbound requests with it (Standard Webhooks)",
+    secret: true,
+    parse: whsec,
+  }),
   apiToken: setting({
     env: "API_TOKEN",
     meaning: "bearer token accepted instead of a signature (at least one of the two), 16+ characters",
     secret: true,
     parse: (raw, fail) => (raw.length >= 16 ? raw : fail("at least 16 characters")),
   }),
-  endpoints: setting({ env: "WEBHOOK_ENDPOINTS", meaning: "comma-separated URLs that receive the events", default: [], defaultText: "none", secret: true, parse: endpointList }),
-  endpointSecret: setting({ env: "WEBHOOK_ENDPOINT_SECRET", meaning: "whsec_...: signs the outbound events (required with WEBHOOK_ENDPOINTS)", secret: true, parse: whsec }),
+  endpoints: setting({
+    env: "WEBHOOK_ENDPOINTS",
+    meaning: "comma-separated URLs that receive the events",
+    default: [],
+    defaultText: "none",
+    secret: true,
+    parse: endpointList,
+  }),
+  endpointSecret: setting({
+    env: "WEBHOOK_ENDPOINT_SECRET",
+    meaning: "whsec_...: signs the outbound events (required with WEBHOOK_ENDPOINTS)",
+    secret: true,
+    parse: whsec,
+  }),
   publicUrl: setting({
     env: "PUBLIC_URL",
     meaning: "public base URL of this service: notify URL for Alipay, QR image URLs",
     defaultText: "http://127.0.0.1:$PORT",
     parse: (raw, fail) => (isHttpUrl(raw) ? raw.replace(/\/+$/, "") : fail("an http(s) URL")),
   }),
-  gateway: setting({ env: "ALIPAYHK_GATEWAY", meaning: "production | production-global | alipay-sandbox | a gateway URL", defaultText: "production", parse: byCore }),
+  gateway: setting({
+    env: "ALIPAYHK_GATEWAY",
+    meaning: "production | production-global | alipay-sandbox | a gateway URL",
+    defaultText: "production",
+    parse: byCore,
+  }),
   partner: setting({ env: "ALIPAYHK_PARTNER", meaning: "16-digit partner id starting with 2088 (required)", parse: byCore }),
   signType: setting({ env: "ALIPAYHK_SIGN_TYPE", meaning: "MD5 | RSA | RSA2", defaultText: "RSA2 when only a private key is given, else MD5", parse: byCore }),
   md5Key: setting({ env: "ALIPAYHK_MD5_KEY", meaning: "MD5 key, inline or a file path", secret: true, parse: byCore }),
   privateKey: setting({ env: "ALIPAYHK_PRIVATE_KEY", meaning: "merchant RSA private key (PEM or base64), inline or a file path", secret: true, parse: byCore }),
   alipayPublicKey: setting({ env: "ALIPAYHK_ALIPAY_PUBLIC_KEY", meaning: "Alipay's RSA public key (PEM or base64), inline or a file path", parse: byCore }),
-  timeoutMs: setting({ env: "ALIPAYHK_TIMEOUT_MS", meaning: "per-request gateway timeout in ms", defaultText: String(DEFAULT_POLICY.timeoutMs), parse: byCore }),
+  timeoutMs: setting({
+    env: "ALIPAYHK_TIMEOUT_MS",
+    meaning: "per-request gateway timeout in ms",
+    defaultText: String(DEFAULT_POLICY.timeoutMs),
+    parse: byCore,
+  }),
   qrExpiryMinutes: setting({
     env: "QR_EXPIRY_MINUTES",
     meaning: "minutes a QR code stays payable",
@@ -97,7 +124,12 @@ export const WEBHOOK_SETTINGS = {
     deprecatedEnv: ["QR_EXPIRES_MINUTES"],
     parse: parse.integer(1, 21_600),
   }),
-  sweepIntervalMs: setting({ env: "SWEEP_INTERVAL_MS", meaning: "background sweep period in ms (0 = off)", default: 60_000, parse: parse.integer(0, 86_400_000) }),
+  sweepIntervalMs: setting({
+    env: "SWEEP_INTERVAL_MS",
+    meaning: "background sweep period in ms (0 = off)",
+    default: 60_000,
+    parse: parse.integer(0, 86_400_000),
+  }),
   barcodeMaxPollMs: setting({
     env: "BARCODE_MAX_POLL_MS",
     meaning: "how long a barcode charge waits for the buyer before cancelling, ms",
@@ -119,7 +151,12 @@ export const WEBHOOK_SETTINGS = {
     defaultText: "0",
     parse: parse.boolean,
   }),
-  logLevel: setting({ env: "LOG_LEVEL", meaning: "debug | info | warn | error", default: "info" as LogLevel, parse: parse.oneOf<LogLevel>(["debug", "info", "warn", "error"]) }),
+  logLevel: setting({
+    env: "LOG_LEVEL",
+    meaning: "debug | info | warn | error",
+    default: "info" as LogLevel,
+    parse: parse.oneOf<LogLevel>(["debug", "info", "warn", "error"]),
+  }),
 };
 
 /**

@@ -62,7 +62,14 @@ export interface MismatchFacts {
 
 /** `data` of `order.payment_mismatch`: the order stays unpaid and is flagged for a person. */
 export function mismatchEventData(order: OrderRecord, facts: MismatchFacts): Record<string, unknown> {
-  return { order_id: order.orderId, partner_trans_id: order.partnerTransId, currency: order.currency, status: order.status, flag: "payment_mismatch", ...facts };
+  return {
+    order_id: order.orderId,
+    partner_trans_id: order.partnerTransId,
+    currency: order.currency,
+    status: order.status,
+    flag: "payment_mismatch",
+    ...facts,
+  };
 }
 
 /** What `order.late_charge` reports. */

@@ -15,6 +15,18 @@ export { eventId } from "./events";
 export { CANCEL_RETURN_ID, type NewOrderInput, type NewReturnInput, type PaymentRefusal, type PaymentResult } from "./payments";
 export { openApiDocument } from "./api/openapi";
 export { main, USAGE } from "./main";
-export type { EventType, OrderFlag, OrderMode, OrderStatus, RefundStatus, OrderRecord, RefundRecord, EventRecord, DeliveryRecord, DeliveryStatus, WatchRecord } from "./store/records";
+export type {
+  EventType,
+  OrderFlag,
+  OrderMode,
+  OrderStatus,
+  RefundStatus,
+  OrderRecord,
+  RefundRecord,
+  EventRecord,
+  DeliveryRecord,
+  DeliveryStatus,
+  WatchRecord,
+} from "./store/records";
 export type { Store } from "./store/store";
 export type { OutboxStore } from "./store/outbox-store";

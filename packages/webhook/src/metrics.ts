@@ -51,7 +51,9 @@ class Histogram {
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const { labels, counts, sum, count } of this.series.values()) {
-      BUCKETS.forEach((le, i) => lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(le) })} ${counts[i]}`));
+      BUCKETS.forEach((le, i) => {
+        lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(le) })} ${counts[i]}`);
+      });
       lines.push(`${this.name}_bucket${labelText({ ...labels, le: "+Inf" })} ${count}`);
       lines.push(`${this.name}_sum${labelText(labels)} ${sum}`);
       lines.push(`${this.name}_count${labelText(labels)} ${count}`);
@@ -71,7 +73,9 @@ export class Metrics {
 
   /** Renders every metric, plus gauges read now (outbox depth). */
   render(gauges: Array<{ name: string; help: string; values: Array<{ labels: Labels; value: number }> }>): string {
-    const lines = [this.httpRequests, this.httpDuration, this.gatewayCalls, this.notifications, this.eventsDelivered, this.sweeps].flatMap((metric) => metric.render());
+    const lines = [this.httpRequests, this.httpDuration, this.gatewayCalls, this.notifications, this.eventsDelivered, this.sweeps].flatMap((metric) =>
+      metric.render(),
+    );
     for (const gauge of gauges) {
       lines.push(`# HELP ${gauge.name} ${gauge.help}`, `# TYPE ${gauge.name} gauge`);
       for (const { labels, value } of gauge.values) lines.push(`${gauge.name}${labelText(labels)} ${value}`);

@@ -159,7 +159,14 @@ export class OutboxWorker {
     let result: { ok: boolean; httpStatus?: number; error?: string };
     try {
       const lookup = this.allowPrivate || this.trusted.has(delivery.endpoint) ? undefined : this.publicLookup;
-      const response = await this.http.request(delivery.endpoint, { method: "POST", headers, body: delivery.payload, timeoutMs: this.timeoutMs, signal: this.abort.signal, lookup });
+      const response = await this.http.request(delivery.endpoint, {
+        method: "POST",
+        headers,
+        body: delivery.payload,
+        timeoutMs: this.timeoutMs,
+        signal: this.abort.signal,
+        lookup,
+      });
       const ok = response.status >= 200 && response.status < 300;
       result = { ok, httpStatus: response.status, error: ok ? undefined : `HTTP ${response.status}` };
     } catch (error) {

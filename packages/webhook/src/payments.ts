@@ -97,7 +97,12 @@ export type PaymentResult<T> =
   | { ok: true; value: T; outcome: "created" | "existing" | "open" }
   | { ok: false; reason: PaymentRefusal; field: string; message: string };
 
-const refused = (reason: PaymentRefusal, field: string, message: string): PaymentResult<never> => ({ ok: false, reason, field, message: `${field}: ${message}` });
+const refused = (reason: PaymentRefusal, field: string, message: string): PaymentResult<never> => ({
+  ok: false,
+  reason,
+  field,
+  message: `${field}: ${message}`,
+});
 
 /** The answer to Alipay's notification: `success` only once its facts are stored. */
 export interface NotifyAnswer {
@@ -134,7 +139,11 @@ export class Payments {
     if (reserved.kind === "existing") {
       if (order.mode === "qr" && order.status === "pending" && !order.qrCode) return this.precreate(order);
       if (order.mode === "barcode" && order.status === "pending") {
-        return refused("charge_in_progress", "order_id", `order ${order.orderId} has a charge in progress (${order.partnerTransId}); its outcome comes as an event`);
+        return refused(
+          "charge_in_progress",
+          "order_id",
+          `order ${order.orderId} has a charge in progress (${order.partnerTransId}); its outcome comes as an event`,
+        );
       }
       return { ok: true, value: order, outcome: "existing" };
     }
@@ -158,7 +167,13 @@ export class Payments {
     const { client, store, notifyUrl, qrExpiresInMinutes, metrics } = this.options;
     let qr;
     try {
-      qr = await createQrPayment(client, { partnerTransId: order.partnerTransId, amount: order.amount, subject: order.description, notifyUrl, expiresInMinutes: qrExpiresInMinutes });
+      qr = await createQrPayment(client, {
+        partnerTransId: order.partnerTransId,
+        amount: order.amount,
+        subject: order.description,
+        notifyUrl,
+        expiresInMinutes: qrExpiresInMinutes,
+      });
     } catch (error) {
       // Even a refusal leaves the order pending: TRADE_HAS_SUCCESS or CONTEXT_INCONSISTENT mean a
       // trade with this id exists, so only a query (the sweep) may say what became of it.
@@ -174,7 +189,11 @@ export class Payments {
     logger.log("info", "barcode charge", { order_id: order.orderId, partner_trans_id: order.partnerTransId, buyer_code: maskBuyerCode(buyerCode) });
     let result;
     try {
-      result = await payByBarcode(client, { partnerTransId: order.partnerTransId, amount: order.amount, buyerCode, transName: order.description }, barcodeRecovery);
+      result = await payByBarcode(
+        client,
+        { partnerTransId: order.partnerTransId, amount: order.amount, buyerCode, transName: order.description },
+        barcodeRecovery,
+      );
     } catch (error) {
       // Not sent, or refused outright (is_success=F): nothing was charged.
       metrics.gatewayCalls.inc({ flow: "barcode", result: "refused" });
@@ -219,7 +238,11 @@ export class Payments {
     if (after.status === "canceled") return { ok: true, value: after, outcome: "created" };
     // Nothing was recorded: tell the platform whether to fix something or retry.
     if ("code" in result) return refused("cancel_refused", "order_id", `Alipay refused to cancel order ${orderId} (${result.code})`);
-    return refused("cancel_unresolved", "order_id", `the cancel of order ${orderId} could not be confirmed (${"reason" in result ? result.reason : result.status}); send it again later`);
+    return refused(
+      "cancel_unresolved",
+      "order_id",
+      `the cancel of order ${orderId} could not be confirmed (${"reason" in result ? result.reason : result.status}); send it again later`,
+    );
   }
 
   /** What a cancel of a paid order refunds: the paid amount less the refunds not failed. */
@@ -252,13 +275,21 @@ export class Payments {
       case "conflict": {
         const { amount, reason } = reserved.refund;
         const also = reason ? ` and reason ${JSON.stringify(reason)}` : "";
-        return refused("return_conflict", "return_id", `return ${input.returnId} of order ${input.orderId} already exists with amount ${formatAmount(amount)}${also}`);
+        return refused(
+          "return_conflict",
+          "return_id",
+          `return ${input.returnId} of order ${input.orderId} already exists with amount ${formatAmount(amount)}${also}`,
+        );
       }
       case "existing":
         return { ok: true, value: { order: reserved.order, refund: reserved.refund }, outcome: "existing" };
     }
     const stored = reserved.refund;
-    const result = await refundReturn(client, { partnerTransId: reserved.order.partnerTransId, platformRefundId: stored.returnId, amount: stored.amount, reason: stored.reason }, refundRetry);
+    const result = await refundReturn(
+      client,
+      { partnerTransId: reserved.order.partnerTransId, platformRefundId: stored.returnId, amount: stored.amount, reason: stored.reason },
+      refundRetry,
+    );
     metrics.gatewayCalls.inc({ flow: "refund", result: result.status });
     await this.apply(result.events);
     const refund = (await store.refundsOf(input.orderId)).find((r) => r.returnId === input.returnId) ?? stored;
@@ -282,12 +313,19 @@ export class Payments {
       },
       findRefund: async (partnerRefundId) => {
         const found = await store.refundRequest(partnerRefundId);
-        return found ? { partnerTransId: found.partnerTransId, platformRefundId: found.refund.returnId, amount: found.refund.amount, reason: found.refund.reason } : undefined;
+        return found
+          ? { partnerTransId: found.partnerTransId, platformRefundId: found.refund.returnId, amount: found.refund.amount, reason: found.refund.reason }
+          : undefined;
       },
       refundRetry: { ...refundRetry, attempts: 1 },
     });
     if (!check.accepted) {
-      logger.log("warn", "notification refused", { refusal: check.refusal, reason: check.message, partner_trans_id: check.partnerTransId, retryable: check.retryable });
+      logger.log("warn", "notification refused", {
+        refusal: check.refusal,
+        reason: check.message,
+        partner_trans_id: check.partnerTransId,
+        retryable: check.retryable,
+      });
       return { answer: "fail", retryable: check.retryable, result: check.refusal };
     }
     const now = this.now();

@@ -183,7 +183,14 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
   const store = new Store(db, { endpoints, partnerTransIdPrefix: config.partnerTransIdPrefix ?? "" });
   const outboxStore = new OutboxStore(db);
   const allowPrivateNotifyUrls = config.allowPrivateNotifyUrls ?? false;
-  const worker = new OutboxWorker(outboxStore, { ...config.webhooks, trustedEndpoints: endpoints, allowPrivateEndpoints: allowPrivateNotifyUrls }, clock, logger, metrics, http);
+  const worker = new OutboxWorker(
+    outboxStore,
+    { ...config.webhooks, trustedEndpoints: endpoints, allowPrivateEndpoints: allowPrivateNotifyUrls },
+    clock,
+    logger,
+    metrics,
+    http,
+  );
   const now = () => clock.now().getTime();
   const onEvents = () => worker.kick();
 
@@ -205,7 +212,16 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
     sweepIntervalMs: sweepIntervalMs > 0 ? sweepIntervalMs : 60_000,
     onEvents,
   });
-  const routeOptions = { payments, store, outbox: outboxStore, baseUrl: () => baseUrl, now, onEvents, canSignEvents: Boolean(config.webhooks?.secret), allowPrivateNotifyUrls };
+  const routeOptions = {
+    payments,
+    store,
+    outbox: outboxStore,
+    baseUrl: () => baseUrl,
+    now,
+    onEvents,
+    canSignEvents: Boolean(config.webhooks?.secret),
+    allowPrivateNotifyUrls,
+  };
   const handler = createApiHandler({
     routes: [...systemRoutes({ ...routeOptions, client, db, logger, metrics }), ...apiRoutes(routeOptions)],
     auth: new InboundAuth(config.auth),

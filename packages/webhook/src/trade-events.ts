@@ -27,7 +27,11 @@ type EventOf<T extends TradeEvent["type"]> = Extract<TradeEvent, { type: T }>;
 export async function applyTradeEvent(context: ApplyContext, event: TradeEvent): Promise<void> {
   const found = await context.store.orderOfTrade(event.partnerTransId);
   if (!found) {
-    context.logger.log("warn", "trade event about a trade that is not this store's", { partner_trans_id: event.partnerTransId, type: event.type, source: event.source });
+    context.logger.log("warn", "trade event about a trade that is not this store's", {
+      partner_trans_id: event.partnerTransId,
+      type: event.type,
+      source: event.source,
+    });
     return;
   }
   switch (event.type) {
@@ -43,7 +47,11 @@ export async function applyTradeEvent(context: ApplyContext, event: TradeEvent):
     case "trade.open":
       // The live request ended with the outcome open: the sweep takes over now.
       if (event.source === "barcode") {
-        context.logger.log("warn", "barcode charge unresolved; the sweep will settle it", { order_id: found.order.orderId, partner_trans_id: event.partnerTransId, reason: event.reason });
+        context.logger.log("warn", "barcode charge unresolved; the sweep will settle it", {
+          order_id: found.order.orderId,
+          partner_trans_id: event.partnerTransId,
+          reason: event.reason,
+        });
         await context.store.scheduleSweep(event.partnerTransId, context.now);
       }
       return;
@@ -63,7 +71,11 @@ async function applyPaid({ store, logger, now }: ApplyContext, { order, watch }:
   const id = event.partnerTransId;
   // A charge under a watched (cancelled) id is the watch's to give back.
   if (watch) return;
-  const paid = await store.markPaid(id, { alipayTransId: event.alipayTransId, paymentInst: event.paymentInst, buyerLoginId: event.buyerLoginId, paidAt: event.paidAt }, now);
+  const paid = await store.markPaid(
+    id,
+    { alipayTransId: event.alipayTransId, paymentInst: event.paymentInst, buyerLoginId: event.buyerLoginId, paidAt: event.paidAt },
+    now,
+  );
   if (paid) return;
   // Not pending any more. Read it again: another instance may have just marked it paid.
   const current = await store.getOrderByTrade(id);
@@ -71,7 +83,11 @@ async function applyPaid({ store, logger, now }: ApplyContext, { order, watch }:
     // Money under an order this store settled as never paid: a late payment. Watch the id,
     // so the sweep gives it back and reports it (order.late_charge). A paid-then-cancelled
     // order's money was already handled by its cancel (reversal or refund).
-    logger.log("error", "payment for an order that is no longer open; it will be given back", { order_id: order.orderId, partner_trans_id: id, status: current.status });
+    logger.log("error", "payment for an order that is no longer open; it will be given back", {
+      order_id: order.orderId,
+      partner_trans_id: id,
+      status: current.status,
+    });
     await store.addWatch({ partnerTransId: id, orderId: order.orderId, amount: order.amount, until: now }, now, now);
   }
 }
@@ -88,7 +104,13 @@ async function applyMismatch({ store, logger, now }: ApplyContext, { order, watc
   });
   await store.flagMismatch(
     event.partnerTransId,
-    { expected_amount: formatAmount(event.expectedAmount), reported_amount: reported, reported_currency: event.reportedCurrency, alipay_trans_id: event.alipayTransId, source: event.source },
+    {
+      expected_amount: formatAmount(event.expectedAmount),
+      reported_amount: reported,
+      reported_currency: event.reportedCurrency,
+      alipay_trans_id: event.alipayTransId,
+      source: event.source,
+    },
     now,
   );
 }
@@ -134,7 +156,12 @@ async function applyRefund(
           reason: "canceled",
           reversed: false,
           from: ["pending", "paid", "failed"],
-          fallbackRefund: { returnId: CANCEL_RETURN_ID, partnerRefundId: event.partnerRefundId, amount: event.amount, status: event.type === "refund.succeeded" ? "succeeded" : "pending" },
+          fallbackRefund: {
+            returnId: CANCEL_RETURN_ID,
+            partnerRefundId: event.partnerRefundId,
+            amount: event.amount,
+            status: event.type === "refund.succeeded" ? "succeeded" : "pending",
+          },
         },
         now,
       );
@@ -154,7 +181,11 @@ async function applyRefund(
     now,
   );
   if (settled?.corrected) {
-    logger.log("warn", "a refund reported failed went through after all; refund.succeeded corrects it", { order_id: order.orderId, return_id: refund.returnId, source: event.source });
+    logger.log("warn", "a refund reported failed went through after all; refund.succeeded corrects it", {
+      order_id: order.orderId,
+      return_id: refund.returnId,
+      source: event.source,
+    });
   }
 }
 
@@ -168,7 +199,12 @@ async function applyLateCharge({ store, logger, now }: ApplyContext, { order, wa
   });
   await store.recordLateCharge(
     watch,
-    { amount: event.amount === undefined ? undefined : formatAmount(event.amount), alipay_trans_id: event.alipayTransId, resolution: event.resolution, code: event.code },
+    {
+      amount: event.amount === undefined ? undefined : formatAmount(event.amount),
+      alipay_trans_id: event.alipayTransId,
+      resolution: event.resolution,
+      code: event.code,
+    },
     now,
   );
   // Given back, or beyond what the sweep can do (a person takes over): the watch is over.

@@ -23,7 +23,12 @@ describe("apply(trade.mismatch): never paid, flagged for a person", () => {
     await migrate(db);
     store = new Store(db, { endpoints: ["https://platform.example/hooks"], partnerTransIdPrefix: "" });
     // The client is never called by apply (no gateway at this address).
-    const client = new AlipayHkClient({ partner: "2088101122136241", signType: "MD5", md5Key: "0123456789abcdef0123456789abcdef", gateway: "http://127.0.0.1:9/gateway.do" });
+    const client = new AlipayHkClient({
+      partner: "2088101122136241",
+      signType: "MD5",
+      md5Key: "0123456789abcdef0123456789abcdef",
+      gateway: "http://127.0.0.1:9/gateway.do",
+    });
     payments = new Payments({
       client,
       store,
@@ -45,7 +50,15 @@ describe("apply(trade.mismatch): never paid, flagged for a person", () => {
     await db.close();
   });
 
-  const mismatch: TradeEvent = { type: "trade.mismatch", partnerTransId: "mm-1", source: "sweep", expectedAmount: 5000, reportedAmount: 1, reportedCurrency: "HKD", alipayTransId: "2026120122001400000000000009" };
+  const mismatch: TradeEvent = {
+    type: "trade.mismatch",
+    partnerTransId: "mm-1",
+    source: "sweep",
+    expectedAmount: 5000,
+    reportedAmount: 1,
+    reportedCurrency: "HKD",
+    alipayTransId: "2026120122001400000000000009",
+  };
 
   it("keeps the order unpaid, sets flag payment_mismatch, emits order.payment_mismatch once and logs at error level", async () => {
     await payments.apply([mismatch]);
@@ -55,7 +68,13 @@ describe("apply(trade.mismatch): never paid, flagged for a person", () => {
     expect(order!.paidAt).toBeUndefined();
     const events = await db.all<{ type: string; payload: string }>("SELECT type, payload FROM events");
     expect(events.map((e) => e.type)).toEqual(["order.payment_mismatch"]);
-    expect(JSON.parse(events[0]!.payload).data).toMatchObject({ order_id: "mm-1", status: "pending", flag: "payment_mismatch", expected_amount: "50.00", reported_amount: "0.01" });
+    expect(JSON.parse(events[0]!.payload).data).toMatchObject({
+      order_id: "mm-1",
+      status: "pending",
+      flag: "payment_mismatch",
+      expected_amount: "50.00",
+      reported_amount: "0.01",
+    });
     expect(logs.filter((l) => l.level === "error").map((l) => l.fields?.order_id)).toEqual(["mm-1", "mm-1"]);
     // A matching payment afterwards is applied as paid (the flag stays for the person).
     await payments.apply([{ type: "trade.paid", partnerTransId: "mm-1", source: "notification", amount: 5000, currency: "HKD" }]);

@@ -22,7 +22,11 @@ async function outboxIdle(h: Harness) {
 }
 
 async function notify(h: Harness, body: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${h.url}/alipay/notify`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body });
+  const response = await fetch(`${h.url}/alipay/notify`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+    body,
+  });
   return { status: response.status, text: await response.text() };
 }
 
@@ -94,7 +98,8 @@ describe("attacks on /alipay/notify: refused, state unchanged", () => {
     ["no seller_id", ({ sign, paidFields }) => sign(paidFields({ seller_id: undefined })), 400, "partner_mismatch"],
     [
       "re-split (the attacker's subject carries the victim's fields)",
-      ({ sign, paidFields }) => sign(paidFields({ out_trade_no: "att-1", total_fee: "0.01", subject: "x&out_trade_no=vic-1&total_fee=5000.00&trade_status=TRADE_SUCCESS&zz=" })),
+      ({ sign, paidFields }) =>
+        sign(paidFields({ out_trade_no: "att-1", total_fee: "0.01", subject: "x&out_trade_no=vic-1&total_fee=5000.00&trade_status=TRADE_SUCCESS&zz=" })),
       400,
       "ambiguous_value",
     ],
@@ -143,7 +148,11 @@ describe("attacks on /alipay/notify: refused, state unchanged", () => {
     expect(fields.subject).toBe("港式奶茶");
     const before = await snapshot(h);
     // UTF-8 bytes announced as GBK: decoding by the header would change the subject and break the signature.
-    const response = await fetch(`${h.url}/alipay/notify`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=GBK" }, body: sign(fields) });
+    const response = await fetch(`${h.url}/alipay/notify`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded; charset=GBK" },
+      body: sign(fields),
+    });
     expect([response.status, await response.text()]).toEqual([200, "success"]);
     expect(await snapshot(h)).toEqual(before);
   });
@@ -167,7 +176,14 @@ describe("cross-partner, genuinely signed: the sandbox serves two partners under
     const h = await startHarness({
       sandboxInstance: sandbox,
       service: {
-        alipay: { partner: sandbox.partner, signType: "RSA2", privateKey: sandbox.merchantPrivateKeyPem, alipayPublicKey: sandbox.alipayPublicKey, gateway: sandbox.gatewayUrl, timeoutMs: 5_000 },
+        alipay: {
+          partner: sandbox.partner,
+          signType: "RSA2",
+          privateKey: sandbox.merchantPrivateKeyPem,
+          alipayPublicKey: sandbox.alipayPublicKey,
+          gateway: sandbox.gatewayUrl,
+          timeoutMs: 5_000,
+        },
       },
     });
     try {

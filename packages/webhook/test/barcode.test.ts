@@ -26,7 +26,13 @@ describe("barcode orders: every magic outcome through core's recovery flow", () 
 
   it.each(OUTCOMES)("$code: $what → $status", async ({ code, status, event, data }) => {
     const orderId = `pos-${code.slice(-2)}`;
-    const response = await h.api.signed("POST", "/v1/orders", { order_id: orderId, amount: "88.00", mode: "barcode", buyer_code: code, description: "Lunch set" });
+    const response = await h.api.signed("POST", "/v1/orders", {
+      order_id: orderId,
+      amount: "88.00",
+      mode: "barcode",
+      buyer_code: code,
+      description: "Lunch set",
+    });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ order_id: orderId, mode: "barcode", status, partner_trans_id: orderId, amount: "88.00" });
     expect(response.body.qr_code).toBeUndefined();

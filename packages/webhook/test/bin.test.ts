@@ -21,7 +21,11 @@ describe("configuration from the environment", () => {
     ["no inbound secret or token", { ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_MD5_KEY: MD5_KEY }, /^WEBHOOK_SECRET: required/],
     ["a secret that is not whsec_", { ...base, WEBHOOK_SECRET: "hunter2hunter2hunter2" }, /^WEBHOOK_SECRET: expected whsec_/],
     ["a short API token", { ...base, API_TOKEN: "short" }, /^API_TOKEN: expected at least 16 characters, got a value of another form$/],
-    ["endpoints without their secret", { ...base, WEBHOOK_ENDPOINTS: "https://shop.example/hooks" }, /^WEBHOOK_ENDPOINT_SECRET: required with WEBHOOK_ENDPOINTS/],
+    [
+      "endpoints without their secret",
+      { ...base, WEBHOOK_ENDPOINTS: "https://shop.example/hooks" },
+      /^WEBHOOK_ENDPOINT_SECRET: required with WEBHOOK_ENDPOINTS/,
+    ],
     ["a bad endpoint", { ...base, WEBHOOK_ENDPOINTS: "https://ok.example/h, ftp://no", WEBHOOK_ENDPOINT_SECRET: newSecret() }, /^WEBHOOK_ENDPOINTS: .*entry 2/],
     ["a bad port", { ...base, PORT: "http" }, /^PORT: expected an integer from 0 to 65535/],
     ["no partner", { WEBHOOK_SECRET: base.WEBHOOK_SECRET, ALIPAYHK_MD5_KEY: MD5_KEY }, /^ALIPAYHK_PARTNER: required/],
@@ -29,7 +33,11 @@ describe("configuration from the environment", () => {
     ["a bad MD5 key", { ...base, ALIPAYHK_MD5_KEY: "short" }, /^ALIPAYHK_MD5_KEY: expected the 32-character/],
     ["RSA2 without keys", { ...base, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_MD5_KEY: "" }, /^ALIPAYHK_PRIVATE_KEY: required for sign type RSA2/],
     ["a bad sign type", { ...base, ALIPAYHK_SIGN_TYPE: "SHA1" }, /^ALIPAYHK_SIGN_TYPE: expected MD5, RSA or RSA2/],
-    ["a key file that does not exist", { ...base, ALIPAYHK_PRIVATE_KEY: "/nonexistent/merchant.pem", ALIPAYHK_SIGN_TYPE: "RSA2" }, /^ALIPAYHK_PRIVATE_KEY: cannot read file "\/nonexistent\/merchant.pem"/],
+    [
+      "a key file that does not exist",
+      { ...base, ALIPAYHK_PRIVATE_KEY: "/nonexistent/merchant.pem", ALIPAYHK_SIGN_TYPE: "RSA2" },
+      /^ALIPAYHK_PRIVATE_KEY: cannot read file "\/nonexistent\/merchant.pem"/,
+    ],
     ["a bad gateway", { ...base, ALIPAYHK_GATEWAY: "gopher://x" }, /^ALIPAYHK_GATEWAY: expected an http\(s\) URL/],
     ["a bad DATABASE_URL", { ...base, DATABASE_URL: "mysql://x" }, /^DATABASE_URL: expected a postgres:\/\//],
     ["a bad time scale", { ...base, WEBHOOK_RETRY_TIME_SCALE: "fast" }, /^WEBHOOK_RETRY_TIME_SCALE: expected a number/],
@@ -77,12 +85,27 @@ describe("the alipayhk-webhook bin", () => {
   it("--help lists every variable, generated from the settings", () => {
     const { code, stdout } = run(["--help"], {});
     expect(code).toBe(0);
-    for (const name of ["PORT", "DATA_DIR", "DATABASE_URL", "WEBHOOK_SECRET", "API_TOKEN", "WEBHOOK_ENDPOINTS", "WEBHOOK_ENDPOINT_SECRET", "PUBLIC_URL", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER", "ALIPAYHK_SIGN_TYPE", "ALIPAYHK_MD5_KEY", "ALIPAYHK_PRIVATE_KEY", "ALIPAYHK_ALIPAY_PUBLIC_KEY"]) {
+    for (const name of [
+      "PORT",
+      "DATA_DIR",
+      "DATABASE_URL",
+      "WEBHOOK_SECRET",
+      "API_TOKEN",
+      "WEBHOOK_ENDPOINTS",
+      "WEBHOOK_ENDPOINT_SECRET",
+      "PUBLIC_URL",
+      "ALIPAYHK_GATEWAY",
+      "ALIPAYHK_PARTNER",
+      "ALIPAYHK_SIGN_TYPE",
+      "ALIPAYHK_MD5_KEY",
+      "ALIPAYHK_PRIVATE_KEY",
+      "ALIPAYHK_ALIPAY_PUBLIC_KEY",
+    ]) {
       expect(stdout).toMatch(new RegExp(`^  ${name}$`, "m"));
     }
     for (const one of Object.values(WEBHOOK_SETTINGS)) expect(stdout).toMatch(new RegExp(`^  ${one.env}$`, "m"));
     expect(stdout).toContain("minutes a QR code stays payable (default 15; formerly QR_EXPIRES_MINUTES)");
-    expect(stdout).toMatch(/^  --check /m);
+    expect(stdout).toMatch(/^ {2}--check /m);
   });
 
   it("a configuration error is one line naming the variable, exit 2, and never echoes a secret", () => {
@@ -164,7 +187,13 @@ describe("--check: the doctor on the service's own settings", () => {
   afterAll(() => sandbox.close());
 
   it("a right key passes the gateway checks (exit 0); the loopback notify URL is a warning that Alipay cannot reach it", async () => {
-    const result = await runAsync(["--check"], { ...base, ALIPAYHK_PARTNER: sandbox.partner, ALIPAYHK_MD5_KEY: sandbox.md5Key, ALIPAYHK_GATEWAY: sandbox.gatewayUrl, PUBLIC_URL: "http://127.0.0.1:8080" });
+    const result = await runAsync(["--check"], {
+      ...base,
+      ALIPAYHK_PARTNER: sandbox.partner,
+      ALIPAYHK_MD5_KEY: sandbox.md5Key,
+      ALIPAYHK_GATEWAY: sandbox.gatewayUrl,
+      PUBLIC_URL: "http://127.0.0.1:8080",
+    });
     expect(result.stdout).toMatch(/ok\s+signed-query/);
     expect(result.stdout).toMatch(/ok\s+reply-signature/);
     expect(result.stdout).toMatch(/warning\s+notify-url\s+notify URL http:\/\/127\.0\.0\.1:8080\/alipay\/notify: 127\.0\.0\.1 is a local or private address/);
@@ -173,7 +202,12 @@ describe("--check: the doctor on the service's own settings", () => {
 
   it("a wrong MD5 key is diagnosed in plain words (exit 1), and the key is never printed", async () => {
     const wrongKey = "abcdefghijklmnopqrstuvwxyz012345";
-    const result = await runAsync(["--check"], { ...base, ALIPAYHK_PARTNER: sandbox.partner, ALIPAYHK_MD5_KEY: wrongKey, ALIPAYHK_GATEWAY: sandbox.gatewayUrl });
+    const result = await runAsync(["--check"], {
+      ...base,
+      ALIPAYHK_PARTNER: sandbox.partner,
+      ALIPAYHK_MD5_KEY: wrongKey,
+      ALIPAYHK_GATEWAY: sandbox.gatewayUrl,
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/PROBLEM\s+signed-query.*ILLEGAL_SIGN/);
     expect(result.stdout + result.stderr).not.toContain(wrongKey);

@@ -80,16 +80,23 @@ describe("kill -9 under load, then restart: nothing lost, every event delivered"
 
     // Every acknowledged order is there, paid, with its refund settled.
     for (const id of ids) {
-      const order = await eventually(`${id} settled`, async () => {
-        const body = (await api.get(`/v1/orders/${id}`)).body;
-        return body.refunds?.[0]?.status === "succeeded" ? body : undefined;
-      }, 60_000);
+      const order = await eventually(
+        `${id} settled`,
+        async () => {
+          const body = (await api.get(`/v1/orders/${id}`)).body;
+          return body.refunds?.[0]?.status === "succeeded" ? body : undefined;
+        },
+        60_000,
+      );
       expect(order).toMatchObject({ status: "paid", refunded_amount: "1.00" });
     }
     // Every event the service recorded was delivered (at least once), and the endpoint saw each order's two facts.
     await eventually(
       "every payment.succeeded and refund.succeeded delivered",
-      () => ids.every((id) => ["payment.succeeded", "refund.succeeded"].every((type) => receiver.deliveries.some((e) => e.type === type && e.data.order_id === id))),
+      () =>
+        ids.every((id) =>
+          ["payment.succeeded", "refund.succeeded"].every((type) => receiver.deliveries.some((e) => e.type === type && e.data.order_id === id)),
+        ),
       60_000,
       100,
     );

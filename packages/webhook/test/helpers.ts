@@ -16,7 +16,12 @@ export const newSecret = () => `whsec_${randomBytes(32).toString("base64")}`;
 export const API_TOKEN = "test-token-0123456789abcdef";
 
 /** Waits (polling) until `check` returns a value; fails with `what` after `timeoutMs`. Not a timing assertion. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, intervalMs = 25): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -199,7 +204,12 @@ export class ApiClient {
   }
 
   /** A signed request; `id` is the webhook-id (the idempotency key), `at` the signing time. */
-  async signed<T = any>(method: string, path: string, body?: unknown, options: { id?: string; at?: Date; raw?: string; signature?: string } = {}): Promise<ApiResponse<T>> {
+  async signed<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { id?: string; at?: Date; raw?: string; signature?: string } = {},
+  ): Promise<ApiResponse<T>> {
     const payload = options.raw ?? (body === undefined ? "" : JSON.stringify(body));
     const id = options.id ?? `msg_${randomBytes(12).toString("hex")}`;
     const at = options.at ?? new Date();

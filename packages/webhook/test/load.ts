@@ -41,11 +41,14 @@ export interface FlowOptions {
 /** One order's life: create (QR or barcode), pay, refund 1.00. Returns once every request was answered. */
 export async function orderFlow(orderId: string, mode: "qr" | "barcode", options: FlowOptions): Promise<void> {
   const body =
-    mode === "qr" ? { order_id: orderId, amount: "10.00", mode, description: `Load ${orderId}` } : { order_id: orderId, amount: "10.00", mode, buyer_code: "280000000000000001" };
+    mode === "qr"
+      ? { order_id: orderId, amount: "10.00", mode, description: `Load ${orderId}` }
+      : { order_id: orderId, amount: "10.00", mode, buyer_code: "280000000000000001" };
   const created = await untilAnswered(() => options.api().signed("POST", "/v1/orders", body, { id: `create-${orderId}` }));
   // 409 charge_in_progress: the instance that took the charge died; the sweep settles it.
   if (created.body?.error?.code === "charge_in_progress") loadStats.chargesInProgress += 1;
-  if (created.status >= 300 && created.body?.error?.code !== "charge_in_progress") throw new Error(`create ${orderId}: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status >= 300 && created.body?.error?.code !== "charge_in_progress")
+    throw new Error(`create ${orderId}: ${created.status} ${JSON.stringify(created.body)}`);
   if (mode === "qr") {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -65,12 +68,20 @@ export async function orderFlow(orderId: string, mode: "qr" | "barcode", options
     if (order.body.status !== "pending") throw new Error(`order ${orderId} is ${order.body.status}`);
     await sleep(100);
   }
-  const refund = await untilAnswered(() => options.api().signed("POST", "/v1/returns", { order_id: orderId, return_id: "r1", amount: "1.00" }, { id: `refund-${orderId}` }));
+  const refund = await untilAnswered(() =>
+    options.api().signed("POST", "/v1/returns", { order_id: orderId, return_id: "r1", amount: "1.00" }, { id: `refund-${orderId}` }),
+  );
   if (refund.status >= 300) throw new Error(`refund ${orderId}: ${refund.status} ${JSON.stringify(refund.body)}`);
 }
 
 /** Runs `count` order flows on `workers` concurrent lanes; `onDone` after each. */
-export async function runLoad(count: number, workers: number, prefix: string, options: FlowOptions, onDone: (done: number) => void = () => {}): Promise<string[]> {
+export async function runLoad(
+  count: number,
+  workers: number,
+  prefix: string,
+  options: FlowOptions,
+  onDone: (done: number) => void = () => {},
+): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, "0")}`);
   let next = 0;
   let done = 0;

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openApiDocument } from "../src/api/openapi";
 import { apiRoutes } from "../src/api/routes";
 import { systemRoutes } from "../src/api/system-routes";
 import { startHarness, type Harness } from "./helpers";
@@ -88,7 +87,11 @@ describe("GET /openapi.json", () => {
   it("documents exactly the routes the service serves", () => {
     const stub = {} as never;
     const served = [...systemRoutes(stub), ...apiRoutes(stub)].map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`).sort();
-    expect(operations(document).map((o) => `${o.method} ${o.path}`).sort()).toEqual(served);
+    expect(
+      operations(document)
+        .map((o) => `${o.method} ${o.path}`)
+        .sort(),
+    ).toEqual(served);
   });
 
   it("accepts, at every JSON operation, a request built from the document, and refuses each mutation of it naming the field", async () => {
@@ -128,7 +131,11 @@ describe("GET /openapi.json", () => {
       expect((await h.api.get(operation.path)).status).toBe(200);
       for (const parameter of operation.spec.parameters.filter((p: Schema) => p.in === "query")) {
         const s = resolve(parameter.schema);
-        const wrong = [...(s.enum ? [`${s.enum[0]}-not-listed`] : []), ...(s.maximum !== undefined ? [s.maximum + 1] : []), ...(s.minimum !== undefined ? [s.minimum - 1] : [])];
+        const wrong = [
+          ...(s.enum ? [`${s.enum[0]}-not-listed`] : []),
+          ...(s.maximum !== undefined ? [s.maximum + 1] : []),
+          ...(s.minimum !== undefined ? [s.minimum - 1] : []),
+        ];
         for (const value of wrong) {
           const response = await h.api.get(`${operation.path}?${parameter.name}=${encodeURIComponent(String(value))}`);
           expect(response.status, `${operation.path}?${parameter.name}=${value}`).toBe(400);

@@ -2,7 +2,18 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebhookService, type WebhookService } from "../src/index";
-import { ApiClient, API_TOKEN, eventually, newSecret, SANDBOX_DEFAULTS, sandboxTrades, startReceiver, startSandbox, type Receiver, type RunningSandbox } from "./helpers";
+import {
+  ApiClient,
+  API_TOKEN,
+  eventually,
+  newSecret,
+  SANDBOX_DEFAULTS,
+  sandboxTrades,
+  startReceiver,
+  startSandbox,
+  type Receiver,
+  type RunningSandbox,
+} from "./helpers";
 import { freePort, runLoad } from "./load";
 
 /** The test server: 127.0.0.1:5432, user postgres, trust auth. Each run makes its own database and drops it. */

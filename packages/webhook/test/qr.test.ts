@@ -11,7 +11,13 @@ describe("QR orders end to end (sandbox over HTTP, SQLite)", () => {
   });
 
   it("creates a QR order, the buyer pays, the platform receives a signed payment.succeeded", async () => {
-    const created = await h.api.signed("POST", "/v1/orders", { order_id: "qr-1001", amount: "12.30", currency: "HKD", description: "Coffee beans", mode: "qr" });
+    const created = await h.api.signed("POST", "/v1/orders", {
+      order_id: "qr-1001",
+      amount: "12.30",
+      currency: "HKD",
+      description: "Coffee beans",
+      mode: "qr",
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       order_id: "qr-1001",
@@ -33,7 +39,14 @@ describe("QR orders end to end (sandbox over HTTP, SQLite)", () => {
 
     await buyerPays(h.sandbox, "qr-1001", "ALIPAYCN");
     const event = await eventually("payment.succeeded", () => h.receiver.byType("payment.succeeded").find((e) => e.data.order_id === "qr-1001"));
-    expect(event.data).toMatchObject({ order_id: "qr-1001", partner_trans_id: "qr-1001", amount: "12.30", currency: "HKD", status: "paid", payment_inst: "ALIPAYCN" });
+    expect(event.data).toMatchObject({
+      order_id: "qr-1001",
+      partner_trans_id: "qr-1001",
+      amount: "12.30",
+      currency: "HKD",
+      status: "paid",
+      payment_inst: "ALIPAYCN",
+    });
     expect(event.id).toMatch(/^evt_[0-9a-f]{32}$/);
     expect(h.receiver.badSignatures).toBe(0);
 
@@ -77,7 +90,9 @@ describe("QR orders end to end (sandbox over HTTP, SQLite)", () => {
     expect(metrics).toContain("alipayhk_webhook_deliveries{status=");
     const openapi = (await (await fetch(`${h.url}/openapi.json`)).json()) as any;
     expect(openapi.openapi).toBe("3.1.0");
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(["/v1/orders", "/v1/orders/{order_id}/cancel", "/v1/returns", "/v1/events/{event_id}/redeliver", "/alipay/notify"]));
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(["/v1/orders", "/v1/orders/{order_id}/cancel", "/v1/returns", "/v1/events/{event_id}/redeliver", "/alipay/notify"]),
+    );
     expect(Object.keys(openapi.webhooks)).toEqual([
       "payment.succeeded",
       "payment.failed",

@@ -30,9 +30,16 @@ describe("returns: partial refunds through refundReturn", () => {
     const second = await h.api.bearer("POST", "/v1/returns", { order_id: "shop-2001", return_id: "ret-2", amount: 50 });
     expect(second.body).toMatchObject({ status: "succeeded", amount: "50.00" });
 
-    const events = await eventually("two refund events", () => (h.receiver.byType("refund.succeeded").length === 2 ? h.receiver.byType("refund.succeeded") : undefined));
+    const events = await eventually("two refund events", () =>
+      h.receiver.byType("refund.succeeded").length === 2 ? h.receiver.byType("refund.succeeded") : undefined,
+    );
     expect(events.map((e) => e.data.return_id).sort()).toEqual(["ret-1", "ret-2"]);
-    expect(events.find((e) => e.data.return_id === "ret-1")!.data).toMatchObject({ order_id: "shop-2001", amount: "30.00", currency: "HKD", status: "succeeded" });
+    expect(events.find((e) => e.data.return_id === "ret-1")!.data).toMatchObject({
+      order_id: "shop-2001",
+      amount: "30.00",
+      currency: "HKD",
+      status: "succeeded",
+    });
     expect((await trade(h, "shop-2001")).refunded).toBe("80.00");
   });
 
@@ -99,7 +106,9 @@ describe("cancel through cancelOrder", () => {
     const canceled = await h.api.signed("POST", "/v1/orders/c-2/cancel");
     expect(canceled.body).toMatchObject({ status: "canceled", reversed: true });
     expect((await trade(h, "c-2")).close_reason).toBe("reversed");
-    await eventually("payment.canceled (reversed)", () => h.receiver.byType("payment.canceled").find((e) => e.data.order_id === "c-2" && e.data.reversed === true));
+    await eventually("payment.canceled (reversed)", () =>
+      h.receiver.byType("payment.canceled").find((e) => e.data.order_id === "c-2" && e.data.reversed === true),
+    );
   });
 
   it("a partly refunded order is refunded for the rest (refundFallback)", async () => {
@@ -113,7 +122,9 @@ describe("cancel through cancelOrder", () => {
       ["~cancel", "50.00"],
     ]);
     expect((await trade(h, "c-3")).refunded).toBe("60.00");
-    await eventually("refund.succeeded for the rest", () => h.receiver.byType("refund.succeeded").find((e) => e.data.order_id === "c-3" && e.data.amount === "50.00"));
+    await eventually("refund.succeeded for the rest", () =>
+      h.receiver.byType("refund.succeeded").find((e) => e.data.order_id === "c-3" && e.data.amount === "50.00"),
+    );
   });
 
   it("after the payment's day, a cancel refunds the whole amount", async () => {
@@ -123,7 +134,10 @@ describe("cancel through cancelOrder", () => {
     expect(canceled.body).toMatchObject({ status: "canceled", reversed: false, refunded_amount: "33.30" });
     expect((await trade(h, "c-4")).refunded).toBe("33.30");
     const types = await eventually("refund and cancel events", () => {
-      const seen = h.receiver.deliveries.filter((e) => e.data.order_id === "c-4").map((e) => e.type).sort();
+      const seen = h.receiver.deliveries
+        .filter((e) => e.data.order_id === "c-4")
+        .map((e) => e.type)
+        .sort();
       return seen.length === 3 ? seen : undefined;
     });
     expect(types).toEqual(["payment.canceled", "payment.succeeded", "refund.succeeded"]);

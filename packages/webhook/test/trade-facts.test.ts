@@ -199,7 +199,8 @@ describe("the API edge: signed text, notify URLs, webhook-id", () => {
     }
     expect((await h.api.get("/v1/orders?limit=200")).body.data.filter((o: { order_id: string }) => o.order_id.startsWith("nu-"))).toEqual([]);
     // Public addresses and DNS names pass the check.
-    for (const host of ["93.184.216.34", "[2606:2800:220:1::1]", "hooks.example.com", "[::ffff:93.184.216.34]"]) expect([host, privateHostReason(host)]).toEqual([host, undefined]);
+    for (const host of ["93.184.216.34", "[2606:2800:220:1::1]", "hooks.example.com", "[::ffff:93.184.216.34]"])
+      expect([host, privateHostReason(host)]).toEqual([host, undefined]);
   });
 
   it("a per-order notify URL whose name resolves to a private address is never connected to", async () => {
@@ -209,7 +210,12 @@ describe("the API edge: signed text, notify URLs, webhook-id", () => {
     const port = new URL(internal.url).port;
     try {
       const now = h.clock.now().getTime();
-      await h.service.store.reserveOrder({ orderId: "dns-1", mode: "qr", amount: 100, currency: "HKD", description: "Order dns-1", notifyUrl: `http://localhost:${port}/hooks` }, now, now + MINUTE, now + 15 * MINUTE);
+      await h.service.store.reserveOrder(
+        { orderId: "dns-1", mode: "qr", amount: 100, currency: "HKD", description: "Order dns-1", notifyUrl: `http://localhost:${port}/hooks` },
+        now,
+        now + MINUTE,
+        now + 15 * MINUTE,
+      );
       await h.service.store.markCanceled("dns-1", { reason: "canceled", reversed: false, from: ["pending"] }, now);
       const event = (await h.api.get("/v1/events?order_id=dns-1")).body.data[0];
       const blocked = await eventually("the private delivery refused", async () => {
@@ -224,12 +230,23 @@ describe("the API edge: signed text, notify URLs, webhook-id", () => {
       await internal.close();
     }
     // The resolver's answer decides, on every connection.
-    const answering = (address: string, family: number): Resolver => (_host, _options, callback) => callback(null, [{ address, family }]);
+    const answering =
+      (address: string, family: number): Resolver =>
+      (_host, _options, callback) =>
+        callback(null, [{ address, family }]);
     const look = (resolver: Resolver, all: boolean) =>
       new Promise<{ error?: NodeJS.ErrnoException; address?: unknown }>((resolve) =>
-        publicOnlyLookup(resolver)("hooks.example.com", { all } as never, ((error: NodeJS.ErrnoException | null, address: unknown) => resolve({ error: error ?? undefined, address })) as never),
+        publicOnlyLookup(resolver)(
+          "hooks.example.com",
+          { all } as never,
+          ((error: NodeJS.ErrnoException | null, address: unknown) => resolve({ error: error ?? undefined, address })) as never,
+        ),
       );
-    for (const [address, family] of [["10.0.0.7", 4], ["fd00::7", 6], ["::ffff:169.254.169.254", 6]] as const) {
+    for (const [address, family] of [
+      ["10.0.0.7", 4],
+      ["fd00::7", 6],
+      ["::ffff:169.254.169.254", 6],
+    ] as const) {
       expect((await look(answering(address, family), true)).error?.code).toBe("EPRIVATEADDRESS");
     }
     expect(await look(answering("93.184.216.34", 4), false)).toEqual({ error: undefined, address: "93.184.216.34" });
@@ -239,7 +256,10 @@ describe("the API edge: signed text, notify URLs, webhook-id", () => {
   it("a webhook-id longer than 255 characters is refused like an Idempotency-Key", async () => {
     const response = await h.api.signed("POST", "/v1/orders", { order_id: "wid-1", amount: "1.00", mode: "qr" }, { id: `msg_${"x".repeat(252)}` });
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: { code: "invalid_webhook_id", message: "webhook-id: expected 1 to 255 characters" }, message: "webhook-id: expected 1 to 255 characters" });
+    expect(response.body).toEqual({
+      error: { code: "invalid_webhook_id", message: "webhook-id: expected 1 to 255 characters" },
+      message: "webhook-id: expected 1 to 255 characters",
+    });
     expect((await h.api.get("/v1/orders/wid-1")).status).toBe(404);
     const ok = await h.api.signed("POST", "/v1/orders", { order_id: "wid-1", amount: "1.00", mode: "qr" }, { id: `msg_${"x".repeat(251)}` });
     expect(ok.status).toBe(201);

@@ -24,7 +24,7 @@ const currencies = Array.isArray(settings.currencies) && settings.currencies.len
 const Content = () => createElement("div", { className: "wc-block-components-alipayhk" }, description);
 
 const Label = (props) => {
-  const PaymentMethodLabel = props && props.components && props.components.PaymentMethodLabel;
+  const PaymentMethodLabel = props?.components?.PaymentMethodLabel;
   return PaymentMethodLabel ? createElement(PaymentMethodLabel, { text: title }) : createElement("span", null, title);
 };
 
@@ -33,7 +33,7 @@ const Label = (props) => {
  * the method out when the bridge is not configured.
  */
 export function canMakePayment(args) {
-  const code = args && args.cartTotals && args.cartTotals.currency_code;
+  const code = args?.cartTotals?.currency_code;
   return typeof code === "string" ? currencies.includes(code.toUpperCase()) : true;
 }
 

@@ -85,7 +85,18 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
     now: () => alipay.clock.now(),
     ...(overrides.webhookGraceMs !== undefined ? { graceMs: overrides.webhookGraceMs } : {}),
   });
-  const sync = new WooSync({ woo, alipay, store, locks, log, payments, publicUrl: config.publicUrl, webhookSecret: config.woo.webhookSecret, sweep: overrides.sweep, health });
+  const sync = new WooSync({
+    woo,
+    alipay,
+    store,
+    locks,
+    log,
+    payments,
+    publicUrl: config.publicUrl,
+    webhookSecret: config.woo.webhookSecret,
+    sweep: overrides.sweep,
+    health,
+  });
 
   const handler = createHttpHandler({
     routes: [

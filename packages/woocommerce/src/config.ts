@@ -68,20 +68,25 @@ const STATE_FILE = "alipayhk-woo.sqlite";
 
 type Fail = (expected: string) => never;
 
-const baseUrl = (example: string) => (raw: string, fail: Fail): string => {
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash) {
-    fail(`an http(s) base URL such as ${example}, without query or fragment`);
-  }
-  return raw.replace(/\/+$/, "");
-};
+const baseUrl =
+  (example: string) =>
+  (raw: string, fail: Fail): string => {
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash) {
+      fail(`an http(s) base URL such as ${example}, without query or fragment`);
+    }
+    return raw.replace(/\/+$/, "");
+  };
 
-const atLeast = (chars: number) => (raw: string, fail: Fail): string => (raw.length >= chars ? raw : fail(`${chars} or more characters`));
+const atLeast =
+  (chars: number) =>
+  (raw: string, fail: Fail): string =>
+    raw.length >= chars ? raw : fail(`${chars} or more characters`);
 
 /** Where the state lives: `DATA_DIR` names a folder; the deprecated `DB_PATH` named the file itself. */
 type StateLocation = { dir: string } | { file: string };
@@ -114,7 +119,12 @@ export const BRIDGE_SETTINGS = {
       return pem.includes("-----BEGIN CERTIFICATE-----") ? pem : fail("a file holding a PEM certificate");
     },
   }),
-  holdStockMinutes: setting({ env: "WOO_HOLD_STOCK_MINUTES", meaning: "the shop's Hold stock (minutes), 0 = off", default: 60, parse: parse.integer(0, 100_000) }),
+  holdStockMinutes: setting({
+    env: "WOO_HOLD_STOCK_MINUTES",
+    meaning: "the shop's Hold stock (minutes), 0 = off",
+    default: 60,
+    parse: parse.integer(0, 100_000),
+  }),
   host: setting({
     env: "HOST",
     meaning: "address to listen on (127.0.0.1 behind a reverse proxy on the same machine)",
@@ -147,8 +157,18 @@ export const BRIDGE_SETTINGS = {
     default: "refund" as LatePaymentPolicy,
     parse: (raw, fail) => parse.oneOf<LatePaymentPolicy>(["refund", "flag"])(raw.toLowerCase(), fail),
   }),
-  qrExpiryMinutes: setting({ env: "QR_EXPIRY_MINUTES", meaning: "QR validity in minutes, below WOO_HOLD_STOCK_MINUTES", default: 15, parse: parse.integer(1, 1440) }),
-  pollIntervalSeconds: setting({ env: "POLL_INTERVAL_SECONDS", meaning: "reconciliation poll period in seconds", default: 60, parse: parse.integer(5, 86_400) }),
+  qrExpiryMinutes: setting({
+    env: "QR_EXPIRY_MINUTES",
+    meaning: "QR validity in minutes, below WOO_HOLD_STOCK_MINUTES",
+    default: 15,
+    parse: parse.integer(1, 1440),
+  }),
+  pollIntervalSeconds: setting({
+    env: "POLL_INTERVAL_SECONDS",
+    meaning: "reconciliation poll period in seconds",
+    default: 60,
+    parse: parse.integer(5, 86_400),
+  }),
   state: setting({
     env: "DATA_DIR",
     meaning: `folder of the bridge's SQLite state, ${STATE_FILE}`,
@@ -170,8 +190,18 @@ export const BRIDGE_SETTINGS = {
     },
   }),
   md5Key: setting({ env: "ALIPAYHK_MD5_KEY", meaning: "MD5 key, inline or a file path (sign type MD5)", secret: true, parse: parse.text }),
-  privateKey: setting({ env: "ALIPAYHK_PRIVATE_KEY", meaning: "merchant private key, PEM/base64 inline or a file path (RSA, RSA2)", secret: true, parse: parse.text }),
-  alipayPublicKey: setting({ env: "ALIPAYHK_ALIPAY_PUBLIC_KEY", meaning: "Alipay public key, PEM/base64 inline or a file path (RSA, RSA2)", secret: true, parse: parse.text }),
+  privateKey: setting({
+    env: "ALIPAYHK_PRIVATE_KEY",
+    meaning: "merchant private key, PEM/base64 inline or a file path (RSA, RSA2)",
+    secret: true,
+    parse: parse.text,
+  }),
+  alipayPublicKey: setting({
+    env: "ALIPAYHK_ALIPAY_PUBLIC_KEY",
+    meaning: "Alipay public key, PEM/base64 inline or a file path (RSA, RSA2)",
+    secret: true,
+    parse: parse.text,
+  }),
 };
 
 type BridgeSettings = SettingsValues<typeof BRIDGE_SETTINGS>;
@@ -218,7 +248,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const s = read.values;
   if (s.apiToken !== undefined && s.apiToken === s.pluginSecret) {
-    throw new ConfigError("BRIDGE_API_TOKEN: must differ from WOO_PLUGIN_SECRET (the POS and the WordPress plugin use separate credentials)", "BRIDGE_API_TOKEN");
+    throw new ConfigError(
+      "BRIDGE_API_TOKEN: must differ from WOO_PLUGIN_SECRET (the POS and the WordPress plugin use separate credentials)",
+      "BRIDGE_API_TOKEN",
+    );
   }
   if (s.holdStockMinutes > 0 && s.qrExpiryMinutes >= s.holdStockMinutes) {
     throw new ConfigError(

@@ -15,7 +15,7 @@ export interface DeliveryUrlVerdict {
 }
 
 const WHY =
-  "WooCommerce delivers webhooks with wp_safe_remote_request(), whose wp_http_validate_url() refuses it (\"A valid URL was not provided.\"), counts a failure and in the end disables the webhook";
+  'WooCommerce delivers webhooks with wp_safe_remote_request(), whose wp_http_validate_url() refuses it ("A valid URL was not provided."), counts a failure and in the end disables the webhook';
 
 /**
  * Applies WordPress's `wp_http_validate_url()` (WordPress 6.x, used by WooCommerce for webhook
@@ -28,7 +28,11 @@ const WHY =
  * {@link resolveIPv4}); without it only IP literals and `localhost` are judged and other names
  * are taken as public.
  */
-export async function checkDeliveryUrl(deliveryUrl: string, shopUrl: string, resolve?: (host: string) => Promise<string | undefined>): Promise<DeliveryUrlVerdict> {
+export async function checkDeliveryUrl(
+  deliveryUrl: string,
+  shopUrl: string,
+  resolve?: (host: string) => Promise<string | undefined>,
+): Promise<DeliveryUrlVerdict> {
   let target: URL;
   let shop: URL;
   try {

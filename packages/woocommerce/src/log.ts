@@ -12,14 +12,23 @@ export interface Logger {
 
 /** One JSON line per event on stderr. */
 export function jsonLogger(write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Logger {
-  const emit = (level: string) => (message: string, fields: Record<string, unknown> = {}) =>
-    write(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }, (_k, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message } : v)));
+  const emit =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      write(
+        JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }, (_k, v: unknown) =>
+          v instanceof Error ? { name: v.name, message: v.message } : v,
+        ),
+      );
   return { info: emit("info"), warn: emit("warn"), error: emit("error"), alert: emit("alert") };
 }
 
 /** Collects events in memory (tests). */
 export function memoryLogger(): Logger & { events: Array<{ level: string; message: string; fields: Record<string, unknown> }> } {
   const events: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
-  const emit = (level: string) => (message: string, fields: Record<string, unknown> = {}) => void events.push({ level, message, fields });
+  const emit =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      void events.push({ level, message, fields });
   return { events, info: emit("info"), warn: emit("warn"), error: emit("error"), alert: emit("alert") };
 }

@@ -34,7 +34,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   for (const warning of config.warnings ?? []) io.err(`alipayhk-woo: warning: ${warning}`);
   if (args.includes("--check")) {
-    io.out(`alipayhk-woo: configuration OK (shop ${config.woo.url}, public URL ${config.publicUrl}, listening on ${config.host}:${config.port}, sign type ${config.alipay.signType})`);
+    io.out(
+      `alipayhk-woo: configuration OK (shop ${config.woo.url}, public URL ${config.publicUrl}, listening on ${config.host}:${config.port}, sign type ${config.alipay.signType})`,
+    );
     const verdict = await checkDeliveryUrl(`${config.publicUrl}/woocommerce/webhook`, config.woo.url, resolveIPv4);
     if (!verdict.ok) io.err(`alipayhk-woo: warning: ${verdict.message} (the poll still keeps orders in step, every POLL_INTERVAL_SECONDS)`);
     // The same checks as `alipayhk doctor`, on the bridge's own Alipay settings and notify URL.

@@ -259,7 +259,8 @@ export class PaymentService {
         return { kind: "paid" };
       }
       if (trade.status !== "open" && trade.status !== "unresolved") continue;
-      const reusable = next === "qr" && trade.kind === "qr" && trade.qrCode && trade.amountCents === amount && trade.expiresAt && Date.parse(trade.expiresAt) - now > 60_000;
+      const reusable =
+        next === "qr" && trade.kind === "qr" && trade.qrCode && trade.amountCents === amount && trade.expiresAt && Date.parse(trade.expiresAt) - now > 60_000;
       if (reusable) return { kind: "reuse", trade };
       const settled = await this.settleEarlierTrade(trade);
       if (settled) return settled;
@@ -269,13 +270,20 @@ export class PaymentService {
 
   /** One earlier open trade: asked about, then closed at Alipay if still open; `undefined` = settled, go on with the next. */
   private async settleEarlierTrade(trade: TradeRecord): Promise<Settled | undefined> {
-    const seen = await sweepOpenTrades(this.o.alipay, { trades: [{ partnerTransId: trade.partnerTransId, kind: trade.kind, amount: trade.amountCents }] }, this.o.cancelRetry);
+    const seen = await sweepOpenTrades(
+      this.o.alipay,
+      { trades: [{ partnerTransId: trade.partnerTransId, kind: trade.kind, amount: trade.amountCents }] },
+      this.o.cancelRetry,
+    );
     await this.events.applyAllLocked(seen, "earlier trade");
     const latest = this.o.store.getTrade(trade.partnerTransId)!;
     if (latest.status === "paid") return this.o.store.getOrder(trade.orderId)?.paidTransId ? { kind: "paid" } : { kind: "clear" };
     if (latest.status !== "open" && latest.status !== "unresolved") return undefined;
     if (queryFailed(seen)) {
-      return { kind: "refused", refusal: refuse("previous_attempt_open", "Alipay could not be reached to settle the previous attempt; please try again shortly.") };
+      return {
+        kind: "refused",
+        refusal: refuse("previous_attempt_open", "Alipay could not be reached to settle the previous attempt; please try again shortly."),
+      };
     }
     const cancel = await cancelOrder(this.o.alipay, { partnerTransId: trade.partnerTransId }, this.o.cancelRetry);
     await this.events.applyAllLocked(cancel.events, "earlier trade");

@@ -30,18 +30,26 @@ export function verifyPluginRequest(
   now: Date,
   skewSeconds = 300,
 ): void {
-  if (!input.timestamp || !input.signature) throw new PluginAuthError("missing X-AlipayHK-Timestamp or X-AlipayHK-Signature (the WordPress plugin signs its calls with the bridge secret)");
+  if (!input.timestamp || !input.signature)
+    throw new PluginAuthError("missing X-AlipayHK-Timestamp or X-AlipayHK-Signature (the WordPress plugin signs its calls with the bridge secret)");
   if (!/^\d{9,11}$/.test(input.timestamp)) throw new PluginAuthError("X-AlipayHK-Timestamp: expected Unix seconds");
   const ts = Number(input.timestamp);
-  if (Math.abs(now.getTime() / 1000 - ts) > skewSeconds) throw new PluginAuthError(`X-AlipayHK-Timestamp: more than ${skewSeconds} s from the bridge's clock; check both clocks`);
+  if (Math.abs(now.getTime() / 1000 - ts) > skewSeconds)
+    throw new PluginAuthError(`X-AlipayHK-Timestamp: more than ${skewSeconds} s from the bridge's clock; check both clocks`);
   if (!sameHex(input.signature, pluginSignature(secret, "v1", ts, input.method, input.path, input.body))) {
     throw new PluginAuthError("X-AlipayHK-Signature: does not match (is the plugin's Bridge secret the bridge's WOO_PLUGIN_SECRET?)");
   }
 }
 
 /** Checks a signed link (`?expires=&signature=`): not expired, at most `maxSeconds` ahead, signature equal. */
-export function verifyPluginLink(secret: string, input: { path: string; expires: string | null; signature: string | null }, now: Date, maxSeconds = 24 * 3600): void {
-  if (!input.expires || !input.signature || !/^\d{9,11}$/.test(input.expires)) throw new PluginAuthError("expires and signature: expected the link WooCommerce shows on the order");
+export function verifyPluginLink(
+  secret: string,
+  input: { path: string; expires: string | null; signature: string | null },
+  now: Date,
+  maxSeconds = 24 * 3600,
+): void {
+  if (!input.expires || !input.signature || !/^\d{9,11}$/.test(input.expires))
+    throw new PluginAuthError("expires and signature: expected the link WooCommerce shows on the order");
   const exp = Number(input.expires);
   const nowS = now.getTime() / 1000;
   if (exp < nowS) throw new PluginAuthError("this link has expired: open it again from the order in WooCommerce");

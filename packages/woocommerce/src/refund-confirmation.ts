@@ -43,7 +43,10 @@ export async function confirmWcRefund(
     return refuse("amount_mismatch", `amount: WooCommerce's refund ${refundId} has an unreadable amount; nothing executed`);
   }
   if (wcAmount !== amount) {
-    return refuse("amount_mismatch", `amount: WooCommerce's refund ${refundId} is HKD ${formatAmount(wcAmount)}, not HKD ${formatAmount(amount)}; nothing executed`);
+    return refuse(
+      "amount_mismatch",
+      `amount: WooCommerce's refund ${refundId} is HKD ${formatAmount(wcAmount)}, not HKD ${formatAmount(amount)}; nothing executed`,
+    );
   }
   if (refund.meta_data.some((m) => m.key === REFUND_MARKER)) {
     return refuse("bridge_refund", `refund_id: refund ${refundId} was recorded by the bridge itself; nothing executed`);

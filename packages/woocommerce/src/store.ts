@@ -136,10 +136,7 @@ export class BridgeStore {
     return row && tradeFromRow(row);
   }
 
-  updateTrade(
-    partnerTransId: string,
-    patch: Partial<Pick<TradeRecord, "status" | "alipayTransId" | "paidAt" | "qrCode" | "expiresAt" | "watchUntil">>,
-  ): void {
+  updateTrade(partnerTransId: string, patch: Partial<Pick<TradeRecord, "status" | "alipayTransId" | "paidAt" | "qrCode" | "expiresAt" | "watchUntil">>): void {
     const cols: Record<string, string> = {
       status: "status",
       alipayTransId: "alipay_trans_id",
@@ -163,9 +160,7 @@ export class BridgeStore {
 
   tradesInStatus(...statuses: TradeStatus[]): TradeRecord[] {
     const marks = statuses.map(() => "?").join(", ");
-    return (
-      this.db.prepare(`SELECT * FROM trades WHERE status IN (${marks}) ORDER BY created_at, rowid`).all(...statuses) as TradeRow[]
-    ).map(tradeFromRow);
+    return (this.db.prepare(`SELECT * FROM trades WHERE status IN (${marks}) ORDER BY created_at, rowid`).all(...statuses) as TradeRow[]).map(tradeFromRow);
   }
 
   /** Trades on the late-charge watch. */
@@ -213,8 +208,7 @@ export class BridgeStore {
         ts,
         ts,
       );
-    const record =
-      this.getRefund(input.refundKey) ?? (input.wcRefundId !== null ? this.getRefundByWcId(input.wcRefundId) : undefined);
+    const record = this.getRefund(input.refundKey) ?? (input.wcRefundId !== null ? this.getRefundByWcId(input.wcRefundId) : undefined);
     if (!record) throw new Error(`refund ${input.refundKey}: not stored`);
     return { record, created: res.changes === 1 };
   }
@@ -237,14 +231,13 @@ export class BridgeStore {
   /** Sum of the refunds of a trade that went through (what is no longer refundable). */
   refundedCents(partnerTransId: string): number {
     return (
-      this.db.prepare(`SELECT COALESCE(SUM(amount_cents), 0) AS n FROM refunds WHERE partner_trans_id = ? AND status = 'succeeded'`).get(partnerTransId) as { n: number }
+      this.db.prepare(`SELECT COALESCE(SUM(amount_cents), 0) AS n FROM refunds WHERE partner_trans_id = ? AND status = 'succeeded'`).get(partnerTransId) as {
+        n: number;
+      }
     ).n;
   }
 
-  updateRefund(
-    refundKey: string,
-    patch: Partial<Pick<RefundRecord, "status" | "partnerRefundId" | "lastError" | "wcRefundId">> & { addTry?: boolean },
-  ): void {
+  updateRefund(refundKey: string, patch: Partial<Pick<RefundRecord, "status" | "partnerRefundId" | "lastError" | "wcRefundId">> & { addTry?: boolean }): void {
     const cols: Record<string, string> = {
       status: "status",
       partnerRefundId: "partner_refund_id",

@@ -136,13 +136,26 @@ export class WooSync {
     const alreadyRefunded = record.amountCents !== paid.amountCents;
     // A partly refunded trade cannot be cancelled as a whole: refund the rest.
     const res = alreadyRefunded
-      ? await refundReturn(this.o.alipay, { partnerTransId: paid.partnerTransId, platformRefundId: refundKey, amount: record.amountCents, reason }, this.o.sweep)
-      : await cancelOrder(this.o.alipay, { partnerTransId: paid.partnerTransId, refundFallback: { amount: record.amountCents, platformRefundId: refundKey, reason } }, this.o.sweep);
+      ? await refundReturn(
+          this.o.alipay,
+          { partnerTransId: paid.partnerTransId, platformRefundId: refundKey, amount: record.amountCents, reason },
+          this.o.sweep,
+        )
+      : await cancelOrder(
+          this.o.alipay,
+          { partnerTransId: paid.partnerTransId, refundFallback: { amount: record.amountCents, platformRefundId: refundKey, reason } },
+          this.o.sweep,
+        );
     await payments.applyAllLocked(res.events, `order ${status}`);
     if (res.status === "reversed" || res.status === "refunded" || res.status === "succeeded") {
       // A same-day cancel reverses the trade as a whole: the claimed refund is done too.
       if (res.status === "reversed") store.updateRefund(refundKey, { status: "succeeded" });
-      const how = res.status === "reversed" ? "trade cancelled the same day" : "cancelCode" in res && res.cancelCode ? `refunded; Alipay refused the cancel with ${res.cancelCode}` : "refunded";
+      const how =
+        res.status === "reversed"
+          ? "trade cancelled the same day"
+          : "cancelCode" in res && res.cancelCode
+            ? `refunded; Alipay refused the cancel with ${res.cancelCode}`
+            : "refunded";
       await payments.note(orderId, `Order ${status}: HKD ${formatAmount(record.amountCents)} given back to the buyer at Alipay (${how}).`);
       return true;
     }
@@ -164,7 +177,8 @@ export class WooSync {
       if (refund.meta_data.some((m) => m.key === REFUND_MARKER)) continue; // recorded by the bridge itself
       if (refund.refunded_payment === true) continue; // a gateway already executed it
       const executed = await this.executeWcRefund(order.id, refund.id, toMinorUnits(refund.amount, "refund.amount"), refund.reason);
-      if (!executed.ok) this.o.log.warn("refund not executed", { orderId: order.id, wcRefundId: refund.id, reason: executed.reason, message: executed.message });
+      if (!executed.ok)
+        this.o.log.warn("refund not executed", { orderId: order.id, wcRefundId: refund.id, reason: executed.reason, message: executed.message });
     }
   }
 
@@ -177,7 +191,7 @@ export class WooSync {
   async executeWcRefund(orderId: number, wcRefundId: number, amount: MinorUnits, reason: string): Promise<Result<RefundRecord, "not_paid">> {
     const store = this.o.store;
     const rec = store.getOrder(orderId);
-    if (!rec || rec.state !== "paid" || !rec.paidTransId) {
+    if (rec?.state !== "paid" || !rec.paidTransId) {
       return refuse("not_paid", `order ${orderId} has no Alipay HK payment recorded by this bridge`);
     }
     const refundKey = `wc-${orderId}-${wcRefundId}`;
@@ -201,10 +215,16 @@ export class WooSync {
     );
     await this.o.payments.applyAllLocked(res.events, "refund");
     if (res.status === "succeeded") {
-      await this.o.payments.note(orderId, `Refund #${wcRefundId} executed at Alipay HK: HKD ${formatAmount(record.amountCents)} (partner_refund_id ${res.partnerRefundId}).`);
+      await this.o.payments.note(
+        orderId,
+        `Refund #${wcRefundId} executed at Alipay HK: HKD ${formatAmount(record.amountCents)} (partner_refund_id ${res.partnerRefundId}).`,
+      );
     } else if (res.status === "failed") {
       this.o.log.alert("refund refused by Alipay", { orderId, wcRefundId, code: res.code });
-      await this.o.payments.note(orderId, `Refund #${wcRefundId} (HKD ${formatAmount(record.amountCents)}) was NOT executed at Alipay HK: ${res.code}. Please return the money to the buyer another way.`);
+      await this.o.payments.note(
+        orderId,
+        `Refund #${wcRefundId} (HKD ${formatAmount(record.amountCents)}) was NOT executed at Alipay HK: ${res.code}. Please return the money to the buyer another way.`,
+      );
     } else {
       this.o.log.warn("refund outcome open; the sweep resends it with the same id and content", { orderId, wcRefundId, reason: res.reason });
     }
@@ -216,7 +236,12 @@ export class WooSync {
    * on that order, for that amount, read back over REST before anything reaches Alipay. A refusal
    * changes nothing.
    */
-  async executeRequestedWcRefund(orderId: number, wcRefundId: number, amount: MinorUnits, reason: string): Promise<Result<RefundRecord, WcRefundRefusalReason>> {
+  async executeRequestedWcRefund(
+    orderId: number,
+    wcRefundId: number,
+    amount: MinorUnits,
+    reason: string,
+  ): Promise<Result<RefundRecord, WcRefundRefusalReason>> {
     const confirmed = await confirmWcRefund(this.o.woo, this.o.log, orderId, wcRefundId, amount);
     if (!confirmed.ok) return confirmed;
     return this.executeWcRefund(orderId, wcRefundId, amount, reason);
@@ -320,7 +345,11 @@ export class WooSync {
         this.o.health?.registered();
         await this.o.woo.setWebhookStatus(hook.id, "active");
         reactivated++;
-        this.o.log.warn("webhook was not active (WooCommerce disables one after repeated failed deliveries); re-activated", { webhookId: hook.id, topic, was: hook.status });
+        this.o.log.warn("webhook was not active (WooCommerce disables one after repeated failed deliveries); re-activated", {
+          webhookId: hook.id,
+          topic,
+          was: hook.status,
+        });
       }
     }
     this.o.health?.watching();

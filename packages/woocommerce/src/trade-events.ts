@@ -209,7 +209,10 @@ export class TradeEvents {
     const settled = result as Extract<CancelOrderResult, { status: "failed" | "unresolved" }>;
     const code = settled.status === "failed" ? settled.code : settled.reason;
     if (!settled.refund) store.updateRefund(refundKey, { status: settled.status === "unresolved" ? "pending" : "failed", lastError: code });
-    await this.note(orderId, `${what} Returning it at Alipay did not complete (${code}); ${settled.status === "unresolved" ? "the bridge will retry" : "please refund the buyer manually"}.`);
+    await this.note(
+      orderId,
+      `${what} Returning it at Alipay did not complete (${code}); ${settled.status === "unresolved" ? "the bridge will retry" : "please refund the buyer manually"}.`,
+    );
     this.o.log.alert(`${reason} payment not returned`, { orderId, partnerTransId: trade.partnerTransId, code });
   }
 
@@ -266,7 +269,12 @@ export class TradeEvents {
       trade.orderId,
       `Alipay HK reported ${reported} for trade ${trade.partnerTransId}, but HKD ${formatAmount(event.expectedAmount)} was asked. Not recorded as paid; please review.`,
     );
-    this.o.log.alert("amount mismatch", { orderId: trade.orderId, partnerTransId: trade.partnerTransId, reported: event.reportedAmount, expected: event.expectedAmount });
+    this.o.log.alert("amount mismatch", {
+      orderId: trade.orderId,
+      partnerTransId: trade.partnerTransId,
+      reported: event.reportedAmount,
+      expected: event.expectedAmount,
+    });
     if (this.o.store.getOrder(trade.orderId)?.state === "awaiting") this.o.store.setOrderState(trade.orderId, "late_flagged");
   }
 
@@ -280,7 +288,8 @@ export class TradeEvents {
     const amount = event.amount === undefined ? "a payment" : `HKD ${formatAmount(event.amount)}`;
     const what = `A late Alipay HK charge of ${amount} arrived under trade ${trade.partnerTransId}, which had been cancelled while its outcome was unknown.`;
     if (done) await this.note(trade.orderId, `${what} It was given back to the buyer automatically (${event.resolution}).`);
-    else if (event.resolution === "failed") await this.note(trade.orderId, `${what} Giving it back failed (${event.code ?? "?"}); please refund the buyer manually.`);
+    else if (event.resolution === "failed")
+      await this.note(trade.orderId, `${what} Giving it back failed (${event.code ?? "?"}); please refund the buyer manually.`);
     else await this.note(trade.orderId, `${what} Giving it back is in progress (${event.code ?? "pending"}); the bridge retries.`);
     this.o.log.alert("late charge found", { orderId: trade.orderId, partnerTransId: trade.partnerTransId, resolution: event.resolution });
   }
@@ -326,7 +335,7 @@ export class TradeEvents {
       // If WooCommerce dropped its refund (the plugin's call reported failure meanwhile), record it again.
       const stillThere = await this.o.woo.getRefund(refund.orderId, refund.wcRefundId).then(
         () => true,
-        (err: unknown) => (err instanceof WooError && err.status === 404 ? false : true),
+        (err: unknown) => !(err instanceof WooError && err.status === 404),
       );
       if (!stillThere) {
         const recorded = await this.o.woo.createRecordedRefund(refund.orderId, {

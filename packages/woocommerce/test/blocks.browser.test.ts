@@ -42,9 +42,10 @@ describe("the Blocks checkout script", () => {
       });
       expect(readdirSync(out).sort()).toEqual(["blocks.asset.php", "blocks.js"]);
       for (const name of ["blocks.js", "blocks.asset.php"]) {
-        expect(readFileSync(join(out, name), "utf8"), `${name} differs from a fresh build: run pnpm --filter @alipayhk/woocommerce build:blocks and commit`).toBe(
-          readFileSync(join(buildDir, name), "utf8"),
-        );
+        expect(
+          readFileSync(join(out, name), "utf8"),
+          `${name} differs from a fresh build: run pnpm --filter @alipayhk/woocommerce build:blocks and commit`,
+        ).toBe(readFileSync(join(buildDir, name), "utf8"));
       }
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -73,7 +74,9 @@ describe("the Blocks checkout script", () => {
           wcBlocksRegistry: { registerPaymentMethod: (config: unknown) => calls.push(config) },
           wcSettings: {
             getSetting: (name: string, fallback: unknown) =>
-              name === "alipayhk_data" ? { title: "Alipay HK &amp; AlipayHK", description: "Scan a QR code", supports: ["products", "refunds"], currencies: ["HKD"] } : fallback,
+              name === "alipayhk_data"
+                ? { title: "Alipay HK &amp; AlipayHK", description: "Scan a QR code", supports: ["products", "refunds"], currencies: ["HKD"] }
+                : fallback,
           },
         };
         w.wp = {

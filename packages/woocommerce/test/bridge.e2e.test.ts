@@ -353,7 +353,10 @@ describe("refunds and cancellations from WooCommerce", () => {
     await h.bridge.alipay.refund({ partnerTransId: tradeId, partnerRefundId: "manual-at-portal", amount: 600 });
     const refund = await h.woo.shop.adminManualRefund(order.id, "6.00");
     await eventually(() => h.bridge.store.getRefundByWcId(refund.id)?.status === "failed", "refused refund");
-    await eventually(() => notes(order).some((n) => n.includes(`Refund #${refund.id} (HKD 6.00) was NOT executed at Alipay HK: REFUND_AMT_RESTRICTION`)), "refusal note");
+    await eventually(
+      () => notes(order).some((n) => n.includes(`Refund #${refund.id} (HKD 6.00) was NOT executed at Alipay HK: REFUND_AMT_RESTRICTION`)),
+      "refusal note",
+    );
     expect(h.log.events.some((e) => e.level === "alert" && e.message === "refund refused by Alipay")).toBe(true);
   });
 
@@ -402,7 +405,10 @@ describe("refunds and cancellations from WooCommerce", () => {
     await h.bridge.woo.setStatus(sameDay.order.id, "cancelled");
     await eventually(() => h.bridge.store.getOrder(sameDay.order.id)?.state === "cancelled", "cancelled");
     expect(sandboxTrade(sameDay.tradeId)!.status).toBe("TRADE_CLOSED");
-    await eventually(() => notes(sameDay.order).some((n) => n.includes("HKD 25.00 given back to the buyer at Alipay (trade cancelled the same day)")), "reversal note");
+    await eventually(
+      () => notes(sameDay.order).some((n) => n.includes("HKD 25.00 given back to the buyer at Alipay (trade cancelled the same day)")),
+      "reversal note",
+    );
 
     const later = await paidOrder("35.00");
     h.sandbox.advanceClock("25h");
@@ -413,7 +419,9 @@ describe("refunds and cancellations from WooCommerce", () => {
     expect(remote).toMatchObject({ status: "TRADE_CLOSED", close_reason: "refunded" });
     expect(remote.refunds.map((r) => r.refund_amount)).toEqual(["35.00"]);
     // The note keeps the code Alipay refused the cancel with, for the record.
-    expect(notes(later.order).some((n) => /HKD 35\.00 given back to the buyer at Alipay \(refunded; Alipay refused the cancel with [A-Z_]+\)/.test(n))).toBe(true);
+    expect(notes(later.order).some((n) => /HKD 35\.00 given back to the buyer at Alipay \(refunded; Alipay refused the cancel with [A-Z_]+\)/.test(n))).toBe(
+      true,
+    );
   });
 });
 
@@ -502,7 +510,15 @@ describe("an order placed with the Checkout block (Store API)", () => {
 
     // What the plugin's process_payment() returns, followed by the block: the hosted page.
     const placed = h.woo.shop.storeApiCheckout(draft.id, {
-      billingAddress: { first_name: "Chan", last_name: "Tai Man", address_1: "1 Queen's Road Central", city: "Central", state: "HONG KONG", country: "HK", email: "b@example.com" },
+      billingAddress: {
+        first_name: "Chan",
+        last_name: "Tai Man",
+        address_1: "1 Queen's Road Central",
+        city: "Central",
+        state: "HONG KONG",
+        country: "HK",
+        email: "b@example.com",
+      },
       paymentMethod: "alipayhk",
       processPayment: (o) => ({ result: "success", redirect: `${h.url}/pay/${o.id}?key=${encodeURIComponent(o.orderKey)}` }),
     });

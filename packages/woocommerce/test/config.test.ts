@@ -61,11 +61,23 @@ describe("loadConfig", () => {
       warnings: ["DB_PATH is deprecated; use DATA_DIR (set DATA_DIR to its folder instead; the state file is DATA_DIR/alipayhk-woo.sqlite)"],
     });
     // DATA_DIR wins over the old name, with no warning.
-    expect(loadConfig({ ...base, DB_PATH: "/srv/bridge.sqlite", DATA_DIR: "/srv/woo" })).toMatchObject({ dbPath: "/srv/woo/alipayhk-woo.sqlite", warnings: [] });
+    expect(loadConfig({ ...base, DB_PATH: "/srv/bridge.sqlite", DATA_DIR: "/srv/woo" })).toMatchObject({
+      dbPath: "/srv/woo/alipayhk-woo.sqlite",
+      warnings: [],
+    });
   });
 
   it("names a missing required variable in one line, with its meaning", () => {
-    for (const name of ["WOO_URL", "WOO_CONSUMER_KEY", "WOO_CONSUMER_SECRET", "WOO_WEBHOOK_SECRET", "PUBLIC_URL", "WOO_PLUGIN_SECRET", "ALIPAYHK_GATEWAY", "ALIPAYHK_PARTNER"]) {
+    for (const name of [
+      "WOO_URL",
+      "WOO_CONSUMER_KEY",
+      "WOO_CONSUMER_SECRET",
+      "WOO_WEBHOOK_SECRET",
+      "PUBLIC_URL",
+      "WOO_PLUGIN_SECRET",
+      "ALIPAYHK_GATEWAY",
+      "ALIPAYHK_PARTNER",
+    ]) {
       const { message, field } = refusal({ ...base, [name]: undefined });
       expect(field).toBe(name);
       expect(message).toMatch(new RegExp(`^${name}: expected a value \\(.+\\)$`));
@@ -114,7 +126,9 @@ describe("loadConfig", () => {
 
   it("requires the QR to expire before WooCommerce's hold-stock window", () => {
     expect(refusal({ ...base, QR_EXPIRY_MINUTES: "60", WOO_HOLD_STOCK_MINUTES: "60" }).field).toBe("QR_EXPIRY_MINUTES");
-    expect(problem({ ...base, QR_EXPIRY_MINUTES: "60", WOO_HOLD_STOCK_MINUTES: "60" })).toMatch(/^QR_EXPIRY_MINUTES: must be below WOO_HOLD_STOCK_MINUTES \(60 >= 60\)/);
+    expect(problem({ ...base, QR_EXPIRY_MINUTES: "60", WOO_HOLD_STOCK_MINUTES: "60" })).toMatch(
+      /^QR_EXPIRY_MINUTES: must be below WOO_HOLD_STOCK_MINUTES \(60 >= 60\)/,
+    );
     expect(loadConfig({ ...base, QR_EXPIRY_MINUTES: "120", WOO_HOLD_STOCK_MINUTES: "0" }).qrExpiryMinutes).toBe(120);
   });
 
@@ -131,7 +145,13 @@ describe("loadConfig", () => {
     const dir = mkdtempSync(join(tmpdir(), "alipayhk-woo-config-"));
     const privFile = join(dir, "merchant.pem");
     writeFileSync(privFile, merchant.privateKeyPem);
-    const rsa = { ...base, ALIPAYHK_SIGN_TYPE: "RSA2", ALIPAYHK_MD5_KEY: undefined, ALIPAYHK_PRIVATE_KEY: privFile, ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem };
+    const rsa = {
+      ...base,
+      ALIPAYHK_SIGN_TYPE: "RSA2",
+      ALIPAYHK_MD5_KEY: undefined,
+      ALIPAYHK_PRIVATE_KEY: privFile,
+      ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem,
+    };
     const config = loadConfig(rsa);
     expect(config.alipay.signType).toBe("RSA2");
     expect(config.alipay.privateKey).toContain("PRIVATE KEY");

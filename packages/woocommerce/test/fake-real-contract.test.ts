@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeWooCommerce } from "./fake-woocommerce/index.js";
 
 /** The contract fake answers as the real WooCommerce did (fixtures/woocommerce-real). */
-const real = (path: string) => JSON.parse(readFileSync(new URL(`./fixtures/woocommerce-real/${path}`, import.meta.url), "utf8")) as { status: number; body: unknown };
+const real = (path: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/woocommerce-real/${path}`, import.meta.url), "utf8")) as { status: number; body: unknown };
 
 let woo: FakeWooCommerce;
 beforeAll(async () => {
@@ -22,7 +23,10 @@ function call(method: string, path: string, body?: unknown): Promise<{ status: n
       {
         method,
         ca: woo.caPem,
-        headers: { authorization: `Basic ${Buffer.from(`${woo.key.consumerKey}:${woo.key.consumerSecret}`).toString("base64")}`, "content-type": "application/json" },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${woo.key.consumerKey}:${woo.key.consumerSecret}`).toString("base64")}`,
+          "content-type": "application/json",
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -53,7 +57,10 @@ describe("refund answers, as WooCommerce 9.4.3 gave them", () => {
   it("an over-refund and a refund on an unknown order, as 7.8.2 answered", async () => {
     const order = woo.shop.seedOrder({ status: "processing", total: "10.00" });
     const over = real("wc-7.8.2/error.refund-invalid-amount.500.json");
-    expect(await call("POST", `/wp-json/wc/v3/orders/${order.id}/refunds`, { amount: "99.00", api_refund: false })).toEqual({ status: over.status, body: over.body });
+    expect(await call("POST", `/wp-json/wc/v3/orders/${order.id}/refunds`, { amount: "99.00", api_refund: false })).toEqual({
+      status: over.status,
+      body: over.body,
+    });
     const unknown = real("wc-7.8.2/error.refund-invalid-order-id.500.json");
     expect(await call("POST", "/wp-json/wc/v3/orders/999999/refunds", { amount: "1.00" })).toEqual({ status: unknown.status, body: unknown.body });
   });
@@ -79,7 +86,12 @@ describe("webhooks to a refused port, as WooCommerce 9.4.3 kept them", () => {
     expect(refusedReal.every((r) => r.status === "active" && r.pending_delivery === "1")).toBe(true);
     expect(refusedReal.some((r) => Number(r.failure_count) > 0)).toBe(true);
 
-    const created = await call("POST", "/wp-json/wc/v3/webhooks", { name: "x", topic: "order.updated", delivery_url: "http://127.0.0.1:8787/woocommerce/webhook", secret: "s" });
+    const created = await call("POST", "/wp-json/wc/v3/webhooks", {
+      name: "x",
+      topic: "order.updated",
+      delivery_url: "http://127.0.0.1:8787/woocommerce/webhook",
+      secret: "s",
+    });
     expect(created.status).toBe(201);
     const hook = woo.webhooks.webhooks.get((created.body as { id: number }).id)!;
     await woo.webhooks.flush();
@@ -98,7 +110,14 @@ describe("the Store API checkout (the Checkout block), as WooCommerce 9.4.3 ran 
     const d = woo.shop.storeApiDraft({ total: "12.30" });
     expect(d.status).toBe("checkout-draft");
     expect(d.createdVia).toBe("store-api");
-    const address = { first_name: "Chan", last_name: "Tai Man", address_1: "1 Queen's Road Central", city: "Central", country: "HK", email: "buyer@example.com" };
+    const address = {
+      first_name: "Chan",
+      last_name: "Tai Man",
+      address_1: "1 Queen's Road Central",
+      city: "Central",
+      country: "HK",
+      email: "buyer@example.com",
+    };
     const redirectOf = (o: { id: number; orderKey: string }) => ({ result: "success" as const, redirect: `http://127.0.0.1:80/pay/${o.id}?key=${o.orderKey}` });
 
     const refused = woo.shop.storeApiCheckout(d.id, { billingAddress: address, paymentMethod: "alipayhk", processPayment: redirectOf });
@@ -106,8 +125,15 @@ describe("the Store API checkout (the Checkout block), as WooCommerce 9.4.3 ran 
     expect(refused).toEqual({ status: wantRefused.status, body: wantRefused.body });
     expect(woo.shop.orders.get(d.id)!.status).toBe("checkout-draft");
 
-    const placed = woo.shop.storeApiCheckout(d.id, { billingAddress: { ...address, state: "HONG KONG" }, paymentMethod: "alipayhk", processPayment: redirectOf });
-    const wantPlaced = real("wc-9.4.3/store-api.checkout.alipayhk.200.json") as { status: number; body: { status: string; payment_method: string; payment_result: { payment_status: string; redirect_url: string } } };
+    const placed = woo.shop.storeApiCheckout(d.id, {
+      billingAddress: { ...address, state: "HONG KONG" },
+      paymentMethod: "alipayhk",
+      processPayment: redirectOf,
+    });
+    const wantPlaced = real("wc-9.4.3/store-api.checkout.alipayhk.200.json") as {
+      status: number;
+      body: { status: string; payment_method: string; payment_result: { payment_status: string; redirect_url: string } };
+    };
     expect(placed.status).toBe(wantPlaced.status);
     expect(placed.body).toMatchObject({ status: wantPlaced.body.status, payment_method: wantPlaced.body.payment_method });
     const result = placed.body.payment_result as { payment_status: string; redirect_url: string; payment_details: unknown };

@@ -26,7 +26,10 @@ export interface Harness {
   /** WOO_PLUGIN_SECRET: the key the WordPress plugin signs its refund calls with. */
   pluginSecret: string;
   /** POST /woocommerce/refund signed as the PHP plugin signs it (`secret` overrides the key). */
-  pluginRefund(body: Record<string, unknown>, options?: { secret?: string; bearer?: string; unsigned?: boolean }): Promise<{ status: number; body: Record<string, unknown> }>;
+  pluginRefund(
+    body: Record<string, unknown>,
+    options?: { secret?: string; bearer?: string; unsigned?: boolean },
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   log: ReturnType<typeof memoryLogger>;
   clock: MovableClock;
   config: BridgeConfig;

@@ -52,9 +52,11 @@ describe("alipayhk-woo (main)", () => {
       const refused = capture();
       expect((await main(["--check"], { ...env, WOO_URL: "http://127.0.0.1:8080", PUBLIC_URL: "http://127.0.0.1:8787" }, refused.io)).code).toBe(0);
       expect(refused.err).toEqual([
-        "alipayhk-woo: warning: PUBLIC_URL port 8787 is not 80, 443 or 8080 nor the shop's own port; WooCommerce delivers webhooks with wp_safe_remote_request(), whose wp_http_validate_url() refuses it (\"A valid URL was not provided.\"), counts a failure and in the end disables the webhook. Put the bridge behind a reverse proxy on 443 (see \"Running the bridge\") or listen on PORT=8080 (the poll still keeps orders in step, every POLL_INTERVAL_SECONDS)",
+        'alipayhk-woo: warning: PUBLIC_URL port 8787 is not 80, 443 or 8080 nor the shop\'s own port; WooCommerce delivers webhooks with wp_safe_remote_request(), whose wp_http_validate_url() refuses it ("A valid URL was not provided."), counts a failure and in the end disables the webhook. Put the bridge behind a reverse proxy on 443 (see "Running the bridge") or listen on PORT=8080 (the poll still keeps orders in step, every POLL_INTERVAL_SECONDS)',
       ]);
-      expect(check.out[0]).toBe("alipayhk-woo: configuration OK (shop http://127.0.0.1:8080, public URL http://127.0.0.1:8080, listening on 0.0.0.0:8080, sign type MD5)");
+      expect(check.out[0]).toBe(
+        "alipayhk-woo: configuration OK (shop http://127.0.0.1:8080, public URL http://127.0.0.1:8080, listening on 0.0.0.0:8080, sign type MD5)",
+      );
       // Then the doctor, on the bridge's own Alipay settings: the gateway answers a signed query.
       expect(check.out[1]).toMatch(/ok\s+signed-query/);
       expect(check.out[1]).toMatch(/ok\s+reply-signature/);
@@ -104,19 +106,21 @@ describe("alipayhk-woo started from the environment", () => {
       c.io,
     );
     try {
-        expect(started.code).toBe(0);
-        const bridge = started.bridge!;
-        const port = (bridge.server.address() as { port: number }).port;
-        await eventually(() => woo.webhooks.webhooks.size === 3, "webhooks registered by the first poll");
-        // PUBLIC_URL http://127.0.0.1:9: a loopback host that is not the shop's... the shop is 127.0.0.1
-        // too, so only the port rule applies: 9 is not 80/443/8080, nor the shop's port.
-        const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ok: boolean; webhooks: { state: string; message: string } };
-        expect(health.ok).toBe(true);
-        expect(health.webhooks.state).toBe("url_refused");
-        expect(health.webhooks.message).toMatch(/^PUBLIC_URL port 9 is not 80, 443 or 8080 nor the shop's own port; WooCommerce delivers webhooks with wp_safe_remote_request\(\)/);
-        expect(c.err).toEqual([]);
-        expect([...woo.webhooks.webhooks.values()].map((w) => w.deliveryUrl)).toEqual(Array(3).fill("http://127.0.0.1:9/woocommerce/webhook"));
-        expect(woo.requests.every((r) => r.auth === "oauth" && r.status < 400)).toBe(true);
+      expect(started.code).toBe(0);
+      const bridge = started.bridge!;
+      const port = (bridge.server.address() as { port: number }).port;
+      await eventually(() => woo.webhooks.webhooks.size === 3, "webhooks registered by the first poll");
+      // PUBLIC_URL http://127.0.0.1:9: a loopback host that is not the shop's... the shop is 127.0.0.1
+      // too, so only the port rule applies: 9 is not 80/443/8080, nor the shop's port.
+      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ok: boolean; webhooks: { state: string; message: string } };
+      expect(health.ok).toBe(true);
+      expect(health.webhooks.state).toBe("url_refused");
+      expect(health.webhooks.message).toMatch(
+        /^PUBLIC_URL port 9 is not 80, 443 or 8080 nor the shop's own port; WooCommerce delivers webhooks with wp_safe_remote_request\(\)/,
+      );
+      expect(c.err).toEqual([]);
+      expect([...woo.webhooks.webhooks.values()].map((w) => w.deliveryUrl)).toEqual(Array(3).fill("http://127.0.0.1:9/woocommerce/webhook"));
+      expect(woo.requests.every((r) => r.auth === "oauth" && r.status < 400)).toBe(true);
     } finally {
       await started.bridge?.stop();
       await sandbox.close();

@@ -74,9 +74,21 @@ describe("the notify route refuses what it cannot verify, and changes nothing", 
     ["forged (a wrong key)", (id) => buildSignedNotification(paidFields(id, "50.00"), { signType: "MD5", md5Key: "ffffffffffffffffffffffffffffffff" })],
     ["tampered (amount changed after signing)", (id) => sign(paidFields(id, "0.01")).replace("total_fee=0.01", "total_fee=50.00")],
     ["cross-partner (genuinely signed, another seller_id)", (id) => sign(paidFields(id, "50.00", { seller_id: OTHER_PARTNER }))],
-    ["no seller_id", (id) => { const { seller_id: _s, ...f } = paidFields(id, "50.00"); return sign(f); }],
+    [
+      "no seller_id",
+      (id) => {
+        const { seller_id: _s, ...f } = paidFields(id, "50.00");
+        return sign(f);
+      },
+    ],
     ["re-split subject", (id) => sign(paidFields(id, "0.01", { subject: `x&out_trade_no=${id}&total_fee=50.00&trade_status=TRADE_SUCCESS&zz=` }))],
-    ["missing total_fee", (id) => { const { total_fee: _t, ...f } = paidFields(id, "50.00"); return sign(f); }],
+    [
+      "missing total_fee",
+      (id) => {
+        const { total_fee: _t, ...f } = paidFields(id, "50.00");
+        return sign(f);
+      },
+    ],
     ["unreadable total_fee", (id) => sign(paidFields(id, "fifty"))],
     ["another amount", (id) => sign(paidFields(id, "0.01"))],
     ["another currency", (id) => sign(paidFields(id, "50.00", { currency: "USD" }))],
@@ -111,7 +123,12 @@ describe("the notify route refuses what it cannot verify, and changes nothing", 
   it("a genuine notification, replayed after it was applied, changes nothing more", async () => {
     const { order, tradeId } = await openOrder();
     h.sandbox.payTrade(tradeId);
-    await eventually(() => h.bridge.store.getOrder(order.id)?.state === "paid" && h.woo.shop.orders.get(order.id)!.notes.some((n) => n.note.startsWith("Alipay HK payment received")), "paid");
+    await eventually(
+      () =>
+        h.bridge.store.getOrder(order.id)?.state === "paid" &&
+        h.woo.shop.orders.get(order.id)!.notes.some((n) => n.note.startsWith("Alipay HK payment received")),
+      "paid",
+    );
     const after = snapshot(order);
     const trade = h.sandbox.trades().find((t) => t.out_trade_no === tradeId)!;
     const replay = await post(sign(paidFields(tradeId, "50.00", { trade_no: String(trade.trade_no) })));
@@ -133,7 +150,10 @@ describe("refunds: identical resends and corrections", () => {
     // Every reply to this trade's refund is lost after the gateway committed it.
     h.sandbox.addFault({ dropReplyAfterCommit: true, service: "alipay.acquire.overseas.spot.refund", partnerTransId: tradeId });
     const refund = await h.woo.shop.adminManualRefund(order.id, "12.00", "damaged box");
-    await eventually(() => h.bridge.store.getRefundByWcId(refund.id)?.tries === 1 && h.bridge.store.getRefundByWcId(refund.id)?.lastError !== null, "first attempt over");
+    await eventually(
+      () => h.bridge.store.getRefundByWcId(refund.id)?.tries === 1 && h.bridge.store.getRefundByWcId(refund.id)?.lastError !== null,
+      "first attempt over",
+    );
     expect(h.bridge.store.getRefundByWcId(refund.id)).toMatchObject({ status: "pending", reason: "damaged box" });
     // Not picked up while the live request might still be in flight.
     await h.bridge.sync.poll();

@@ -99,7 +99,11 @@ describe("separate credentials for the POS and the WordPress plugin", () => {
     const stale = Math.floor(Date.now() / 1000) - 3600;
     const res = await fetch(`${h.url}/woocommerce/refund`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-alipayhk-timestamp": String(stale), "x-alipayhk-signature": pluginSignature(h.pluginSecret, "v1", stale, "POST", "/woocommerce/refund", text) },
+      headers: {
+        "content-type": "application/json",
+        "x-alipayhk-timestamp": String(stale),
+        "x-alipayhk-signature": pluginSignature(h.pluginSecret, "v1", stale, "POST", "/woocommerce/refund", text),
+      },
       body: text,
     });
     expect(res.status).toBe(401);

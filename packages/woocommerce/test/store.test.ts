@@ -10,7 +10,14 @@ describe("BridgeStore (SQLite)", () => {
     const first = new BridgeStore({ path });
     expect(first.schemaVersion).toBe(2);
     first.upsertOrder({ orderId: 727, orderKey: "wc_order_abc", amountCents: 2935 });
-    first.insertTrade({ partnerTransId: "woo727-1", orderId: 727, kind: "qr", amountCents: 2935, qrCode: "https://qr.alipay.com/x", expiresAt: "2026-01-01T00:15:00.000Z" });
+    first.insertTrade({
+      partnerTransId: "woo727-1",
+      orderId: 727,
+      kind: "qr",
+      amountCents: 2935,
+      qrCode: "https://qr.alipay.com/x",
+      expiresAt: "2026-01-01T00:15:00.000Z",
+    });
     first.claimRefund({ refundKey: "wc-727-900", orderId: 727, partnerTransId: "woo727-1", wcRefundId: 900, amountCents: 1000, origin: "woocommerce" });
     first.recordNotification("n-1", "woo727-1", "TRADE_SUCCESS");
     first.setSetting("poll.cursor", "2026-01-01T00:00:00Z");

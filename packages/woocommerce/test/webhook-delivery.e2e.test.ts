@@ -29,7 +29,9 @@ describe("a PUBLIC_URL WooCommerce refuses", () => {
     const health = await healthz(h);
     expect(health.ok).toBe(true);
     expect(health.webhooks.state).toBe("url_refused");
-    expect(health.webhooks.message).toMatch(/^PUBLIC_URL port \d+ is not 80, 443 or 8080 nor the shop's own port; WooCommerce delivers webhooks with wp_safe_remote_request\(\)/);
+    expect(health.webhooks.message).toMatch(
+      /^PUBLIC_URL port \d+ is not 80, 443 or 8080 nor the shop's own port; WooCommerce delivers webhooks with wp_safe_remote_request\(\)/,
+    );
     expect(h.log.events.some((e) => e.level === "warn" && e.message.startsWith("webhooks: PUBLIC_URL port"))).toBe(true);
 
     const order = h.order({ total: "18.00" });
@@ -86,7 +88,9 @@ describe("webhooks registered but never delivered", () => {
     await h.bridge.poll();
     const health = await healthz(h);
     expect(health.webhooks.state).toBe("not_delivered");
-    expect(health.webhooks.message).toMatch(new RegExp(`^WooCommerce has delivered no webhook for order ${order.id}, changed \\d+ min ago: check that WooCommerce can reach`));
+    expect(health.webhooks.message).toMatch(
+      new RegExp(`^WooCommerce has delivered no webhook for order ${order.id}, changed \\d+ min ago: check that WooCommerce can reach`),
+    );
     expect(h.log.events.filter((e) => e.level === "warn" && e.message.startsWith("webhooks: WooCommerce has delivered no webhook"))).toHaveLength(1);
     await h.bridge.poll();
     expect(h.log.events.filter((e) => e.level === "warn" && e.message.startsWith("webhooks: WooCommerce has delivered no webhook"))).toHaveLength(1);

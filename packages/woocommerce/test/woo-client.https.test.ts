@@ -72,7 +72,10 @@ describe("orders over HTTPS with Basic auth", () => {
 describe("set_paid as WooCommerce applies it", () => {
   it("completes a pending order: processing, date_paid, transaction_id and meta", async () => {
     const seeded = woo.shop.seedOrder();
-    const order = await client.markPaid(seeded.id, { transactionId: "2021011922001456571412147507", meta: { alipayhk_trade_no: "2021011922001456571412147507" } });
+    const order = await client.markPaid(seeded.id, {
+      transactionId: "2021011922001456571412147507",
+      meta: { alipayhk_trade_no: "2021011922001456571412147507" },
+    });
     expect(order.status).toBe("processing");
     expect(order.transaction_id).toBe("2021011922001456571412147507");
     expect(order.date_paid_gmt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);

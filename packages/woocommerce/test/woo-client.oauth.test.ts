@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WooClient } from "../src/woo/client.js";
+import type { WooClient } from "../src/woo/client.js";
 import { FakeWooCommerce, fixture } from "./fake-woocommerce/index.js";
 import { clientFor } from "./helpers.js";
 

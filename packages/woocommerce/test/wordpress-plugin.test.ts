@@ -19,7 +19,9 @@ function phpFiles(dir: string): string[] {
 
 function phpVersion(): string | undefined {
   try {
-    return execFileSync(php, ["-v"], { stdio: ["ignore", "pipe", "ignore"] }).toString().split("\n")[0];
+    return execFileSync(php, ["-v"], { stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .split("\n")[0];
   } catch {
     return undefined;
   }
@@ -76,7 +78,14 @@ describe("the WordPress plugin", () => {
     const gateway = readFileSync(join(pluginDir, "includes/class-wc-gateway-alipayhk.php"), "utf8");
     // The form fields are what GET /wc/v3/payment_gateways/alipayhk shows: no secret among them.
     const fields = gateway.slice(gateway.indexOf("$this->form_fields = array("), gateway.indexOf("public function admin_options"));
-    expect([...fields.matchAll(/^\t\t\t'([a-z_]+)'\s+=> array\(/gm)].map((m) => m[1])).toEqual(["enabled", "title", "description", "bridge_url", "testmode", "debug"]);
+    expect([...fields.matchAll(/^\t\t\t'([a-z_]+)'\s+=> array\(/gm)].map((m) => m[1])).toEqual([
+      "enabled",
+      "title",
+      "description",
+      "bridge_url",
+      "testmode",
+      "debug",
+    ]);
     expect(fields).not.toMatch(/'type'\s+=> 'password'/);
     expect(gateway).toContain("unset( $this->settings['api_token'] )"); // the 0.1 token is dropped on upgrade
     expect(gateway).not.toContain("Authorization"); // the secret never travels

@@ -26,7 +26,9 @@ function actions(order: AdapterOrder): string {
 function refundRows(order: AdapterOrder): string {
   return (order.refunds ?? [])
     .map(
-      (refund) => `<tr class="refund-row" data-order="${esc(order.order_id)}" data-return="${esc(refund.return_id)}"><td></td><td colspan="2" class="small">↳ refund <code>${esc(refund.return_id)}</code> (Alipay <code>${esc(refund.partner_refund_id)}</code>) · ${esc(hkTime(refund.created_at))}</td>
+      (
+        refund,
+      ) => `<tr class="refund-row" data-order="${esc(order.order_id)}" data-return="${esc(refund.return_id)}"><td></td><td colspan="2" class="small">↳ refund <code>${esc(refund.return_id)}</code> (Alipay <code>${esc(refund.partner_refund_id)}</code>) · ${esc(hkTime(refund.created_at))}</td>
 <td class="num small">−${esc(refund.amount)}</td><td></td><td><span class="status ${refund.status === "succeeded" ? "paid" : refund.status === "failed" ? "failed" : "pending"}">refund ${esc(refund.status)}</span></td><td></td></tr>`,
     )
     .join("\n");
@@ -47,7 +49,10 @@ ${refundRows(order)}`,
     .join("\n");
   const eventRows = events
     .slice(0, 15)
-    .map((event) => `<tr><td class="small">${esc(hkTime(event.receivedAt))}</td><td><code>${esc(event.type)}</code></td><td><code>${esc(event.orderId)}</code></td><td class="small"><code>${esc(event.id)}</code></td></tr>`)
+    .map(
+      (event) =>
+        `<tr><td class="small">${esc(hkTime(event.receivedAt))}</td><td><code>${esc(event.type)}</code></td><td><code>${esc(event.orderId)}</code></td><td class="small"><code>${esc(event.id)}</code></td></tr>`,
+    )
     .join("\n");
   return layout(
     "Admin",
@@ -97,7 +102,10 @@ export function reconciliationPage(ctx: LayoutContext, result: ReconciliationRes
   ];
   const days = result.days.map((day) => (day === result.day ? `<strong>${esc(day)}</strong>` : `<a href="?day=${esc(day)}">${esc(day)}</a>`)).join(" · ");
   const files = result.files
-    .map((file) => `<li><a href="${esc(file.url)}" target="_blank" rel="noopener"><code>${esc(file.name)}</code></a> · ${file.outcome === "records" ? `${file.records} records` : esc(file.outcome)}</li>`)
+    .map(
+      (file) =>
+        `<li><a href="${esc(file.url)}" target="_blank" rel="noopener"><code>${esc(file.name)}</code></a> · ${file.outcome === "records" ? `${file.records} records` : esc(file.outcome)}</li>`,
+    )
     .join("");
   const totals = report.totals;
   const fee = (cents: number) => formatAmount(cents);

@@ -61,9 +61,7 @@ function run(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): 
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
     child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`medusa ${args.join(" ")} exited ${code}:\n${output.slice(-4000)}`))
-    );
+    child.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(`medusa ${args.join(" ")} exited ${code}:\n${output.slice(-4000)}`))));
   });
 }
 
@@ -71,10 +69,17 @@ function run(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): 
 function medusaDate(iso: string): string {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-GB", {
-      timeZone: TIME_ZONE, year: "numeric", month: "numeric", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+      timeZone: TIME_ZONE,
+      year: "numeric",
+      month: "numeric",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
     })
       .formatToParts(new Date(iso))
-      .map((p) => [p.type, p.value])
+      .map((p) => [p.type, p.value]),
   );
   return `${parts.day} ${MONTHS[Number(parts.month) - 1]}, ${parts.year}, ${parts.hour}:${parts.minute}:${parts.second}`;
 }
@@ -123,11 +128,15 @@ async function startServer(): Promise<void> {
   server = child;
   try {
     // Both names the browser uses: the admin's page (localhost) and its backend (127.0.0.1).
-    await eventually("medusa start to answer /health", async () => {
-      if (child.exitCode !== null) throw new Error(`medusa start exited ${child.exitCode}`);
-      const [page, backend] = await Promise.all([fetch(`${baseUrl}/health`), fetch(`${backendOrigin()}/health`)]);
-      return page.ok && backend.ok ? true : undefined;
-    }, 120_000);
+    await eventually(
+      "medusa start to answer /health",
+      async () => {
+        if (child.exitCode !== null) throw new Error(`medusa start exited ${child.exitCode}`);
+        const [page, backend] = await Promise.all([fetch(`${baseUrl}/health`), fetch(`${backendOrigin()}/health`)]);
+        return page.ok && backend.ok ? true : undefined;
+      },
+      120_000,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${serverOutput.slice(-4000)}`);
   }
@@ -146,7 +155,9 @@ async function stopServer(): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is required for the admin widget test and was not found at ${CHROMIUM} (Debian: apt-get install -y chromium; or set CHROMIUM_PATH)`);
+    throw new Error(
+      `Chromium is required for the admin widget test and was not found at ${CHROMIUM} (Debian: apt-get install -y chromium; or set CHROMIUM_PATH)`,
+    );
   }
   sandbox = await startSandbox({ timeScale: 0.01 });
   port = await freePort();
@@ -188,12 +199,17 @@ beforeAll(async () => {
 
   // A shopper pays 2 x HKD 100 with the QR, the notification places the order; the owner refunds twice.
   const store = { "x-publishable-api-key": publishableKey };
-  const { cart } = await api("POST", "/store/carts", {
-    region_id: regionId,
-    email: "shopper@alipayhk.test",
-    items: [{ variant_id: variantId, quantity: 2 }],
-    shipping_address: { first_name: "Chan", last_name: "Tai Man", address_1: "1 Nathan Road", city: "Hong Kong", country_code: "hk" },
-  }, store);
+  const { cart } = await api(
+    "POST",
+    "/store/carts",
+    {
+      region_id: regionId,
+      email: "shopper@alipayhk.test",
+      items: [{ variant_id: variantId, quantity: 2 }],
+      shipping_address: { first_name: "Chan", last_name: "Tai Man", address_1: "1 Nathan Road", city: "Hong Kong", country_code: "hk" },
+    },
+    store,
+  );
   const { shipping_options } = await api("GET", `/store/shipping-options?cart_id=${cart.id}`, undefined, store);
   await api("POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id }, store);
   const { payment_collection } = await api("POST", "/store/payment-collections", { cart_id: cart.id }, store);
@@ -254,9 +270,12 @@ async function openOrder(context: BrowserContext): Promise<{ page: Page; widgetR
   try {
     await logInAndOpen(page);
   } catch (error) {
-    const body = await page.locator("body").innerText().catch(() => "");
+    const body = await page
+      .locator("body")
+      .innerText()
+      .catch(() => "");
     throw new Error(
-      `${(error as Error).message}\nat ${page.url()}\n${problems.join("\n")}\npage: ${body.slice(0, 1500)}\nserver (${server?.exitCode ?? "running"}): ${serverOutput.slice(-3000)}`
+      `${(error as Error).message}\nat ${page.url()}\n${problems.join("\n")}\npage: ${body.slice(0, 1500)}\nserver (${server?.exitCode ?? "running"}): ${serverOutput.slice(-3000)}`,
     );
   }
   return { page, widgetRequests };
@@ -277,8 +296,7 @@ async function logInAndOpen(page: Page): Promise<void> {
 async function checkCard(page: Page): Promise<void> {
   const card = page.locator("[data-alipayhk-widget]");
   const { payment, trade } = expected;
-  const row = async (label: string) =>
-    (await card.locator("div.grid", { has: page.getByText(label, { exact: true }) }).innerText()).replace(label, "").trim();
+  const row = async (label: string) => (await card.locator("div.grid", { has: page.getByText(label, { exact: true }) }).innerText()).replace(label, "").trim();
 
   // The heading and the trade's status badge.
   expect(await card.locator(":scope > div").first().innerText()).toMatch(/^Alipay HK\s+Paid$/);

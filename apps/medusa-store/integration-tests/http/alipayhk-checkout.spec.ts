@@ -60,7 +60,7 @@ medusaIntegrationTestRunner({
           items: [{ variant_id: store.variantId, quantity: 2 }],
           shipping_address: { first_name: "Chan", last_name: "Tai Man", address_1: "1 Nathan Road", city: "Hong Kong", country_code: "hk" },
         },
-        storefront
+        storefront,
       );
       const cartId = created.cart.id as string;
       await api.post(`/store/carts/${cartId}/shipping-methods`, { option_id: store.shippingOptionId }, storefront);
@@ -68,14 +68,13 @@ medusaIntegrationTestRunner({
       const { data: withSession } = await api.post(
         `/store/payment-collections/${pc.payment_collection.id}/payment-sessions`,
         { provider_id: providerId, data },
-        storefront
+        storefront,
       );
       const session = withSession.payment_collection.payment_sessions[0];
       return { cartId, session, paymentCollectionId: pc.payment_collection.id as string };
     }
 
-    const completeCart = (cartId: string) =>
-      api.post(`/store/carts/${cartId}/complete`, {}, { ...storefront, validateStatus: () => true });
+    const completeCart = (cartId: string) => api.post(`/store/carts/${cartId}/complete`, {}, { ...storefront, validateStatus: () => true });
 
     async function orderOfCart(cartId: string): Promise<string | undefined> {
       const query = (getContainer() as MedusaContainer).resolve("query");
@@ -106,14 +105,29 @@ medusaIntegrationTestRunner({
       const signed = (fields: Record<string, string>) =>
         api.post(
           "/hooks/alipayhk/pp_alipayhk-qr_alipayhk",
-          buildSignedNotification({ notify_id: "n-test", notify_type: "trade_status_sync", notify_time: "2026-11-21 10:00:00", ...fields }, { signType: "MD5", md5Key: sandbox.md5Key }),
-          { headers: { "content-type": "application/x-www-form-urlencoded" }, validateStatus: () => true }
+          buildSignedNotification(
+            { notify_id: "n-test", notify_type: "trade_status_sync", notify_time: "2026-11-21 10:00:00", ...fields },
+            { signType: "MD5", md5Key: sandbox.md5Key },
+          ),
+          { headers: { "content-type": "application/x-www-form-urlencoded" }, validateStatus: () => true },
         );
       // Genuine, but about a trade this store never created: refused before anything is looked at
       // (the full attack suite is alipayhk-notify-attacks.spec.ts).
-      const closedTrade = await signed({ out_trade_no: "payses_01UNKNOWN", trade_status: "TRADE_CLOSED", total_fee: "10.00", currency: "HKD", seller_id: sandbox.partner });
+      const closedTrade = await signed({
+        out_trade_no: "payses_01UNKNOWN",
+        trade_status: "TRADE_CLOSED",
+        total_fee: "10.00",
+        currency: "HKD",
+        seller_id: sandbox.partner,
+      });
       expect([closedTrade.status, closedTrade.data]).toEqual([400, expect.objectContaining({ code: "unknown_trade" })]);
-      const orphan = await signed({ out_trade_no: "payses_01UNKNOWN", trade_status: "TRADE_SUCCESS", total_fee: "10.00", currency: "HKD", seller_id: sandbox.partner });
+      const orphan = await signed({
+        out_trade_no: "payses_01UNKNOWN",
+        trade_status: "TRADE_SUCCESS",
+        total_fee: "10.00",
+        currency: "HKD",
+        seller_id: sandbox.partner,
+      });
       expect([orphan.status, orphan.data]).toEqual([400, expect.objectContaining({ code: "unknown_trade" })]);
     });
 
@@ -126,7 +140,12 @@ medusaIntegrationTestRunner({
 
       // The storefront polls while the QR is shown; completing now must not place an order.
       const { data: polled } = await api.get(`/store/alipayhk/payment-sessions/${session.id}?qr_image=true`, storefront);
-      expect(polled.payment_session).toMatchObject({ id: session.id, trade_status: "pending", expires_at: session.data.expires_at, qr_code: session.data.qr_code });
+      expect(polled.payment_session).toMatchObject({
+        id: session.id,
+        trade_status: "pending",
+        expires_at: session.data.expires_at,
+        qr_code: session.data.qr_code,
+      });
       expect(polled.payment_session.qr_image).toMatch(/^data:image\/svg\+xml;base64,/);
       const early = await completeCart(cartId);
       expect(early.data.type).not.toBe("order");
@@ -145,9 +164,14 @@ medusaIntegrationTestRunner({
         const mine = sandbox.notifications().filter((n) => n.outTradeNo === session.id && n.kind === "payment");
         return mine.length === 3 && mine.every((n) => n.status === "delivered") ? mine : undefined;
       });
-      expect(notifications.flatMap((n) => n.attempts).filter((a) => a.ok).map((a) => a.body)).toEqual(["success", "success", "success"]);
+      expect(
+        notifications
+          .flatMap((n) => n.attempts)
+          .filter((a) => a.ok)
+          .map((a) => a.body),
+      ).toEqual(["success", "success", "success"]);
       const stale = await eventually("the stale notification answered", () =>
-        sandbox.notifications().find((n) => n.outTradeNo === session.id && n.kind === "stale" && n.status === "delivered")
+        sandbox.notifications().find((n) => n.outTradeNo === session.id && n.kind === "stale" && n.status === "delivered"),
       );
       expect(stale.fields.trade_status).toBe("WAIT_BUYER_PAY");
 
@@ -246,7 +270,7 @@ medusaIntegrationTestRunner({
 
       const orderId = await eventually("the paid QR's order", () => orderOfCart(racing.cartId));
       await eventually("the notification answered", () =>
-        sandbox.notifications().some((n) => n.outTradeNo === racing.session.id && n.status === "delivered") ? true : undefined
+        sandbox.notifications().some((n) => n.outTradeNo === racing.session.id && n.status === "delivered") ? true : undefined,
       );
       await sweepJob(container);
       const { data: orders } = await api.get(`/admin/orders?fields=id`, admin);

@@ -50,7 +50,7 @@ medusaIntegrationTestRunner({
           items: [{ variant_id: store.variantId, quantity: 2 }],
           shipping_address: { first_name: "Chan", last_name: "Tai Man", address_1: "1 Nathan Road", city: "Hong Kong", country_code: "hk" },
         },
-        storefront
+        storefront,
       );
       const cartId = created.cart.id as string;
       await api.post(`/store/carts/${cartId}/shipping-methods`, { option_id: store.shippingOptionId }, storefront);
@@ -58,7 +58,7 @@ medusaIntegrationTestRunner({
       const { data: withSession } = await api.post(
         `/store/payment-collections/${pc.payment_collection.id}/payment-sessions`,
         { provider_id: QR, data: {} },
-        storefront
+        storefront,
       );
       return { cartId, sessionId: withSession.payment_collection.payment_sessions[0].id as string };
     }
@@ -90,7 +90,13 @@ medusaIntegrationTestRunner({
       const [session] = await paymentModule().listPaymentSessions({ id: sessionId }, { select: ["id", "status", "data", "amount"] });
       const payments = await paymentModule().listPayments({ payment_session_id: sessionId }, { relations: ["captures"] });
       const trade = sandbox.trades().find((t) => t.out_trade_no === sessionId);
-      return { status: session!.status, data: session!.data, payments: payments.length, captures: payments.flatMap((p) => p.captures ?? []).length, trade: trade?.status };
+      return {
+        status: session!.status,
+        data: session!.data,
+        payments: payments.length,
+        captures: payments.flatMap((p) => p.captures ?? []).length,
+        trade: trade?.status,
+      };
     }
 
     it("refuses every forged, foreign or ambiguous notification; the open session, its payment and trade stay as they were", async () => {
@@ -101,7 +107,11 @@ medusaIntegrationTestRunner({
       const genuine = signed({ out_trade_no: sessionId });
       const tamperedFields = Object.fromEntries(new URLSearchParams(genuine));
       const attacks: Array<[string, string, string]> = [
-        ["forged (no signature)", `out_trade_no=${sessionId}&trade_status=TRADE_SUCCESS&total_fee=200.00&currency=HKD&seller_id=${sandbox.partner}`, "bad_signature"],
+        [
+          "forged (no signature)",
+          `out_trade_no=${sessionId}&trade_status=TRADE_SUCCESS&total_fee=200.00&currency=HKD&seller_id=${sandbox.partner}`,
+          "bad_signature",
+        ],
         ["forged (signed with another key)", signed({ out_trade_no: sessionId }, "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"), "bad_signature"],
         ["tampered (amount changed after signing)", encodeForm({ ...tamperedFields, total_fee: "0.01" }), "bad_signature"],
         ["tampered (trade id changed after signing)", encodeForm({ ...tamperedFields, out_trade_no: `${sessionId}.2` }), "bad_signature"],
@@ -140,7 +150,7 @@ medusaIntegrationTestRunner({
       const { sessionId } = await openSession();
       sandbox.payTrade(sessionId);
       const delivered = await eventually("the payment notification answered `success`", () =>
-        sandbox.notifications().find((n) => n.outTradeNo === sessionId && n.kind === "payment" && n.status === "delivered")
+        sandbox.notifications().find((n) => n.outTradeNo === sessionId && n.kind === "payment" && n.status === "delivered"),
       );
       const paid = await snapshot(sessionId);
       expect(paid).toMatchObject({ status: "authorized", payments: 1, captures: 1, trade: "TRADE_SUCCESS" });

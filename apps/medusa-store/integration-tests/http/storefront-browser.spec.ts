@@ -28,7 +28,9 @@ let storefront: ServedStorefront;
 let browser: Browser;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is required for the storefront browser test and was not found at ${CHROMIUM} (Debian: apt-get install -y chromium; or set CHROMIUM_PATH)`);
+    throw new Error(
+      `Chromium is required for the storefront browser test and was not found at ${CHROMIUM} (Debian: apt-get install -y chromium; or set CHROMIUM_PATH)`,
+    );
   }
   sandbox = await startSandbox({ timeScale: 0.01 });
   storefront = await serveStorefront();
@@ -128,7 +130,9 @@ medusaIntegrationTestRunner({
       await confirmation.waitFor();
       await expect(confirmation.textContent()).resolves.toMatch(/Order #\d+ is placed\.HK\$100\.00 paid with Alipay HK/);
       const orderId = await eventually("the order of the cart", () => orderOfCart(cartId));
-      const { data } = await api.get(`/store/alipayhk/payment-sessions/${trade.out_trade_no}`, { headers: { "x-publishable-api-key": storefront.config.publishableKey } });
+      const { data } = await api.get(`/store/alipayhk/payment-sessions/${trade.out_trade_no}`, {
+        headers: { "x-publishable-api-key": storefront.config.publishableKey },
+      });
       expect(data.payment_session).toMatchObject({ trade_status: "paid", payment_inst: "ALIPAYHK" });
       expect(orderId).toMatch(/^order_/);
     });
@@ -141,7 +145,7 @@ medusaIntegrationTestRunner({
       const failure = page.locator('[data-alipayhk="failure"]');
       await failure.waitFor();
       await expect(failure.textContent()).resolves.toBe(
-        "The wallet balance is not enough for this payment. Top up the wallet or pay another way. (BUYER_BALANCE_NOT_ENOUGH)"
+        "The wallet balance is not enough for this payment. Top up the wallet or pay another way. (BUYER_BALANCE_NOT_ENOUGH)",
       );
       expect(await orderOfCart(cartId)).toBeUndefined();
       const declined = sandbox.trades().filter((t) => t.product === "barcode" && t.failure === "BUYER_BALANCE_NOT_ENOUGH");

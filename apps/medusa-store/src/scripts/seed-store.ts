@@ -33,7 +33,9 @@ export async function seedAlipayHkStore(container: MedusaContainer): Promise<See
   const fulfillment = container.resolve(Modules.FULFILLMENT);
   const storeModule = container.resolve(Modules.STORE);
 
-  const { result: [salesChannel] } = await createSalesChannelsWorkflow(container).run({
+  const {
+    result: [salesChannel],
+  } = await createSalesChannelsWorkflow(container).run({
     input: { salesChannelsData: [{ name: "Alipay HK demo shop" }] },
   });
 
@@ -48,23 +50,31 @@ export async function seedAlipayHkStore(container: MedusaContainer): Promise<See
     },
   });
 
-  const { result: [region] } = await createRegionsWorkflow(container).run({
+  const {
+    result: [region],
+  } = await createRegionsWorkflow(container).run({
     input: {
       regions: [{ name: "Hong Kong", currency_code: "hkd", countries: ["hk"], payment_providers: ALIPAYHK_PROVIDERS }],
     },
   });
 
-  const { result: [apiKey] } = await createApiKeysWorkflow(container).run({
+  const {
+    result: [apiKey],
+  } = await createApiKeysWorkflow(container).run({
     input: { api_keys: [{ title: "Storefront", type: "publishable", created_by: "" }] },
   });
   await linkSalesChannelsToApiKeyWorkflow(container).run({ input: { id: apiKey!.id, add: [salesChannel!.id] } });
 
-  const { result: [location] } = await createStockLocationsWorkflow(container).run({
+  const {
+    result: [location],
+  } = await createStockLocationsWorkflow(container).run({
     input: { locations: [{ name: "Kowloon shop", address: { city: "Hong Kong", country_code: "HK", address_1: "1 Nathan Road" } }] },
   });
   await linkSalesChannelsToStockLocationWorkflow(container).run({ input: { id: location!.id, add: [salesChannel!.id] } });
 
-  const { result: [shippingProfile] } = await createShippingProfilesWorkflow(container).run({
+  const {
+    result: [shippingProfile],
+  } = await createShippingProfilesWorkflow(container).run({
     input: { data: [{ name: "Default", type: "default" }] },
   });
   const fulfillmentSet = await fulfillment.createFulfillmentSets({
@@ -77,7 +87,9 @@ export async function seedAlipayHkStore(container: MedusaContainer): Promise<See
     { [Modules.STOCK_LOCATION]: { stock_location_id: location!.id }, [Modules.FULFILLMENT]: { fulfillment_provider_id: "manual_manual" } },
   ]);
 
-  const { result: [shippingOption] } = await createShippingOptionsWorkflow(container).run({
+  const {
+    result: [shippingOption],
+  } = await createShippingOptionsWorkflow(container).run({
     input: [
       {
         name: "Free delivery",
@@ -86,7 +98,10 @@ export async function seedAlipayHkStore(container: MedusaContainer): Promise<See
         service_zone_id: fulfillmentSet.service_zones[0]!.id,
         shipping_profile_id: shippingProfile!.id,
         type: { label: "Free", description: "Delivered in 1-2 days.", code: "free" },
-        prices: [{ currency_code: "hkd", amount: 0 }, { region_id: region!.id, amount: 0 }],
+        prices: [
+          { currency_code: "hkd", amount: 0 },
+          { region_id: region!.id, amount: 0 },
+        ],
         rules: [
           { attribute: "enabled_in_store", value: "true", operator: "eq" },
           { attribute: "is_return", value: "false", operator: "eq" },
@@ -95,7 +110,9 @@ export async function seedAlipayHkStore(container: MedusaContainer): Promise<See
     ],
   });
 
-  const { result: [product] } = await createProductsWorkflow(container).run({
+  const {
+    result: [product],
+  } = await createProductsWorkflow(container).run({
     input: {
       products: [
         {

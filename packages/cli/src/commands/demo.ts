@@ -23,7 +23,8 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
   const { startSandbox } = await import("@alipayhk/sandbox");
   const port = values.port === undefined ? 0 : Number(values.port as string);
   const sandbox = await startSandbox({ port });
-  const say = (step: string, detail: unknown = "") => io.stdout.write(`${step}${detail === "" ? "" : ` ${typeof detail === "string" ? detail : JSON.stringify(detail)}`}\n`);
+  const say = (step: string, detail: unknown = "") =>
+    io.stdout.write(`${step}${detail === "" ? "" : ` ${typeof detail === "string" ? detail : JSON.stringify(detail)}`}\n`);
   try {
     say("sandbox gateway:", sandbox.gatewayUrl);
     say("sandbox wallet: ", `${sandbox.url}/sandbox/wallet`);
@@ -43,7 +44,12 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
     if (!paid.ok) throw new Error(`sandbox pay answered HTTP ${paid.status}`);
 
     const first = await getPaymentStatus(client, orderId);
-    say("3. query       ", { status: first.status, alipay_trans_status: first.query?.status, amount: first.query?.amount === undefined ? undefined : formatAmount(first.query.amount), payment_inst: first.query?.paymentInst });
+    say("3. query       ", {
+      status: first.status,
+      alipay_trans_status: first.query?.status,
+      amount: first.query?.amount === undefined ? undefined : formatAmount(first.query.amount),
+      payment_inst: first.query?.paymentInst,
+    });
 
     const refund = await refundReturn(client, { partnerTransId: orderId, platformRefundId: "demo-return-1", amount: 1000, reason: "demo partial return" });
     say("4. refund      ", { status: refund.status, amount: formatAmount(refund.amount), partner_refund_id: refund.partnerRefundId });

@@ -31,7 +31,10 @@ const rsaOnlyKeys = generateRsaKeyPair();
 
 beforeAll(async () => {
   sandbox = await startSandbox({ partners: [{ partner: B, md5Key: B_KEY }] });
-  rsa = await startSandbox({ signType: "RSA2", partners: [{ partner: RSA_ONLY, signType: "RSA", merchantPrivateKey: rsaOnlyKeys.privateKeyPem, signTypes: ["RSA"] }] });
+  rsa = await startSandbox({
+    signType: "RSA2",
+    partners: [{ partner: RSA_ONLY, signType: "RSA", merchantPrivateKey: rsaOnlyKeys.privateKeyPem, signTypes: ["RSA"] }],
+  });
   gbk = await startSandbox({ verifyCharset: "GBK" });
 });
 afterAll(async () => {
@@ -89,7 +92,9 @@ describe("alipayhk doctor: each classic failure, in the words a merchant reads",
   it("a partner mismatch: partner B with partner A's key is refused as B's signature", async () => {
     const r = await run(["--gateway", sandbox.gatewayUrl, "--partner", B, "--md5-key", sandbox.md5Key]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`ILLEGAL_SIGN: the gateway refuses the MD5 signature: --md5-key is not the MD5 key of partner ${B} on this gateway. Either the key belongs to another partner`);
+    expect(r.out).toContain(
+      `ILLEGAL_SIGN: the gateway refuses the MD5 signature: --md5-key is not the MD5 key of partner ${B} on this gateway. Either the key belongs to another partner`,
+    );
   });
 
   it("ILLEGAL_PARTNER: a partner the gateway does not know", async () => {
@@ -121,7 +126,16 @@ describe("alipayhk doctor: each classic failure, in the words a merchant reads",
   });
 
   it("RSA2 configured, the account is set up for RSA: tells which sign type works", async () => {
-    const r = await run(["--gateway", rsa.gatewayUrl, "--partner", RSA_ONLY, "--sign-type", "RSA2", `--private-key=${rsaOnlyKeys.privateKeyPem}`, `--alipay-public-key=${rsa.alipayPublicKey}`]);
+    const r = await run([
+      "--gateway",
+      rsa.gatewayUrl,
+      "--partner",
+      RSA_ONLY,
+      "--sign-type",
+      "RSA2",
+      `--private-key=${rsaOnlyKeys.privateKeyPem}`,
+      `--alipay-public-key=${rsa.alipayPublicKey}`,
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toContain(
       `PROBLEM  signed-query      ILLEGAL_SIGN: the gateway refuses RSA2 signatures from partner ${RSA_ONLY} but accepts RSA with the same key: set --sign-type to RSA. (RSA is SHA1withRSA; the key pair is the same, the portal decides which one your account uses.)`,
@@ -129,7 +143,16 @@ describe("alipayhk doctor: each classic failure, in the words a merchant reads",
   });
 
   it("an RSA key pair that is not the one registered for the partner", async () => {
-    const r = await run(["--gateway", rsa.gatewayUrl, "--partner", RSA_ONLY, "--sign-type", "RSA", `--private-key=${rsa.merchantPrivateKeyPem!}`, `--alipay-public-key=${rsa.alipayPublicKey}`]);
+    const r = await run([
+      "--gateway",
+      rsa.gatewayUrl,
+      "--partner",
+      RSA_ONLY,
+      "--sign-type",
+      "RSA",
+      `--private-key=${rsa.merchantPrivateKeyPem!}`,
+      `--alipay-public-key=${rsa.alipayPublicKey}`,
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toContain(
       `ILLEGAL_SIGN: the gateway does not accept your RSA signature. The merchant public key registered for partner ${RSA_ONLY} is not the public half of --private-key: another key pair was uploaded, or this key pair belongs to another partner (check --partner).`,
@@ -147,10 +170,23 @@ describe("alipayhk doctor: each classic failure, in the words a merchant reads",
 
   it("key roles: a public key as the private key, a private key as Alipay's key", async () => {
     const pair = generateRsaKeyPair();
-    const r = await run(["--gateway", rsa.gatewayUrl, "--partner", rsa.partner, "--sign-type", "RSA2", `--private-key=${pair.publicKeyPem}`, `--alipay-public-key=${pair.privateKeyPem}`]);
+    const r = await run([
+      "--gateway",
+      rsa.gatewayUrl,
+      "--partner",
+      rsa.partner,
+      "--sign-type",
+      "RSA2",
+      `--private-key=${pair.publicKeyPem}`,
+      `--alipay-public-key=${pair.privateKeyPem}`,
+    ]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain("PROBLEM  private-key       --private-key: this is a public key. Your own RSA private key belongs here (it signs your requests); a public key (yours, or Alipay's) cannot sign.");
-    expect(r.out).toContain('PROBLEM  alipay-public-key --alipay-public-key: this is a private key. Alipay\'s public key belongs here (the portal shows it as "Alipay public key")');
+    expect(r.out).toContain(
+      "PROBLEM  private-key       --private-key: this is a public key. Your own RSA private key belongs here (it signs your requests); a public key (yours, or Alipay's) cannot sign.",
+    );
+    expect(r.out).toContain(
+      'PROBLEM  alipay-public-key --alipay-public-key: this is a private key. Alipay\'s public key belongs here (the portal shows it as "Alipay public key")',
+    );
     expect(r.out).toContain("note     signed-query      not sent: fix the problems above first");
     expect(r.out).not.toContain("BEGIN");
   });
@@ -158,7 +194,9 @@ describe("alipayhk doctor: each classic failure, in the words a merchant reads",
   it("sign type against the keys: RSA2 with only an MD5 key; an RSA key given as the MD5 key", async () => {
     const a = await run(["--gateway", sandbox.gatewayUrl, "--partner", sandbox.partner, "--sign-type", "RSA2", "--md5-key", sandbox.md5Key]);
     expect(a.code).toBe(1);
-    expect(a.out).toContain("PROBLEM  sign-type         --sign-type is RSA2 but only an MD5 key is set: set --sign-type to MD5, or set --private-key and --alipay-public-key.");
+    expect(a.out).toContain(
+      "PROBLEM  sign-type         --sign-type is RSA2 but only an MD5 key is set: set --sign-type to MD5, or set --private-key and --alipay-public-key.",
+    );
     const b = await run(["--gateway", sandbox.gatewayUrl, "--partner", sandbox.partner, "--sign-type", "MD5", "--md5-key", rsa.alipayPublicKey]);
     expect(b.code).toBe(1);
     expect(b.out).toContain("PROBLEM  md5-key           --md5-key: this is an RSA key, not the MD5 key.");
@@ -169,9 +207,20 @@ describe("alipayhk doctor: each classic failure, in the words a merchant reads",
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const r = await run(["--gateway", `http://127.0.0.1:${port}/gateway.do`, "--partner", sandbox.partner, "--md5-key", sandbox.md5Key, "--timeout-ms", "2000"]);
+    const r = await run([
+      "--gateway",
+      `http://127.0.0.1:${port}/gateway.do`,
+      "--partner",
+      sandbox.partner,
+      "--md5-key",
+      sandbox.md5Key,
+      "--timeout-ms",
+      "2000",
+    ]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`PROBLEM  signed-query      --gateway: http://127.0.0.1:${port}/gateway.do cannot be reached: the connection failed (ECONNREFUSED).`);
+    expect(r.out).toContain(
+      `PROBLEM  signed-query      --gateway: http://127.0.0.1:${port}/gateway.do cannot be reached: the connection failed (ECONNREFUSED).`,
+    );
   });
 });
 
@@ -196,7 +245,9 @@ describe("alipayhk doctor: the notify URL", () => {
     answer = "fail";
     const r = await run(md5(sandbox, ["--notify-url", url]));
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`ok       notify-url        notify URL ${url}: 127.0.0.1 is a local or private address: fine for a local gateway such as the sandbox, but Alipay's servers cannot reach it`);
+    expect(r.out).toContain(
+      `ok       notify-url        notify URL ${url}: 127.0.0.1 is a local or private address: fine for a local gateway such as the sandbox, but Alipay's servers cannot reach it`,
+    );
     expect(r.out).toContain("It answered an unsigned test POST from here with HTTP 200 and not `success`, as it should.");
     expect(r.out).toContain("Not checked from here: whether Alipay's servers can reach it");
   });
@@ -205,11 +256,17 @@ describe("alipayhk doctor: the notify URL", () => {
     answer = "success";
     const r = await run(md5(sandbox, ["--notify-url", url]));
     expect(r.code).toBe(1);
-    expect(r.out).toContain("It answered `success` to an unsigned POST: it must verify the signature (and check the trade) before answering success, or anyone can mark orders paid.");
+    expect(r.out).toContain(
+      "It answered `success` to an unsigned POST: it must verify the signature (and check the trade) before answering success, or anyone can mark orders paid.",
+    );
   });
 
   it("a private URL with the production gateway (offline): Alipay cannot reach it", async () => {
-    const report = await runDoctor({ settings: { gateway: "production", partner: "2088101122136241", md5Key: "0123456789abcdefghijklmnopqrstuv" }, notifyUrl: "http://192.168.1.20:8080/notify", network: false });
+    const report = await runDoctor({
+      settings: { gateway: "production", partner: "2088101122136241", md5Key: "0123456789abcdefghijklmnopqrstuv" },
+      notifyUrl: "http://192.168.1.20:8080/notify",
+      network: false,
+    });
     expect(report.ok).toBe(false);
     const notify = report.checks.find((c) => c.id === "notify-url")!;
     expect(notify.status).toBe("problem");

@@ -25,7 +25,6 @@ ${GATEWAY_FLAGS_HELP}
 
 Exit status: 0 all good (warnings allowed), 1 a problem was found, 2 bad input.`;
 
-
 /** The report as a merchant reads it (core's one rendering, shared with the adapters' `--check`). */
 export { renderDoctorReport };
 

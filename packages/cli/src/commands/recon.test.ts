@@ -82,7 +82,15 @@ describe("recon parse", () => {
     expect(code).toBe(0);
     const records = JSON.parse(stdout);
     expect(records).toHaveLength(8);
-    expect(records[0]).toMatchObject({ line: 3, type: "PAYMENT", partner_transaction_id: "order-1001", amount: "120.00", fee: "1.44", payment_inst: "ALIPAYHK", settlement: null });
+    expect(records[0]).toMatchObject({
+      line: 3,
+      type: "PAYMENT",
+      partner_transaction_id: "order-1001",
+      amount: "120.00",
+      fee: "1.44",
+      payment_inst: "ALIPAYHK",
+      settlement: null,
+    });
     expect(records[7]).toMatchObject({ kind: "settlement", raw_type: "R", settlement: "86.94" });
   });
 
@@ -109,7 +117,15 @@ describe("recon parse", () => {
 
   it("--keep-going reports bad lines as warnings and exits 1", async () => {
     const path = join(dir, "bad.txt");
-    writeFileSync(path, ["Partner:1|Payment_time:2013-12-02|Total_count:2", HK_TRANSACTION_COLUMNS.join("|"), "x|y|1.0.0|0|HKD|2013-12-02 10:00:00|PAYMENT|||||||HKD|1|1|ALIPAYHK", "o|t|1.00|0|HKD|2013-12-02 10:00:00|PAYMENT|||||||HKD|1|1|ALIPAYHK"].join("\n"));
+    writeFileSync(
+      path,
+      [
+        "Partner:1|Payment_time:2013-12-02|Total_count:2",
+        HK_TRANSACTION_COLUMNS.join("|"),
+        "x|y|1.0.0|0|HKD|2013-12-02 10:00:00|PAYMENT|||||||HKD|1|1|ALIPAYHK",
+        "o|t|1.00|0|HKD|2013-12-02 10:00:00|PAYMENT|||||||HKD|1|1|ALIPAYHK",
+      ].join("\n"),
+    );
     const { code, stdout, stderr } = await run(["parse", path, "--json", "--keep-going"]);
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toHaveLength(1);
@@ -172,7 +188,11 @@ describe("recon: bad input exits 2 with one line on stderr", () => {
     ["a directory", ["summary", dir], /^alipayhk recon summary: cannot read .*recon-cli-.*: it is a directory; expected a file/],
     ["both --json and --csv", ["parse", SAMPLE, "--json", "--csv"], /--json and --csv: expected one output format, got both/],
     ["a bad --encoding", ["parse", SAMPLE, "--encoding", "latin1"], /--encoding "latin1": expected auto, utf8 or gbk/],
-    ["an Alipay error body", ["summary", fixture("alipay-error.txt")], /alipay-error\.txt: Alipay sent an error instead of a reconciliation file: ILLEGAL_PARTNER/],
+    [
+      "an Alipay error body",
+      ["summary", fixture("alipay-error.txt")],
+      /alipay-error\.txt: Alipay sent an error instead of a reconciliation file: ILLEGAL_PARTNER/,
+    ],
     ["match without --orders", ["match", "--file", SAMPLE], /expected --orders ORDERS \(the store export, \.csv or \.json\)/],
     ["match without --file", ["match", "--orders", ORDERS], /expected --file FILE/],
   ];

@@ -154,7 +154,12 @@ interface FileRun {
 /** Opens each file in turn with a progress bar; an Alipay error body is bad input (exit 2). */
 async function* openFiles(files: readonly string[], run: FileRun): AsyncGenerator<ReconFile> {
   for (const file of files) {
-    const size = run.io.stderr.isTTY ? await stat(file).then((s) => s.size, () => 0) : 0;
+    const size = run.io.stderr.isTTY
+      ? await stat(file).then(
+          (s) => s.size,
+          () => 0,
+        )
+      : 0;
     const bar = size >= PROGRESS_MIN_BYTES ? progressBar(run.io.stderr, file, size) : null;
     const opened = await openReconciliationFile(file, { ...run.options, onProgress: bar ? (bytes) => bar.update(bytes) : undefined }).catch((err: unknown) => {
       // A read error on a directory carries no path: name the file.
@@ -262,7 +267,9 @@ async function summaryCommand(args: string[], io: ReconCommandIo): Promise<numbe
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ ...totalsToJson(result), files, errors }, null, 2)}\n`);
   } else {
-    const list = files.map((f) => `  ${f.file}: ${f.outcome === "records" ? `${f.kind} file, ${f.layout} layout, ${f.encoding}, ${f.records} records` : `no data (${f.reason})`}`);
+    const list = files.map(
+      (f) => `  ${f.file}: ${f.outcome === "records" ? `${f.kind} file, ${f.layout} layout, ${f.encoding}, ${f.records} records` : `no data (${f.reason})`}`,
+    );
     io.stdout.write(`Files:\n${list.join("\n")}\n\n${renderTotals(result)}`);
   }
   return errors.length > 0 ? 1 : 0;

@@ -64,7 +64,11 @@ function keyFromFlags(role: "sign" | "verify", signType: SignType, values: Recor
 }
 
 export async function signCommand(args: string[], io: CommandIo): Promise<number> {
-  const { values: flags, positionals } = parseFlags(args, { "sign-type": { type: "string" }, "md5-key": { type: "string" }, "private-key": { type: "string" } }, true);
+  const { values: flags, positionals } = parseFlags(
+    args,
+    { "sign-type": { type: "string" }, "md5-key": { type: "string" }, "private-key": { type: "string" } },
+    true,
+  );
   const values = flags as Record<string, string | undefined> & { help?: boolean };
   if (values.help) {
     io.stdout.write(`${SIGN_HELP}\n`);

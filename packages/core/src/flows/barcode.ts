@@ -110,7 +110,13 @@ export async function payByBarcode(client: AlipayHkClient, input: PayByBarcodeIn
     return { status: "paid", ...details, steps, events: [paidOrMismatch({ partnerTransId: id, amount: input.amount }, details, "barcode")] };
   }
   if (pay?.outcome.kind === "failed") {
-    return { status: "failed", code: pay.outcome.code, partnerTransId: id, steps, events: [{ type: "trade.failed", partnerTransId: id, source: "barcode", code: pay.outcome.code }] };
+    return {
+      status: "failed",
+      code: pay.outcome.code,
+      partnerTransId: id,
+      steps,
+      events: [{ type: "trade.failed", partnerTransId: id, source: "barcode", code: pay.outcome.code }],
+    };
   }
 
   return resolveOpenCharge(client, { partnerTransId: id, amount: input.amount }, steps, recovery, sleep, "barcode");
@@ -190,7 +196,14 @@ async function cancelOpenCharge(
         !reversed && !cancel.tradeNo
           ? new Date(client.clock.now().getTime() + client.timeoutMs + (recovery.lateChargeMarginMs ?? DEFAULT_POLICY.lateChargeMarginMs))
           : undefined;
-      return { status: "canceled", reversed, partnerTransId, steps, ...(watchUntil ? { watchUntil } : {}), events: [closed(partnerTransId, source, reversed, watchUntil)] };
+      return {
+        status: "canceled",
+        reversed,
+        partnerTransId,
+        steps,
+        ...(watchUntil ? { watchUntil } : {}),
+        events: [closed(partnerTransId, source, reversed, watchUntil)],
+      };
     }
     lastReason = `cancel: ${"code" in cancel.outcome ? cancel.outcome.code : cancel.outcome.kind}`;
     if (!cancel.retry && cancel.outcome.kind === "failed") break;

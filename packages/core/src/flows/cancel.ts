@@ -94,7 +94,13 @@ export async function cancelOrder(
 }
 
 /** The cancel was refused for good: what the trade's state says decides what happens next. */
-async function afterRefusal(client: AlipayHkClient, input: CancelOrderInput, cancelCode: string, retry: CancelRetry, source: TradeEventSource): Promise<CancelOrderResult> {
+async function afterRefusal(
+  client: AlipayHkClient,
+  input: CancelOrderInput,
+  cancelCode: string,
+  retry: CancelRetry,
+  source: TradeEventSource,
+): Promise<CancelOrderResult> {
   const id = input.partnerTransId;
   let query: QueryResult;
   try {
@@ -108,7 +114,13 @@ async function afterRefusal(client: AlipayHkClient, input: CancelOrderInput, can
     return { status: "closed", partnerTransId: id, events: [{ type: "trade.closed", partnerTransId: id, source, reversed: false, cause: "closed_at_alipay" }] };
   }
   if (!query.found && query.outcome.kind !== "failed") {
-    return { status: "unresolved", partnerTransId: id, reason: `cancel refused (${cancelCode}); query: ${"code" in query.outcome ? query.outcome.code : "unknown"}`, cancelCode, events: [] };
+    return {
+      status: "unresolved",
+      partnerTransId: id,
+      reason: `cancel refused (${cancelCode}); query: ${"code" in query.outcome ? query.outcome.code : "unknown"}`,
+      cancelCode,
+      events: [],
+    };
   }
   if (!(query.found && query.outcome.kind === "paid")) {
     return { status: "failed", partnerTransId: id, code: cancelCode, events: [] };

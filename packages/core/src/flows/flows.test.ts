@@ -35,7 +35,9 @@ const CANCEL = "alipay.acquire.cancel";
 const REFUND = "alipay.acquire.overseas.spot.refund";
 const input = { partnerTransId: "pos-1", amount: 1230, buyerCode: "281234567890123456", transName: "Coffee" };
 const recovery = { sleep: noSleep, pollIntervalMs: 5000, maxPollMs: 15000, cancelRetryMs: 10 };
-const q = (status: string): ScriptedReply => ({ response: { result_code: "SUCCESS", partner_trans_id: "pos-1", alipay_trans_status: status, trans_amount: "12.30" } });
+const q = (status: string): ScriptedReply => ({
+  response: { result_code: "SUCCESS", partner_trans_id: "pos-1", alipay_trans_status: status, trans_amount: "12.30" },
+});
 
 describe("payByBarcode", () => {
   it("paid on the first reply", async () => {
@@ -111,7 +113,11 @@ describe("payByBarcode", () => {
 describe("refundReturn", () => {
   it("derives a stable partner_refund_id and retries an unknown outcome with the same id", async () => {
     const gw = gateway({
-      [REFUND]: [{ fault: "timeout" }, { response: { result_code: "UNKNOW", partner_trans_id: "pos-1" } }, { response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } }],
+      [REFUND]: [
+        { fault: "timeout" },
+        { response: { result_code: "UNKNOW", partner_trans_id: "pos-1" } },
+        { response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } },
+      ],
     });
     const result = await refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "re_01", amount: 500 }, { sleep: noSleep });
     expect(result).toMatchObject({ status: "succeeded", attempts: 3 });
@@ -129,7 +135,9 @@ describe("refundReturn", () => {
   });
   it("stays pending after the retries run out", async () => {
     const gw = gateway({ [REFUND]: [{ fault: "network" }] });
-    expect((await refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "re_03", amount: 100 }, { sleep: noSleep, attempts: 2 })).status).toBe("pending");
+    expect((await refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "re_03", amount: 100 }, { sleep: noSleep, attempts: 2 })).status).toBe(
+      "pending",
+    );
   });
   it("ids differ per trade and per refund, and never equal the trade id", () => {
     const a = derivePartnerRefundId("t1", "r1");
@@ -155,13 +163,28 @@ describe("cancelOrder", () => {
       [QUERY]: [q("TRADE_SUCCESS")],
       [REFUND]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } }],
     });
-    const result = await cancelOrder(gw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1230, platformRefundId: "cancel-order-1" } }, { sleep: noSleep });
+    const result = await cancelOrder(
+      gw.client,
+      { partnerTransId: "pos-1", refundFallback: { amount: 1230, platformRefundId: "cancel-order-1" } },
+      { sleep: noSleep },
+    );
     expect(result).toMatchObject({ status: "refunded", cancelCode: "TRADE_STATUS_ERROR", refund: { status: "succeeded", amount: 1230 } });
-    expect(result.events).toEqual([expect.objectContaining({ type: "refund.succeeded", platformRefundId: "cancel-order-1", amount: 1230, source: "cancel", cancelCode: "TRADE_STATUS_ERROR" })]);
+    expect(result.events).toEqual([
+      expect.objectContaining({
+        type: "refund.succeeded",
+        platformRefundId: "cancel-order-1",
+        amount: 1230,
+        source: "cancel",
+        cancelCode: "TRADE_STATUS_ERROR",
+      }),
+    ]);
     expect(gw.calls()).toEqual(["cancel", "query", "spot.refund"]);
   });
   it("after the day without a fallback reports the code", async () => {
-    const gw = gateway({ [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "TRADE_STATUS_ERROR" } }], [QUERY]: [q("TRADE_SUCCESS")] });
+    const gw = gateway({
+      [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "TRADE_STATUS_ERROR" } }],
+      [QUERY]: [q("TRADE_SUCCESS")],
+    });
     expect(await cancelOrder(gw.client, { partnerTransId: "pos-1" })).toMatchObject({ status: "failed", code: "TRADE_STATUS_ERROR", events: [] });
   });
   it("decides by state, not by code: any definite refusal on a paid trade falls back to the refund", async () => {
@@ -175,17 +198,30 @@ describe("cancelOrder", () => {
     expect(gw.requests.at(-1)).toMatchObject({ refund_amount: "5.00" });
   });
   it("a refused cancel on a trade the query shows closed is closed; on an unanswered query it stays unresolved", async () => {
-    const closedGw = gateway({ [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "X" } }], [QUERY]: [q("TRADE_CLOSED")] });
-    expect(await cancelOrder(closedGw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1, platformRefundId: "c" } })).toMatchObject({ status: "closed" });
-    const openGw = gateway({ [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "X" } }], [QUERY]: [{ fault: "http500" }] });
-    expect(await cancelOrder(openGw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1, platformRefundId: "c" } })).toMatchObject({ status: "unresolved", cancelCode: "X" });
+    const closedGw = gateway({
+      [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "X" } }],
+      [QUERY]: [q("TRADE_CLOSED")],
+    });
+    expect(await cancelOrder(closedGw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1, platformRefundId: "c" } })).toMatchObject({
+      status: "closed",
+    });
+    const openGw = gateway({
+      [CANCEL]: [{ response: { result_code: "FAIL", out_trade_no: "pos-1", retry_flag: "N", error: "X" } }],
+      [QUERY]: [{ fault: "http500" }],
+    });
+    expect(await cancelOrder(openGw.client, { partnerTransId: "pos-1", refundFallback: { amount: 1, platformRefundId: "c" } })).toMatchObject({
+      status: "unresolved",
+      cancelCode: "X",
+    });
     expect(openGw.calls()).not.toContain("spot.refund");
   });
 });
 
 describe("createQrPayment and status", () => {
   it("precreates with an expiry and returns the QR", async () => {
-    const gw = gateway({ "alipay.acquire.precreate": [{ response: { result_code: "SUCCESS", out_trade_no: "web-1", qr_code: "https://qr.alipay.com/bax9" } }] });
+    const gw = gateway({
+      "alipay.acquire.precreate": [{ response: { result_code: "SUCCESS", out_trade_no: "web-1", qr_code: "https://qr.alipay.com/bax9" } }],
+    });
     const qr = await createQrPayment(gw.client, { partnerTransId: "web-1", amount: 100, subject: "Order 1", expiresInMinutes: 10 });
     expect(qr).toMatchObject({ qrCode: "https://qr.alipay.com/bax9", expiresAt: new Date("2024-01-01T04:10:00Z") });
     expect(gw.requests[0]).toMatchObject({ it_b_pay: "10m", total_fee: "1.00" });
@@ -234,7 +270,9 @@ describe("sweepOpenTrades", () => {
 
 describe("trade events from the flows", () => {
   it("a paid barcode reply becomes trade.paid with the asked amount; another amount becomes trade.mismatch", async () => {
-    const paid = gateway({ [PAY]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1", trans_amount: "12.30", currency: "HKD", alipay_trans_id: "A1" } }] });
+    const paid = gateway({
+      [PAY]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1", trans_amount: "12.30", currency: "HKD", alipay_trans_id: "A1" } }],
+    });
     expect((await payByBarcode(paid.client, input, recovery)).events).toEqual([
       expect.objectContaining({ type: "trade.paid", partnerTransId: "pos-1", amount: 1230, currency: "HKD", alipayTransId: "A1", source: "barcode" }),
     ]);
@@ -248,7 +286,9 @@ describe("trade events from the flows", () => {
 
   it("a declined charge is trade.failed; an unresolved one trade.open", async () => {
     const declined = gateway({ [PAY]: [{ response: { result_code: "FAILED", partner_trans_id: "pos-1", error: "BUYER_BALANCE_NOT_ENOUGH" } }] });
-    expect((await payByBarcode(declined.client, input, recovery)).events).toEqual([{ type: "trade.failed", partnerTransId: "pos-1", source: "barcode", code: "BUYER_BALANCE_NOT_ENOUGH" }]);
+    expect((await payByBarcode(declined.client, input, recovery)).events).toEqual([
+      { type: "trade.failed", partnerTransId: "pos-1", source: "barcode", code: "BUYER_BALANCE_NOT_ENOUGH" },
+    ]);
     const open = gateway({ [PAY]: [{ fault: "timeout" }], [QUERY]: [{ fault: "timeout" }], [CANCEL]: [{ fault: "timeout" }] });
     const result = await payByBarcode(open.client, input, { ...recovery, cancelAttempts: 2 });
     expect(result.events).toEqual([expect.objectContaining({ type: "trade.open", partnerTransId: "pos-1" })]);
@@ -263,7 +303,9 @@ describe("trade events from the flows", () => {
     const result = await payByBarcode(gw.client, input, { ...recovery, maxPollMs: 0, lateChargeMarginMs: 60_000 });
     expect(result).toMatchObject({ status: "canceled", reversed: false });
     const until = new Date(clock.now().getTime() + gw.client.timeoutMs + 60_000);
-    expect(result.events).toEqual([{ type: "trade.closed", partnerTransId: "pos-1", source: "barcode", reversed: false, cause: "outcome_unknown", watchUntil: until }]);
+    expect(result.events).toEqual([
+      { type: "trade.closed", partnerTransId: "pos-1", source: "barcode", reversed: false, cause: "outcome_unknown", watchUntil: until },
+    ]);
   });
 
   it("a cancel that names the trade (trade_no) needs no watch", async () => {
@@ -280,7 +322,11 @@ describe("trade events from the flows", () => {
 describe("refunds: identical resends, open codes", () => {
   it("CONTEXT_INCONSISTENT proves the id exists: pending, never failed", async () => {
     const gw = gateway({ [REFUND]: [{ response: { result_code: "FAILED", partner_trans_id: "pos-1", error: "CONTEXT_INCONSISTENT" } }] });
-    const result = await refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "damaged" }, { sleep: noSleep, attempts: 2 });
+    const result = await refundReturn(
+      gw.client,
+      { partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "damaged" },
+      { sleep: noSleep, attempts: 2 },
+    );
     expect(result).toMatchObject({ status: "pending", reason: "CONTEXT_INCONSISTENT" });
     expect(result.events).toEqual([expect.objectContaining({ type: "refund.pending", platformRefundId: "r1", amount: 100 })]);
   });
@@ -288,7 +334,11 @@ describe("refunds: identical resends, open codes", () => {
   it("the sweep resends the stored reason, so every send of one id carries the same content", async () => {
     const gw = gateway({ [REFUND]: [{ fault: "timeout" }, { response: { result_code: "SUCCESS", partner_trans_id: "pos-1" } }] });
     await refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "damaged" }, { sleep: noSleep, attempts: 1 });
-    const events = await sweepOpenTrades(gw.client, { refunds: [{ partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "damaged" }] }, { sleep: noSleep });
+    const events = await sweepOpenTrades(
+      gw.client,
+      { refunds: [{ partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "damaged" }] },
+      { sleep: noSleep },
+    );
     expect(events).toEqual([expect.objectContaining({ type: "refund.succeeded", source: "sweep" })]);
     const content = gw.requests.map(({ sign: _s, ...rest }) => rest);
     expect(content[0]).toEqual(content[1]);
@@ -297,7 +347,9 @@ describe("refunds: identical resends, open codes", () => {
 
   it("text that could re-split the signed string is refused before anything is sent", async () => {
     const gw = gateway({});
-    await expect(refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "a&total_fee=1" })).rejects.toThrow(/^reason: must not contain "&" or "="/);
+    await expect(refundReturn(gw.client, { partnerTransId: "pos-1", platformRefundId: "r1", amount: 100, reason: "a&total_fee=1" })).rejects.toThrow(
+      /^reason: must not contain "&" or "="/,
+    );
     await expect(createQrPayment(gw.client, { partnerTransId: "web-1", amount: 100, subject: "x&out_trade_no=V" })).rejects.toThrow(/^subject: /);
     await expect(payByBarcode(gw.client, { ...input, transName: "a=b" }, recovery)).rejects.toThrow(/^transName: /);
     expect(gw.requests).toHaveLength(0);
@@ -311,7 +363,9 @@ describe("sweep: late-charge watch", () => {
       [CANCEL]: [{ response: { result_code: "SUCCESS", out_trade_no: "pos-1", trade_no: "A1", retry_flag: "N", action: "refund" } }],
     });
     const events = await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T05:00:00Z") }] }, { sleep: noSleep });
-    expect(events).toEqual([expect.objectContaining({ type: "late_charge.found", partnerTransId: "pos-1", amount: 1230, resolution: "reversed", source: "watch" })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: "late_charge.found", partnerTransId: "pos-1", amount: 1230, resolution: "reversed", source: "watch" }),
+    ]);
   });
 
   it("past its day the late charge is refunded in full under a fixed id", async () => {
@@ -334,7 +388,20 @@ describe("sweep: late-charge watch", () => {
   });
 
   it("a watched id found closed after a payment is a late charge that was already reversed", async () => {
-    const gw = gateway({ [QUERY]: [{ response: { result_code: "SUCCESS", partner_trans_id: "pos-1", alipay_trans_status: "TRADE_CLOSED", trans_amount: "12.30", alipay_pay_time: "20240101120000", alipay_trans_id: "A7" } }] });
+    const gw = gateway({
+      [QUERY]: [
+        {
+          response: {
+            result_code: "SUCCESS",
+            partner_trans_id: "pos-1",
+            alipay_trans_status: "TRADE_CLOSED",
+            trans_amount: "12.30",
+            alipay_pay_time: "20240101120000",
+            alipay_trans_id: "A7",
+          },
+        },
+      ],
+    });
     const events = await sweepOpenTrades(gw.client, { watches: [{ partnerTransId: "pos-1", until: new Date("2024-01-01T05:00:00Z") }] });
     expect(events).toEqual([expect.objectContaining({ type: "late_charge.found", resolution: "reversed", amount: 1230, alipayTransId: "A7" })]);
     expect(gw.calls()).toEqual(["query"]);

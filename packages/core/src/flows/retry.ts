@@ -1,11 +1,4 @@
-import {
-  AlipayNetworkError,
-  AlipayProtocolError,
-  AlipaySignatureError,
-  AlipayTimeoutError,
-  AlipayUnknownOutcomeError,
-  AlipayGatewayError,
-} from "../errors";
+import { AlipayNetworkError, AlipayProtocolError, AlipaySignatureError, AlipayTimeoutError, AlipayUnknownOutcomeError, AlipayGatewayError } from "../errors";
 import { realSleep, type Sleep } from "../clock";
 
 /**

@@ -110,7 +110,15 @@ async function watchTrade(client: AlipayHkClient, watch: WatchedTrade, options: 
       "watch",
     );
     const resolution =
-      result.status === "reversed" ? "reversed" : result.status === "refunded" ? "refunded" : result.status === "unresolved" ? "pending" : result.status === "closed" ? "reversed" : "failed";
+      result.status === "reversed"
+        ? "reversed"
+        : result.status === "refunded"
+          ? "refunded"
+          : result.status === "unresolved"
+            ? "pending"
+            : result.status === "closed"
+              ? "reversed"
+              : "failed";
     return [
       {
         type: "late_charge.found",
@@ -127,7 +135,9 @@ async function watchTrade(client: AlipayHkClient, watch: WatchedTrade, options: 
     // A late charge waiting for the buyer's confirmation: close it before it can be paid.
     const result = await cancelOrder(client, { partnerTransId: id }, options, "watch");
     if (result.status === "reversed") {
-      return [{ type: "late_charge.found", partnerTransId: id, source: "watch", amount: query?.amount, alipayTransId: query?.alipayTransId, resolution: "reversed" }];
+      return [
+        { type: "late_charge.found", partnerTransId: id, source: "watch", amount: query?.amount, alipayTransId: query?.alipayTransId, resolution: "reversed" },
+      ];
     }
     return [];
   }
@@ -135,7 +145,9 @@ async function watchTrade(client: AlipayHkClient, watch: WatchedTrade, options: 
   if (status === "closed" && query?.found && query.paidAt) {
     // Closed after a payment: a late charge landed and was reversed meanwhile (by a cancel whose
     // reply was lost). No money is kept, but it is still a late charge to report.
-    return [{ type: "late_charge.found", partnerTransId: id, source: "watch", amount: query.amount, alipayTransId: query.alipayTransId, resolution: "reversed" }];
+    return [
+      { type: "late_charge.found", partnerTransId: id, source: "watch", amount: query.amount, alipayTransId: query.alipayTransId, resolution: "reversed" },
+    ];
   }
   if (watch.until.getTime() <= client.clock.now().getTime()) return [{ type: "watch.ended", partnerTransId: id, source: "watch" }];
   return [];

@@ -63,12 +63,7 @@ for (const [field, names] of Object.entries(ALIASES) as [ReconField, readonly st
 }
 
 /** The layouts the parser recognises (spec §0 "Reconciliation files"). */
-export type ReconLayoutName =
-  | "global-transaction"
-  | "hk-transaction"
-  | "global-settlement"
-  | "hk-settlement"
-  | "acquirer-17";
+export type ReconLayoutName = "global-transaction" | "hk-transaction" | "global-settlement" | "hk-settlement" | "acquirer-17";
 
 /** How the columns of one file map to record fields; decided once per file, from its column-name line. */
 export interface ReconLayout {

@@ -75,7 +75,10 @@ const FILE_CHUNK_BYTES = 1 << 16;
 /** Opens a source as chunks; a path is streamed, never read whole. */
 export function sourceChunks(source: ReconSource): AsyncIterable<Uint8Array | string> {
   if (typeof source === "string") return fileChunks(source);
-  if (source instanceof Uint8Array) return (async function* () { yield source; })();
+  if (source instanceof Uint8Array)
+    return (async function* () {
+      yield source;
+    })();
   return source as AsyncIterable<Uint8Array | string>;
 }
 

@@ -188,7 +188,15 @@ describe("matchReconciliationStream (bounded memory)", () => {
       const { records, ledger } = generated(1500, seed);
       const report = await expectSameAsInMemory(records, ledger, {}, [1, 7, 64]);
       // The data holds every kind, so the comparison covers every kind.
-      for (const list of [report.matched, report.missingFromFile, report.orphans, report.amountMismatches, report.refundsNotExecuted, report.statusMismatches, report.duplicates]) {
+      for (const list of [
+        report.matched,
+        report.missingFromFile,
+        report.orphans,
+        report.amountMismatches,
+        report.refundsNotExecuted,
+        report.statusMismatches,
+        report.duplicates,
+      ]) {
         expect(list.length).toBeGreaterThan(0);
       }
       expect(report.outsidePeriod.orders + report.outsidePeriod.refunds).toBeGreaterThan(0);
@@ -211,7 +219,12 @@ describe("matchReconciliationStream (bounded memory)", () => {
 
   // The edge cases of match.test.ts, through both matchers.
   it.each([
-    ["missing from file, only on the files' days", [record("PAYMENT", "o-1", 1000)], { orders: [order("o-1", 1000), order("o-2", 500), order("o-3", 700, "paid", "2024-01-05"), order("o-4", 900, "pending")], refunds: [] }, {}],
+    [
+      "missing from file, only on the files' days",
+      [record("PAYMENT", "o-1", 1000)],
+      { orders: [order("o-1", 1000), order("o-2", 500), order("o-3", 700, "paid", "2024-01-05"), order("o-4", 900, "pending")], refunds: [] },
+      {},
+    ],
     ["days: all", [record("PAYMENT", "o-1", 1000)], { orders: [order("o-3", 700, "paid", "2024-01-05")], refunds: [] }, { days: "all" }],
     ["an empty day's file through extraDays", [], { orders: [order("o-9", 100, "paid", "2024-01-07")], refunds: [] }, { extraDays: ["2024-01-07"] }],
     ["orphans", [record("PAYMENT", "ghost", 4200), record("REFUND", "r-ghost", 100)], { orders: [], refunds: [] }, {}],
@@ -221,7 +234,12 @@ describe("matchReconciliationStream (bounded memory)", () => {
       { orders: [order("o-1", 1001), order("o-2", 500)], refunds: [refund("r-1", 200)] },
       {},
     ],
-    ["refunds not executed", [record("PAYMENT", "o-1", 1000)], { orders: [order("o-1", 1000, "refunded")], refunds: [refund("r-1", 1000), refund("r-2", 50, "failed")] }, {}],
+    [
+      "refunds not executed",
+      [record("PAYMENT", "o-1", 1000)],
+      { orders: [order("o-1", 1000, "refunded")], refunds: [refund("r-1", 1000), refund("r-2", 50, "failed")] },
+      {},
+    ],
     [
       "status mismatches",
       [record("PAYMENT", "o-1", 1000), record("PAYMENT", "o-2", 500), record("REVERSAL", "o-2", 500), record("REFUND", "r-1", 100)],
@@ -239,8 +257,18 @@ describe("matchReconciliationStream (bounded memory)", () => {
       { orders: [order("o-1", 1000)], refunds: [] },
       {},
     ],
-    ["settlement cancel under the transaction id", [record("PAYMENT", "o-1", 1000, settled()), record("REFUND", "T-o-1", 1000, settled({ transactionId: "T-o-1" }))], { orders: [order("o-1", 1000, "canceled")], refunds: [] }, {}],
-    ["settlement cancel under the partner_trans_id", [record("PAYMENT", "o-1", 1000, settled()), record("REFUND", "o-1", 1000, settled())], { orders: [order("o-1", 1000, "canceled")], refunds: [] }, {}],
+    [
+      "settlement cancel under the transaction id",
+      [record("PAYMENT", "o-1", 1000, settled()), record("REFUND", "T-o-1", 1000, settled({ transactionId: "T-o-1" }))],
+      { orders: [order("o-1", 1000, "canceled")], refunds: [] },
+      {},
+    ],
+    [
+      "settlement cancel under the partner_trans_id",
+      [record("PAYMENT", "o-1", 1000, settled()), record("REFUND", "o-1", 1000, settled())],
+      { orders: [order("o-1", 1000, "canceled")], refunds: [] },
+      {},
+    ],
     [
       "settlement R the store knows as a refund",
       [record("PAYMENT", "o-1", 1000, settled()), record("REFUND", "r-1", 400, settled({ transactionId: "T-o-1" }))],

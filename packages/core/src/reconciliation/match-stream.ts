@@ -58,7 +58,16 @@ const KIND_COUNT = {
   duplicate: "duplicates",
 } as const;
 
-type SpilledEntry = [kind: 0 | 1, type: ReconRecordType, partnerTransactionId: string, transactionId: string, amount: MinorUnits, currency: string, file: number, line: number];
+type SpilledEntry = [
+  kind: 0 | 1,
+  type: ReconRecordType,
+  partnerTransactionId: string,
+  transactionId: string,
+  amount: MinorUnits,
+  currency: string,
+  file: number,
+  line: number,
+];
 
 /**
  * `matchReconciliation` in bounded memory, for files and stores of millions of entries: the same
@@ -127,7 +136,16 @@ async function run(
       file = files.push(record.file) - 1;
       fileIndex.set(record.file, file);
     }
-    const spilled: SpilledEntry = [record.kind === "settlement" ? 1 : 0, record.type, record.partnerTransactionId, record.transactionId, Math.abs(record.amount), record.currency, file, record.line];
+    const spilled: SpilledEntry = [
+      record.kind === "settlement" ? 1 : 0,
+      record.type,
+      record.partnerTransactionId,
+      record.transactionId,
+      Math.abs(record.amount),
+      record.currency,
+      file,
+      record.line,
+    ];
     // The two ids' hashes ahead of the entry, so the next passes need not parse it.
     spill.write(`${hash(record.partnerTransactionId)},${hash(record.transactionId)},${JSON.stringify(spilled)}`);
   }
@@ -180,7 +198,17 @@ async function run(
       const fields = JSON.parse(line.slice(1)) as unknown[];
       if (tag === 101 /* e */) {
         const [kind, type, partnerTransactionId, transactionId, amount, currency, file, at] = fields as SpilledEntry;
-        const entry: AlipayEntry = { kind: kind === 1 ? "settlement" : "transaction", type, partnerTransactionId, transactionId, amount, currency, file: files[file]!, line: at, echo: false };
+        const entry: AlipayEntry = {
+          kind: kind === 1 ? "settlement" : "transaction",
+          type,
+          partnerTransactionId,
+          transactionId,
+          amount,
+          currency,
+          file: files[file]!,
+          line: at,
+          echo: false,
+        };
         const duplicate = index.add(entry);
         if (duplicate !== null) {
           counts.duplicates++;
@@ -223,7 +251,8 @@ async function run(
     ...counts,
     outsidePeriod,
     ...tally.totals(),
-    discrepancyCount: counts.missingFromFile + counts.orphans + counts.amountMismatches + counts.refundsNotExecuted + counts.statusMismatches + counts.duplicates,
+    discrepancyCount:
+      counts.missingFromFile + counts.orphans + counts.amountMismatches + counts.refundsNotExecuted + counts.statusMismatches + counts.duplicates,
   };
 }
 

@@ -65,10 +65,16 @@ describe("matchReconciliation", () => {
       orders: [order("o-1", 1000), order("o-2", 500), order("o-3", 700, "paid", "2024-01-05"), order("o-4", 900, "pending")],
       refunds: [],
     });
-    expect(report.missingFromFile.map((d) => [d.id, d.storeAmount, d.detail])).toEqual([["o-2", 500, "paid in the store on 2024-01-02, no PAYMENT in the files"]]);
+    expect(report.missingFromFile.map((d) => [d.id, d.storeAmount, d.detail])).toEqual([
+      ["o-2", 500, "paid in the store on 2024-01-02, no PAYMENT in the files"],
+    ]);
     expect(report.outsidePeriod).toEqual({ orders: 1, refunds: 0 });
     expect(report.discrepancyCount).toBe(1);
-    const all = await matchReconciliation([record("PAYMENT", "o-1", 1000)], { orders: [order("o-3", 700, "paid", "2024-01-05")], refunds: [] }, { days: "all" });
+    const all = await matchReconciliation(
+      [record("PAYMENT", "o-1", 1000)],
+      { orders: [order("o-3", 700, "paid", "2024-01-05")], refunds: [] },
+      { days: "all" },
+    );
     expect(all.missingFromFile.map((d) => d.id)).toEqual(["o-3"]);
   });
 
@@ -120,7 +126,13 @@ describe("matchReconciliation", () => {
 
   it("counts a record seen in both a transaction and a settlement file once, and flags a true duplicate", async () => {
     const inTransaction = record("PAYMENT", "o-1", 1000);
-    const inSettlement = record("PAYMENT", "o-1", 1000, { kind: "settlement", file: "s.txt", settlement: 990, settlementTime: "2024-01-03 06:00:00", status: "L" } as Partial<ReconRecord>);
+    const inSettlement = record("PAYMENT", "o-1", 1000, {
+      kind: "settlement",
+      file: "s.txt",
+      settlement: 990,
+      settlementTime: "2024-01-03 06:00:00",
+      status: "L",
+    } as Partial<ReconRecord>);
     const report = await matchReconciliation(
       [inTransaction, inSettlement, { ...inTransaction, line: 9 } as ReconRecord, { ...inSettlement, line: 7 } as ReconRecord],
       { orders: [order("o-1", 1000)], refunds: [] },
@@ -156,7 +168,12 @@ describe("matchReconciliation", () => {
 
   it("takes the store side from an adapter directly (no export file)", async () => {
     const ledger: StoreLedger = { orders: [order("o-1", 1000)], refunds: [] };
-    const report = await matchReconciliation((async function* () { yield record("PAYMENT", "o-1", 1000); })(), ledger);
+    const report = await matchReconciliation(
+      (async function* () {
+        yield record("PAYMENT", "o-1", 1000);
+      })(),
+      ledger,
+    );
     expect(report.matched).toHaveLength(1);
   });
 });

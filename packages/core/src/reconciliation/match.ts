@@ -18,13 +18,7 @@ export interface ReconMatch {
 }
 
 /** The kinds of disagreement, as they appear in the JSON report. */
-export type ReconDiscrepancyKind =
-  | "missing_from_file"
-  | "orphan"
-  | "amount_mismatch"
-  | "refund_not_executed"
-  | "status_mismatch"
-  | "duplicate";
+export type ReconDiscrepancyKind = "missing_from_file" | "orphan" | "amount_mismatch" | "refund_not_executed" | "status_mismatch" | "duplicate";
 
 /** One disagreement, in one shape for every kind so a table or a JSON consumer can list them together. */
 export interface ReconDiscrepancy {
@@ -262,9 +256,17 @@ export class MatchIndex {
     }
     // The same movement (same ids and type) twice in one kind of file is a duplicate; once in each
     // kind (transaction and settlement file) it is one movement, kept aside so it counts once.
-    const sameMovement = (e: AlipayEntry) => e.type === entry.type && e.partnerTransactionId === entry.partnerTransactionId && e.transactionId === entry.transactionId;
+    const sameMovement = (e: AlipayEntry) =>
+      e.type === entry.type && e.partnerTransactionId === entry.partnerTransactionId && e.transactionId === entry.transactionId;
     if (list.some((e) => sameMovement(e) && e.kind === entry.kind)) {
-      return discrepancy("duplicate", "record", entry.partnerTransactionId, null, entry, `${entry.type} ${entry.partnerTransactionId} appears twice in the ${entry.kind} files`);
+      return discrepancy(
+        "duplicate",
+        "record",
+        entry.partnerTransactionId,
+        null,
+        entry,
+        `${entry.type} ${entry.partnerTransactionId} appears twice in the ${entry.kind} files`,
+      );
     }
     entry.echo = list.some(sameMovement);
     list.push(entry);
@@ -313,13 +315,22 @@ export class MatchIndex {
           out.outsidePeriod("order");
           continue;
         }
-        out.discrepancy(orderDiscrepancy("missing_from_file", order, null, `paid in the store${order.date ? ` on ${order.date}` : ""}, no PAYMENT in the files`));
+        out.discrepancy(
+          orderDiscrepancy("missing_from_file", order, null, `paid in the store${order.date ? ` on ${order.date}` : ""}, no PAYMENT in the files`),
+        );
         continue;
       }
       const alipayState: AlipayState = reversed.length > 0 ? "reversed" : "paid";
       // "refunded" in the store and reversed at Alipay agree: the buyer has the money back either way.
       if (order.status === "paid" && alipayState === "reversed") {
-        out.discrepancy(orderDiscrepancy("status_mismatch", order, reversed[0]!, `${order.status} in the store, ${reversed[0]!.type} at Alipay (money returned to the buyer)`));
+        out.discrepancy(
+          orderDiscrepancy(
+            "status_mismatch",
+            order,
+            reversed[0]!,
+            `${order.status} in the store, ${reversed[0]!.type} at Alipay (money returned to the buyer)`,
+          ),
+        );
         continue;
       }
       if (!storePaid && alipayState === "paid") {
@@ -353,7 +364,9 @@ export class MatchIndex {
           out.outsidePeriod("refund");
           continue;
         }
-        out.discrepancy(refundDiscrepancy("refund_not_executed", refund, null, `refunded in the store${refund.date ? ` on ${refund.date}` : ""}, no REFUND in the files`));
+        out.discrepancy(
+          refundDiscrepancy("refund_not_executed", refund, null, `refunded in the store${refund.date ? ` on ${refund.date}` : ""}, no REFUND in the files`),
+        );
         continue;
       }
       if (refund.status !== "succeeded") {
@@ -363,11 +376,23 @@ export class MatchIndex {
       const total = done.reduce((sum, entry) => sum + entry.amount, 0);
       if (total !== refund.amount || first.currency !== refund.currency) {
         out.discrepancy(
-          refundDiscrepancy("amount_mismatch", refund, { ...first, amount: total }, `store refund ${refund.currency} ${formatAmount(refund.amount)}, Alipay ${first.currency} ${formatAmount(total)}`),
+          refundDiscrepancy(
+            "amount_mismatch",
+            refund,
+            { ...first, amount: total },
+            `store refund ${refund.currency} ${formatAmount(refund.amount)}, Alipay ${first.currency} ${formatAmount(total)}`,
+          ),
         );
         continue;
       }
-      out.matched({ subject: "refund", id: refund.id, amount: refund.amount, currency: refund.currency, alipayState: "refunded", transactionId: first.transactionId });
+      out.matched({
+        subject: "refund",
+        id: refund.id,
+        amount: refund.amount,
+        currency: refund.currency,
+        alipayState: "refunded",
+        transactionId: first.transactionId,
+      });
     }
 
     for (const group of [payments, refunds, reversals]) {

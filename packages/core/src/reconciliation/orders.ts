@@ -170,7 +170,8 @@ function ledgerFromCsv(text: string, file: string): StoreLedger {
     if (at !== undefined) indexes.set(field, at);
   }
   for (const field of ["id", "currency", "status"]) {
-    if (!indexes.has(field)) throw new ReconParseError(file, head.line, null, null, `the column-name row lacks "${field}"; expected id, amount, currency, status, date`);
+    if (!indexes.has(field))
+      throw new ReconParseError(file, head.line, null, null, `the column-name row lacks "${field}"; expected id, amount, currency, status, date`);
   }
   if (!indexes.has("amount") && !indexes.has("amountMinor")) {
     throw new ReconParseError(file, head.line, null, null, `the column-name row lacks "amount"; expected id, amount, currency, status, date`);
@@ -275,7 +276,8 @@ function collect<Row>(rows: Iterable<Row>, reader: ExportReader<Row>, file: stri
     }
     if (kind === "order") {
       const status = toStoreOrderStatus(statusText);
-      if (status === null) fail("status", `expected an order status (paid, completed, processing, refunded, pending, canceled, failed…), got ${quoteInput(statusText)}`);
+      if (status === null)
+        fail("status", `expected an order status (paid, completed, processing, refunded, pending, canceled, failed…), got ${quoteInput(statusText)}`);
       orders.push({ id, amount, currency, status: status!, date });
     } else {
       const status = toStoreRefundStatus(statusText);

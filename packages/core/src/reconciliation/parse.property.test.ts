@@ -12,9 +12,7 @@ import { chunked } from "./test-helpers";
 
 /** Characters a file may carry in its text columns: ASCII without the delimiter, and CJK that GBK encodes. */
 const TEXT_CHARS = [..."abcXYZ019 -_.,:;/()&'\"#@!?%+=", ..."九龍茶餐廳旺角億街退款尖沙咀銅鑼灣"];
-const text = fc
-  .array(fc.constantFrom(...TEXT_CHARS), { maxLength: 20 })
-  .map((chars) => chars.join("").trim());
+const text = fc.array(fc.constantFrom(...TEXT_CHARS), { maxLength: 20 }).map((chars) => chars.join("").trim());
 const cents = fc.integer({ min: 0, max: 10_000_000_000 });
 
 interface Row {
@@ -59,13 +57,52 @@ function time(minute: number): string {
 }
 
 function transactionLine(r: Row): string {
-  return [r.id, r.tid, amountText(r.amount, r.plainWhole), amountText(r.fee, r.plainWhole), "HKD", time(r.minute), r.rawType, r.remark, "5812", r.name, "S1", r.store, r.scene, "HKD", r.transAmount === null ? "" : amountText(r.transAmount, r.plainWhole), "1", r.inst].join("|");
+  return [
+    r.id,
+    r.tid,
+    amountText(r.amount, r.plainWhole),
+    amountText(r.fee, r.plainWhole),
+    "HKD",
+    time(r.minute),
+    r.rawType,
+    r.remark,
+    "5812",
+    r.name,
+    "S1",
+    r.store,
+    r.scene,
+    "HKD",
+    r.transAmount === null ? "" : amountText(r.transAmount, r.plainWhole),
+    "1",
+    r.inst,
+  ].join("|");
 }
 
 function settlementLine(r: Row): string {
   const settlement = Math.max(0, r.amount - r.fee);
   const type = r.rawType === "PAYMENT" ? "P" : "R";
-  return [r.id, r.tid, amountText(r.amount, r.plainWhole), amountText(r.fee, r.plainWhole), amountText(settlement, r.plainWhole), "HKD", time(r.minute), "2024-01-03 06:00:00", type, "L", r.remark, "5812", r.name, "S1", r.store, r.scene, "HKD", r.transAmount === null ? "" : amountText(r.transAmount, r.plainWhole), "1", r.inst].join("|");
+  return [
+    r.id,
+    r.tid,
+    amountText(r.amount, r.plainWhole),
+    amountText(r.fee, r.plainWhole),
+    amountText(settlement, r.plainWhole),
+    "HKD",
+    time(r.minute),
+    "2024-01-03 06:00:00",
+    type,
+    "L",
+    r.remark,
+    "5812",
+    r.name,
+    "S1",
+    r.store,
+    r.scene,
+    "HKD",
+    r.transAmount === null ? "" : amountText(r.transAmount, r.plainWhole),
+    "1",
+    r.inst,
+  ].join("|");
 }
 
 interface Encoding {
@@ -93,16 +130,32 @@ const NORMAL_TYPE: Record<string, string> = { PAYMENT: "PAYMENT", REVERSAL: "REV
 describe("parser properties", () => {
   it("round-trips written HK transaction files exactly, in any encoding and chunking", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 30 }), encoding, fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 5 }), async (rows, how, sizes) => {
-        const header = `Partner:2088000000000001|Payment_time:2024-01-02|Total_count:${rows.length}`;
-        const bytes = fileBytes([header, HK_TRANSACTION_COLUMNS.join("|"), ...rows.map(transactionLine)], how);
-        // GBK text that happens to be valid UTF-8 (e.g. a lone 沙) is ambiguous: auto reads it as UTF-8, the spec's default.
-        const { file, records } = await parse(chunked(bytes, sizes), { fileName: "t.txt", encoding: how.gbk && isUtf8(bytes) ? "gbk" : "auto" });
-        expect(file.outcome).toBe("records");
-        expect(records.map((r) => [r.partnerTransactionId, r.transactionId, r.amount, r.fee, r.type, r.remark, r.secondaryMerchantName, r.operatorName, r.transAmount, r.paymentInst])).toEqual(
-          rows.map((r) => [r.id, r.tid, r.amount, r.fee, NORMAL_TYPE[r.rawType], r.remark, r.name, r.store, r.transAmount, r.inst]),
-        );
-      }),
+      fc.asyncProperty(
+        fc.array(row, { minLength: 1, maxLength: 30 }),
+        encoding,
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 5 }),
+        async (rows, how, sizes) => {
+          const header = `Partner:2088000000000001|Payment_time:2024-01-02|Total_count:${rows.length}`;
+          const bytes = fileBytes([header, HK_TRANSACTION_COLUMNS.join("|"), ...rows.map(transactionLine)], how);
+          // GBK text that happens to be valid UTF-8 (e.g. a lone 沙) is ambiguous: auto reads it as UTF-8, the spec's default.
+          const { file, records } = await parse(chunked(bytes, sizes), { fileName: "t.txt", encoding: how.gbk && isUtf8(bytes) ? "gbk" : "auto" });
+          expect(file.outcome).toBe("records");
+          expect(
+            records.map((r) => [
+              r.partnerTransactionId,
+              r.transactionId,
+              r.amount,
+              r.fee,
+              r.type,
+              r.remark,
+              r.secondaryMerchantName,
+              r.operatorName,
+              r.transAmount,
+              r.paymentInst,
+            ]),
+          ).toEqual(rows.map((r) => [r.id, r.tid, r.amount, r.fee, NORMAL_TYPE[r.rawType], r.remark, r.name, r.store, r.transAmount, r.inst]));
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -143,25 +196,34 @@ describe("parser properties", () => {
       insert: fc.constantFrom("|", "||", "\n", "\r", "\r\n", "-", ".", "9".repeat(20), "x", "億", "\uFFFD", "\u0000", " ", "", "Partner:1|Total_count:9"),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 10 }), fc.array(mutation, { minLength: 1, maxLength: 6 }), encoding, async (rows, mutations, how) => {
-        const lines = [`Partner:2088000000000001|Payment_time:2024-01-02|Total_count:${rows.length}`, HK_TRANSACTION_COLUMNS.join("|"), ...rows.map(transactionLine)];
-        for (const m of mutations) {
-          const i = 2 + (m.line % rows.length);
-          const line = lines[i]!;
-          const at = m.at % (line.length + 1);
-          lines[i] = line.slice(0, at) + m.insert + line.slice(at + m.remove);
-        }
-        try {
-          const { file, records } = await parse(fileBytes(lines, how), { onError: "collect", fileName: "m.txt" });
-          if (file.outcome === "records") {
-            // A line is either a record or an error (a record may also carry a header-date error).
-            expect(records.length + file.errorCount).toBeGreaterThanOrEqual(file.dataLineCount);
-            for (const error of file.errors) expect(error.message.startsWith("m.txt:")).toBe(true);
+      fc.asyncProperty(
+        fc.array(row, { minLength: 1, maxLength: 10 }),
+        fc.array(mutation, { minLength: 1, maxLength: 6 }),
+        encoding,
+        async (rows, mutations, how) => {
+          const lines = [
+            `Partner:2088000000000001|Payment_time:2024-01-02|Total_count:${rows.length}`,
+            HK_TRANSACTION_COLUMNS.join("|"),
+            ...rows.map(transactionLine),
+          ];
+          for (const m of mutations) {
+            const i = 2 + (m.line % rows.length);
+            const line = lines[i]!;
+            const at = m.at % (line.length + 1);
+            lines[i] = line.slice(0, at) + m.insert + line.slice(at + m.remove);
           }
-        } catch (err) {
-          expect(err).toBeInstanceOf(ReconParseError);
-        }
-      }),
+          try {
+            const { file, records } = await parse(fileBytes(lines, how), { onError: "collect", fileName: "m.txt" });
+            if (file.outcome === "records") {
+              // A line is either a record or an error (a record may also carry a header-date error).
+              expect(records.length + file.errorCount).toBeGreaterThanOrEqual(file.dataLineCount);
+              for (const error of file.errors) expect(error.message.startsWith("m.txt:")).toBe(true);
+            }
+          } catch (err) {
+            expect(err).toBeInstanceOf(ReconParseError);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

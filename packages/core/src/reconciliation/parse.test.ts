@@ -14,7 +14,7 @@ const HK_COLUMNS =
   "Partner_transaction_id|Transaction_id|Transaction_amount|Charge_amount|Currency|Payment_time|Transaction_type|Remark|Secondary_merchant_industry|Secondary_merchant_name|Operator_name|Order_scene|Trans_currency|Trans_amount|Trans_forex_rate|payment_inst";
 
 function hkFile(rows: string[], header = `Partner:2088000000000001|Payment_time:2024-01-02|Total_count:${rows.length}`): string {
-  return [header, HK_COLUMNS, ...rows].join("\n") + "\n";
+  return `${[header, HK_COLUMNS, ...rows].join("\n")}\n`;
 }
 
 const ROW = "o-1|2024010200001|12.30|0.15|HKD|2024-01-02 10:00:00|PAYMENT||5812|Shop|Central|shopQrCode|HKD|12.30|1|ALIPAYHK";
@@ -64,7 +64,17 @@ describe("openReconciliationFile: layouts", () => {
     expect(file.layout.name).toBe("hk-settlement");
     expect(file.fileKind).toBe("settlement");
     expect(file.header).toMatchObject({ date: "2024-01-03", dateField: "Settlement_time", totalCount: 4 });
-    expect(records[0]).toMatchObject({ kind: "settlement", type: "PAYMENT", rawType: "P", amount: 12000, fee: 144, settlement: 11856, settlementTime: "2024-01-03 06:00:00", status: "L", secondaryMerchantId: "S001" });
+    expect(records[0]).toMatchObject({
+      kind: "settlement",
+      type: "PAYMENT",
+      rawType: "P",
+      amount: 12000,
+      fee: 144,
+      settlement: 11856,
+      settlementTime: "2024-01-03 06:00:00",
+      status: "L",
+      secondaryMerchantId: "S001",
+    });
     expect(records[3]).toMatchObject({ type: "REFUND", rawType: "R", partnerTransactionId: "refund-1001-1", settlement: 1976 });
   });
 
@@ -74,7 +84,15 @@ describe("openReconciliationFile: layouts", () => {
     expect(file.layout.headerless).toBe(true);
     expect(file.header).toBeNull();
     expect(records.map((r) => r.line)).toEqual([1, 2, 3]);
-    expect(records[1]).toMatchObject({ kind: "settlement", amount: 1250, fee: 15, settlement: 1235, paymentInst: "ALIPAYCN", orderScene: "shopQrCode", secondaryMerchantId: "M-77" });
+    expect(records[1]).toMatchObject({
+      kind: "settlement",
+      amount: 1250,
+      fee: 15,
+      settlement: 1235,
+      paymentInst: "ALIPAYCN",
+      orderScene: "shopQrCode",
+      secondaryMerchantId: "M-77",
+    });
     expect(records[2]).toMatchObject({ type: "REFUND", remark: "customer changed mind", amount: 8800 });
   });
 
@@ -239,7 +257,7 @@ describe("openReconciliationFile: bad lines", () => {
   });
 
   it("rejects a header followed by something else than column names", async () => {
-    const text = "Partner:1|Payment_time:2024-01-02|Total_count:1\n" + ROW + "\n";
+    const text = `Partner:1|Payment_time:2024-01-02|Total_count:1\n${ROW}\n`;
     await expect(openReconciliationFile(Buffer.from(text), { fileName: "t.txt" })).rejects.toThrow(/^t\.txt:2: expected the column-name line/);
   });
 
@@ -277,7 +295,7 @@ describe("openReconciliationFile: the header against the records", () => {
     expect(file.errors.map((e) => e.reason)).toEqual([
       "the header says partner 2088000000000009, the file name 2088000000000001",
       "the header says 2024-01-05, the file name 2024-01-02",
-      "expected a time on 2024-01-05 (the header's Payment_time), got \"2024-01-02 10:00:00\"",
+      'expected a time on 2024-01-05 (the header\'s Payment_time), got "2024-01-02 10:00:00"',
     ]);
   });
 
@@ -300,9 +318,9 @@ describe("openReconciliationFile: the header against the records", () => {
   });
 
   it("reports a bad Total_count in the header", async () => {
-    await expect(openReconciliationFile(Buffer.from(hkFile([ROW], "Partner:1|Payment_time:2024-01-02|Total_count:four")), { fileName: "t.txt" })).rejects.toThrow(
-      't.txt:1: column 3 (Total_count): expected a whole number of records, got "four"',
-    );
+    await expect(
+      openReconciliationFile(Buffer.from(hkFile([ROW], "Partner:1|Payment_time:2024-01-02|Total_count:four")), { fileName: "t.txt" }),
+    ).rejects.toThrow('t.txt:1: column 3 (Total_count): expected a whole number of records, got "four"');
   });
 });
 
@@ -314,7 +332,12 @@ describe("openReconciliationFile: no data, and Alipay error bodies", () => {
 
   it("a header with Total_count:0 and no records is no-data, with its header", async () => {
     const result = await openReconciliationFile(Buffer.from(hkFile([], "Partner:2088000000000001|Payment_time:2024-01-02|Total_count:0")));
-    expect(result).toMatchObject({ outcome: "no-data", reason: "no-records", header: { date: "2024-01-02", totalCount: 0 }, layout: { name: "hk-transaction" } });
+    expect(result).toMatchObject({
+      outcome: "no-data",
+      reason: "no-records",
+      header: { date: "2024-01-02", totalCount: 0 },
+      layout: { name: "hk-transaction" },
+    });
     expect(await openReconciliationFile(Buffer.from("Partner:2088000000000001|Payment_time:2024-01-02|Total_count:0\n"))).toMatchObject({
       outcome: "no-data",
       reason: "no-records",
@@ -335,7 +358,11 @@ describe("openReconciliationFile: no data, and Alipay error bodies", () => {
   });
 
   it("a plain-text error body is alipay-error, with its code", async () => {
-    expect(await openReconciliationFile(fixture("alipay-error.txt"))).toMatchObject({ outcome: "alipay-error", code: "ILLEGAL_PARTNER", message: "ILLEGAL_PARTNER" });
+    expect(await openReconciliationFile(fixture("alipay-error.txt"))).toMatchObject({
+      outcome: "alipay-error",
+      code: "ILLEGAL_PARTNER",
+      message: "ILLEGAL_PARTNER",
+    });
     expect(await openReconciliationFile(Buffer.from("Error: ILLEGAL_SIGN, please check your key\n"))).toMatchObject({
       outcome: "alipay-error",
       code: "ILLEGAL_SIGN",

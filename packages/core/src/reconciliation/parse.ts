@@ -151,7 +151,10 @@ async function readPreamble(file: string, cursor: LineCursor, state: LineDecoder
     const columnLine = await cursor.nextNonBlank();
     if (columnLine === null) {
       if (header?.totalCount) {
-        throw structural(headerLine, `the header says Total_count:${header.totalCount} but the file ends after it; expected the column-name line and the records`);
+        throw structural(
+          headerLine,
+          `the header says Total_count:${header.totalCount} but the file ends after it; expected the column-name line and the records`,
+        );
       }
       await cursor.close();
       return { outcome: "no-data", file, reason: "no-records", header, layout: null };
@@ -253,4 +256,3 @@ async function readErrorBody(first: string, cursor: LineCursor): Promise<{ noDat
 function truncate(text: string): string {
   return text.length > ERROR_BODY_CHARS ? `${text.slice(0, ERROR_BODY_CHARS)}…` : text;
 }
-

@@ -190,7 +190,13 @@ export class RecordsFile implements ReconRecordsFile {
     const total = this.header?.totalCount;
     if (this.checkHeader && total !== null && total !== undefined && total !== this.dataLineCount) {
       this.sink.add(
-        new ReconParseError(this.file, this.headerLine, null, "Total_count", `the header says Total_count:${total}, the file has ${this.dataLineCount} records`),
+        new ReconParseError(
+          this.file,
+          this.headerLine,
+          null,
+          "Total_count",
+          `the header says Total_count:${total}, the file has ${this.dataLineCount} records`,
+        ),
       );
     }
   }

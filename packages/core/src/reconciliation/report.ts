@@ -92,7 +92,15 @@ export function printable(text: string): string {
 }
 
 /** The header of `recordToText` lines. */
-export const RECORD_TEXT_HEADER = [pad("LINE", 7, true), pad("TYPE", 9), pad("PARTNER_ID", 24), pad("AMOUNT", 12, true), pad("FEE", 9, true), pad("CUR", 4), "PAYMENT_TIME"].join(" ");
+export const RECORD_TEXT_HEADER = [
+  pad("LINE", 7, true),
+  pad("TYPE", 9),
+  pad("PARTNER_ID", 24),
+  pad("AMOUNT", 12, true),
+  pad("FEE", 9, true),
+  pad("CUR", 4),
+  "PAYMENT_TIME",
+].join(" ");
 
 /**
  * Totals as JSON: `records`, `count_by_type`, `amount_by_type`, `fee_total` (charged − returned),

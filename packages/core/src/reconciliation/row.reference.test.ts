@@ -13,7 +13,15 @@ import { chunked } from "./test-helpers";
 // needs it. This is the obvious way it must agree with, record for record and error for error:
 // decode the whole text, split it into lines and each line at "|", trim every field.
 
-const RECORD_TYPES: Record<string, ReconRecordType> = { PAYMENT: "PAYMENT", P: "PAYMENT", REVERSAL: "REVERSAL", REVERSE: "REVERSAL", REFUND: "REFUND", R: "REFUND", CANCEL: "CANCEL" };
+const RECORD_TYPES: Record<string, ReconRecordType> = {
+  PAYMENT: "PAYMENT",
+  P: "PAYMENT",
+  REVERSAL: "REVERSAL",
+  REVERSE: "REVERSAL",
+  REFUND: "REFUND",
+  R: "REFUND",
+  CANCEL: "CANCEL",
+};
 const TIMESTAMP = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?:[ T]([01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?$/;
 
 class Problem {
@@ -114,7 +122,40 @@ function reference(text: string, file: string): { records: ReconRecord[]; errors
 
 // Field values that go near every edge: Unicode spaces trim() removes, CJK and accents (multi-byte
 // in UTF-8 and GBK), control characters it keeps, and values a column repeats.
-const PIECES = ["a", "Z", "0", "7", "-", ".", " ", "\t", "\u3000", "\u00a0", "\u2003", "\ufeff", "\u0001", "é", "旺", "角店", "九龍", "億", "HKD", "hkd", "P", "R", "REFUND", "payment", "12.30", "100", "2024-01-02 10:00:00", "2024-01-02T9:05", "2024-13-02 10:00:00", "ALIPAYHK", "|", ""];
+const PIECES = [
+  "a",
+  "Z",
+  "0",
+  "7",
+  "-",
+  ".",
+  " ",
+  "\t",
+  "\u3000",
+  "\u00a0",
+  "\u2003",
+  "\ufeff",
+  "\u0001",
+  "é",
+  "旺",
+  "角店",
+  "九龍",
+  "億",
+  "HKD",
+  "hkd",
+  "P",
+  "R",
+  "REFUND",
+  "payment",
+  "12.30",
+  "100",
+  "2024-01-02 10:00:00",
+  "2024-01-02T9:05",
+  "2024-13-02 10:00:00",
+  "ALIPAYHK",
+  "|",
+  "",
+];
 const field = fc.array(fc.constantFrom(...PIECES), { maxLength: 4 }).map((parts) => parts.join(""));
 
 function validFields(columns: readonly string[], i: number): string[] {
@@ -168,7 +209,10 @@ async function parsed(bytes: Buffer, sizes: number[], encoding: "auto" | "gbk", 
 }
 
 describe("the parser agrees with splitting and trimming each decoded line", () => {
-  for (const [kind, columns] of [["transaction", HK_TRANSACTION_COLUMNS], ["settlement", HK_SETTLEMENT_COLUMNS]] as const) {
+  for (const [kind, columns] of [
+    ["transaction", HK_TRANSACTION_COLUMNS],
+    ["settlement", HK_SETTLEMENT_COLUMNS],
+  ] as const) {
     it(`on edited ${kind} files in UTF-8 (with or without BOM) and GBK, any chunking, one at a time or in batches`, async () => {
       await fc.assert(
         fc.asyncProperty(

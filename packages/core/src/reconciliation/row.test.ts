@@ -9,7 +9,7 @@ function reference(text: string): number | "error" {
   if (!GRAMMAR.test(t)) return "error";
   const negative = t.startsWith("-");
   const [whole, frac = ""] = (negative ? t.slice(1) : t).split(".");
-  const cents = Number(whole) * 100 + Number((frac + "00").slice(0, 2));
+  const cents = Number(whole) * 100 + Number(`${frac}00`.slice(0, 2));
   return negative ? -cents : cents;
 }
 function scanned(text: string): number | "error" {

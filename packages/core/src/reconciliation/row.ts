@@ -274,8 +274,19 @@ function isPlain(c: number): boolean {
 function mayTrim(c: number): boolean {
   if (c <= 32) return true;
   if (c < 0x85) return false;
-  return c === 0x85 || c === 0xa0 || c === 0x1680 || c === 0x180e || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
-    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    c === 0x180e ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** `YYYY-MM-DD HH:MM:SS` (or with `T`) at `s`, a subset of `TIMESTAMP` checked without a regex. */

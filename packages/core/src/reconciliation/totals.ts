@@ -1,13 +1,5 @@
 import { AmountError, formatAmount, type MinorUnits } from "../amount";
-import {
-  RECON_RECORD_TYPES,
-  recordDay,
-  signedAmount,
-  signedFee,
-  signedNet,
-  type ReconRecord,
-  type ReconRecordType,
-} from "./records";
+import { RECON_RECORD_TYPES, recordDay, signedAmount, signedFee, signedNet, type ReconRecord, type ReconRecordType } from "./records";
 
 /** Money per day (GMT+8): the settlement day for settlement records, else the payment day. */
 export interface ReconDayTotal {
@@ -116,9 +108,7 @@ export class ReconTotalsBuilder {
       countByType[type] = count;
       amountByType[type] = this.amount.get(type) ?? 0;
     }
-    const byDay = [...this.days.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([date, day]) => ({ date, ...day }));
+    const byDay = [...this.days.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([date, day]) => ({ date, ...day }));
     return {
       records: this.records,
       countByType,
@@ -126,7 +116,8 @@ export class ReconTotalsBuilder {
       feeTotal: this.fee,
       feeCharged: this.feeCharged,
       feeReturned: this.feeReturned,
-      netAmount: this.net, netSettlement: this.settled,
+      netAmount: this.net,
+      netSettlement: this.settled,
       byDay,
     };
   }

@@ -16,12 +16,7 @@ export function encodeForCharset(text: string, charset?: string | null): Uint8Ar
 export type SignedParams = Record<string, string> & { sign: string; sign_type: SignType };
 
 /** Signs a request (or notification) parameter map; returns a copy with `sign` and `sign_type`. */
-export function signParams(
-  params: GatewayParams,
-  signType: SignType,
-  key: SignKey,
-  signer: Signer = nodeCryptoSigner,
-): SignedParams {
+export function signParams(params: GatewayParams, signType: SignType, key: SignKey, signer: Signer = nodeCryptoSigner): SignedParams {
   const clean: Record<string, string> = {};
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== "" && name !== "sign" && name !== "sign_type") clean[name] = value;

@@ -85,9 +85,7 @@ describe.each<[string, Signer]>([
 
 describe("canonicalize", () => {
   it("excludes sign and sign_type, sorts by byte order, keeps values raw", () => {
-    expect(canonicalize({ b: "x y", a: "test@msn.com", sign: "s", sign_type: "MD5", Z: "1", c: undefined })).toBe(
-      "Z=1&a=test@msn.com&b=x y",
-    );
+    expect(canonicalize({ b: "x y", a: "test@msn.com", sign: "s", sign_type: "MD5", Z: "1", c: undefined })).toBe("Z=1&a=test@msn.com&b=x y");
   });
 });
 

@@ -26,7 +26,7 @@ export function resolveAlipayProvider(paymentModule: IPaymentModuleService, prov
   if (!(provider instanceof AlipayHkBase)) {
     throw new MedusaError(
       MedusaError.Types.NOT_FOUND,
-      `@alipayhk/medusa: payment provider ${providerId} is not registered in the payment module (or this Medusa version keeps providers elsewhere)`
+      `@alipayhk/medusa: payment provider ${providerId} is not registered in the payment module (or this Medusa version keeps providers elsewhere)`,
     );
   }
   return provider;

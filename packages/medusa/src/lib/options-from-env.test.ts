@@ -10,8 +10,14 @@ describe("alipayHkOptionsFromEnv", () => {
   it("reads core's ALIPAYHK_* table plus the plugin's notify URL and subject", () => {
     const warnings: string[] = [];
     const options = alipayHkOptionsFromEnv(
-      { ...md5Env, ALIPAYHK_GATEWAY: "http://127.0.0.1:4010/gateway.do", ALIPAYHK_NOTIFY_URL: "https://shop.example/hooks/alipayhk/alipayhk-qr_alipayhk", ALIPAYHK_SUBJECT: "Tea shop", ALIPAYHK_TIMEOUT_MS: "9000" },
-      { warn: (m) => warnings.push(m) }
+      {
+        ...md5Env,
+        ALIPAYHK_GATEWAY: "http://127.0.0.1:4010/gateway.do",
+        ALIPAYHK_NOTIFY_URL: "https://shop.example/hooks/alipayhk/alipayhk-qr_alipayhk",
+        ALIPAYHK_SUBJECT: "Tea shop",
+        ALIPAYHK_TIMEOUT_MS: "9000",
+      },
+      { warn: (m) => warnings.push(m) },
     );
     expect(options).toEqual({
       partner: "2088101122136241",
@@ -26,23 +32,35 @@ describe("alipayHkOptionsFromEnv", () => {
   });
 
   it("reads RSA2 keys under ALIPAYHK_ALIPAY_PUBLIC_KEY", () => {
-    const options = alipayHkOptionsFromEnv({ ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_PRIVATE_KEY: merchant.privateKeyPem, ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem }, { warn: () => undefined });
-    expect(options).toMatchObject({ signType: "RSA2", privateKey: expect.stringContaining("PRIVATE KEY"), alipayPublicKey: expect.stringContaining("PUBLIC KEY") });
+    const options = alipayHkOptionsFromEnv(
+      { ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_PRIVATE_KEY: merchant.privateKeyPem, ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem },
+      { warn: () => undefined },
+    );
+    expect(options).toMatchObject({
+      signType: "RSA2",
+      privateKey: expect.stringContaining("PRIVATE KEY"),
+      alipayPublicKey: expect.stringContaining("PUBLIC KEY"),
+    });
   });
 
   it("still reads the old ALIPAYHK_PUBLIC_KEY, with a deprecation notice naming the new variable", () => {
     const warnings: string[] = [];
     const options = alipayHkOptionsFromEnv(
       { ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_PRIVATE_KEY: merchant.privateKeyPem, ALIPAYHK_PUBLIC_KEY: alipay.publicKeyPem },
-      { warn: (m) => warnings.push(m) }
+      { warn: (m) => warnings.push(m) },
     );
     expect(options.alipayPublicKey).toContain("PUBLIC KEY");
     expect(warnings).toEqual([expect.stringMatching(/ALIPAYHK_PUBLIC_KEY is deprecated; rename it to ALIPAYHK_ALIPAY_PUBLIC_KEY/)]);
 
     warnings.length = 0;
     alipayHkOptionsFromEnv(
-      { ALIPAYHK_PARTNER: "2088101122136241", ALIPAYHK_PRIVATE_KEY: merchant.privateKeyPem, ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem, ALIPAYHK_PUBLIC_KEY: "stale" },
-      { warn: (m) => warnings.push(m) }
+      {
+        ALIPAYHK_PARTNER: "2088101122136241",
+        ALIPAYHK_PRIVATE_KEY: merchant.privateKeyPem,
+        ALIPAYHK_ALIPAY_PUBLIC_KEY: alipay.publicKeyPem,
+        ALIPAYHK_PUBLIC_KEY: "stale",
+      },
+      { warn: (m) => warnings.push(m) },
     );
     expect(warnings).toEqual([expect.stringMatching(/ALIPAYHK_PUBLIC_KEY is deprecated and ignored because ALIPAYHK_ALIPAY_PUBLIC_KEY is set/)]);
   });

@@ -85,7 +85,7 @@ async function completePaid(sweep: Sweep, sessionId: string, amount: BigNumberVa
 async function placeStrandedOrders(sweep: Sweep): Promise<void> {
   const stranded = await sweep.paymentModule.listPaymentSessions(
     { provider_id: sweep.providerIds, status: ["authorized"], created_at: since(sweep, STRANDED_WINDOW_MS) } as never,
-    { select: ["id", "amount", "data"], relations: ["payment"], take: 200 }
+    { select: ["id", "amount", "data"], relations: ["payment"], take: 200 },
   );
   for (const session of stranded) {
     if (session.payment || (session.data as AlipayHkPaymentData | undefined)?.trade_status !== "paid") continue;
@@ -95,10 +95,11 @@ async function placeStrandedOrders(sweep: Sweep): Promise<void> {
 
 /** Pending sessions: the provider looks at each trade again (query, expiry, cancel). */
 async function recheckOpenSessions(sweep: Sweep): Promise<void> {
-  const sessions = await sweep.paymentModule.listPaymentSessions(
-    { provider_id: sweep.providerIds, status: ["pending"] } as never,
-    { select: ["id", "amount", "currency_code", "data", "provider_id", "status"], take: 200, order: { created_at: "ASC" } }
-  );
+  const sessions = await sweep.paymentModule.listPaymentSessions({ provider_id: sweep.providerIds, status: ["pending"] } as never, {
+    select: ["id", "amount", "currency_code", "data", "provider_id", "status"],
+    take: 200,
+    order: { created_at: "ASC" },
+  });
   for (const session of sessions) {
     const data = session.data as AlipayHkPaymentData | undefined;
     if (!data?.partner_trans_id) continue;
@@ -129,7 +130,7 @@ async function recheckOpenSessions(sweep: Sweep): Promise<void> {
 async function recheckWatchedSessions(sweep: Sweep): Promise<void> {
   const cancelled = await sweep.paymentModule.listPaymentSessions(
     { provider_id: sweep.providerIds, status: ["canceled"], updated_at: since(sweep, STRANDED_WINDOW_MS) } as never,
-    { select: ["id", "amount", "currency_code", "data", "provider_id", "status"], take: 200, order: { created_at: "ASC" } }
+    { select: ["id", "amount", "currency_code", "data", "provider_id", "status"], take: 200, order: { created_at: "ASC" } },
   );
   const watched = cancelled.filter((s) => typeof (s.data as AlipayHkPaymentData | undefined)?.watch_until === "string");
   for (const session of watched) {
@@ -152,10 +153,10 @@ async function recheckWatchedSessions(sweep: Sweep): Promise<void> {
 
 /** Refunds whose outcome was open, resent with their original ids and content. */
 async function retryOpenRefunds(sweep: Sweep): Promise<void> {
-  const payments = await sweep.paymentModule.listPayments(
-    { provider_id: sweep.providerIds, updated_at: since(sweep, REFUND_WINDOW_MS) } as never,
-    { select: ["id", "data", "provider_id"], take: 500 }
-  );
+  const payments = await sweep.paymentModule.listPayments({ provider_id: sweep.providerIds, updated_at: since(sweep, REFUND_WINDOW_MS) } as never, {
+    select: ["id", "data", "provider_id"],
+    take: 500,
+  });
   for (const payment of payments) {
     const data = payment.data as AlipayHkPaymentData | undefined;
     if (!data?.refunds?.some((r) => r.status === "pending")) continue;

@@ -54,7 +54,8 @@ export function parseWallet(value: unknown): Outcome<Wallet> {
 /** One trade by merchant id (and partner when several partners use the id), refreshed on the clock. */
 export function findTrade(engine: SandboxEngine, id: string, partner?: string): Outcome<TradeRecord> {
   const found = engine.ledger.find(id, partner);
-  if (found.length === 0) return refuse("not_found", "TRADE_NOT_EXIST", `no trade with out_trade_no ${JSON.stringify(id)}${partner ? ` for partner ${partner}` : ""}`);
+  if (found.length === 0)
+    return refuse("not_found", "TRADE_NOT_EXIST", `no trade with out_trade_no ${JSON.stringify(id)}${partner ? ` for partner ${partner}` : ""}`);
   if (found.length > 1) return refuse("conflict", "AMBIGUOUS", `${found.length} partners have a trade ${JSON.stringify(id)}; add ?partner=`);
   return ok(engine.refresh(found[0]!));
 }
@@ -115,8 +116,19 @@ function precreateParams(engine: SandboxEngine, input: OpenQrTradeInput): Outcom
   if (!input || typeof input !== "object") return refuse("invalid", "BAD_TRADE", "body: expected { out_trade_no, total_fee, partner?, notify_url?, subject? }");
   const partner = engine.partner(input.partner ?? engine.config.primary.partner);
   if (!partner) return refuse("not_found", "ILLEGAL_PARTNER", `partner: ${JSON.stringify(input.partner)} is not a partner of this sandbox`);
-  const params: Record<string, string> = { service: "alipay.acquire.precreate", partner: partner.partner, product_code: "OVERSEAS_MBARCODE_PAY", currency: "HKD" };
-  const given = { out_trade_no: input.out_trade_no, total_fee: input.total_fee, subject: input.subject ?? "Sandbox order", notify_url: input.notify_url, passback_parameters: input.passback_parameters };
+  const params: Record<string, string> = {
+    service: "alipay.acquire.precreate",
+    partner: partner.partner,
+    product_code: "OVERSEAS_MBARCODE_PAY",
+    currency: "HKD",
+  };
+  const given = {
+    out_trade_no: input.out_trade_no,
+    total_fee: input.total_fee,
+    subject: input.subject ?? "Sandbox order",
+    notify_url: input.notify_url,
+    passback_parameters: input.passback_parameters,
+  };
   for (const [name, value] of Object.entries(given)) {
     if (value === undefined) continue;
     if (typeof value !== "string") return refuse("invalid", "BAD_TRADE", `${name}: expected a string`);
@@ -139,7 +151,8 @@ export function openQrTrade(engine: SandboxEngine, input: OpenQrTradeInput): Out
   if (!checked.ok) return checked;
   const { partner, params } = checked.value;
   const signType = input.sign_type ?? partner.signType;
-  if (signType !== "MD5" && signType !== "RSA" && signType !== "RSA2") return refuse("invalid", "BAD_TRADE", `sign_type: expected MD5, RSA or RSA2, got ${JSON.stringify(signType)}`);
+  if (signType !== "MD5" && signType !== "RSA" && signType !== "RSA2")
+    return refuse("invalid", "BAD_TRADE", `sign_type: expected MD5, RSA or RSA2, got ${JSON.stringify(signType)}`);
   const charset = input.charset ?? "UTF-8";
   if (charset !== "UTF-8" && charset !== "GBK") return refuse("invalid", "BAD_TRADE", `charset: expected UTF-8 or GBK, got ${JSON.stringify(charset)}`);
   if (engine.ledger.get(partner.partner, params.out_trade_no!)) {

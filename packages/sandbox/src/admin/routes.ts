@@ -114,7 +114,11 @@ function tradeRoutes(engine: SandboxEngine): Route[] {
         return pretty(200, trades.map(tradeView));
       },
     },
-    { method: "POST", path: "/sandbox/trades", handle: async (ctx) => pretty(201, tradeView(orFail(openQrTrade(engine, (await jsonBody(ctx)) as unknown as OpenQrTradeInput)))) },
+    {
+      method: "POST",
+      path: "/sandbox/trades",
+      handle: async (ctx) => pretty(201, tradeView(orFail(openQrTrade(engine, (await jsonBody(ctx)) as unknown as OpenQrTradeInput)))),
+    },
     { method: "GET", path: "/sandbox/trades/:id", handle: (ctx) => pretty(200, tradeView(trade(ctx))) },
     {
       method: "POST",
@@ -201,7 +205,9 @@ function notificationRoutes(engine: SandboxEngine): Route[] {
       handle: ({ url: { searchParams: q } }) =>
         pretty(
           200,
-          engine.notifier.list().filter((n) => (!q.get("out_trade_no") || n.outTradeNo === q.get("out_trade_no")) && (!q.get("partner") || n.partner === q.get("partner"))),
+          engine.notifier
+            .list()
+            .filter((n) => (!q.get("out_trade_no") || n.outTradeNo === q.get("out_trade_no")) && (!q.get("partner") || n.partner === q.get("partner"))),
         ),
     },
     { method: "GET", path: "/sandbox/notifications/:id", handle: ({ params }) => pretty(200, orFail(findNotification(engine, params.id!))) },
@@ -272,11 +278,17 @@ function clockRoutes(engine: SandboxEngine): Route[] {
         const input = await jsonBody(ctx);
         if (input.advance !== undefined) {
           const ms = parseDuration(input.advance);
-          if (ms === undefined || ms < 0) throw new HttpError(400, "BAD_DURATION", `advance: expected a duration like "25h", "90m", "2d" or a number of ms, got ${JSON.stringify(input.advance)}`);
+          if (ms === undefined || ms < 0)
+            throw new HttpError(
+              400,
+              "BAD_DURATION",
+              `advance: expected a duration like "25h", "90m", "2d" or a number of ms, got ${JSON.stringify(input.advance)}`,
+            );
           engine.clock.advance(ms);
         } else if (input.set !== undefined) {
           const at = typeof input.set === "string" || typeof input.set === "number" ? new Date(input.set) : new Date(Number.NaN);
-          if (Number.isNaN(at.getTime())) throw new HttpError(400, "BAD_TIME", `set: expected an ISO time like "2024-01-02T00:00:00+08:00", got ${JSON.stringify(input.set)}`);
+          if (Number.isNaN(at.getTime()))
+            throw new HttpError(400, "BAD_TIME", `set: expected an ISO time like "2024-01-02T00:00:00+08:00", got ${JSON.stringify(input.set)}`);
           engine.clock.set(at);
         } else {
           throw new HttpError(400, "BAD_CLOCK", 'body: expected {"advance": "25h"} or {"set": "<ISO time>"}');

@@ -23,7 +23,8 @@ export function cancel(ctx: ServiceContext): ServiceResult {
   }
   engine.refresh(trade);
 
-  const answer = (action: string) => reply({ result_code: "SUCCESS", retry_flag: "N", action, out_trade_no: trade.partnerTransId, trade_no: trade.alipayTransId });
+  const answer = (action: string) =>
+    reply({ result_code: "SUCCESS", retry_flag: "N", action, out_trade_no: trade.partnerTransId, trade_no: trade.alipayTransId });
   const refuse = (error: string) => reply({ result_code: "FAIL", error, retry_flag: "N", out_trade_no: trade.partnerTransId, trade_no: trade.alipayTransId });
 
   if (trade.cancelRetryPending) {

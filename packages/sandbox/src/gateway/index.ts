@@ -34,12 +34,17 @@ interface Processed {
   signType?: string;
 }
 
-const error = (code: string, detail: string, partner?: PartnerConfig, signType?: string): Processed => ({ result: { kind: "error", error: code, detail }, partner, signType });
+const error = (code: string, detail: string, partner?: PartnerConfig, signType?: string): Processed => ({
+  result: { kind: "error", error: code, detail },
+  partner,
+  signType,
+});
 
 function process(engine: SandboxEngine, request: GatewayRequest, faults: RequestFaults): Processed {
   const p = request.params;
   const service = p.service;
-  if (!service || !(service in SERVICES)) return error("ILLEGAL_SERVICE", `service: expected one of ${Object.keys(SERVICES).join(", ")}, got ${JSON.stringify(service ?? "")}`);
+  if (!service || !(service in SERVICES))
+    return error("ILLEGAL_SERVICE", `service: expected one of ${Object.keys(SERVICES).join(", ")}, got ${JSON.stringify(service ?? "")}`);
   const partner = engine.partner(p.partner);
   if (!partner) return error("ILLEGAL_PARTNER", `partner: ${JSON.stringify(p.partner ?? "")} is not a partner of this sandbox`);
 
@@ -54,11 +59,22 @@ function process(engine: SandboxEngine, request: GatewayRequest, faults: Request
     else return error("ILLEGAL_SIGN_TYPE", `sign_type: ${signType} needs the merchant's RSA public key, and partner ${partner.partner} has none`, partner);
     if (!p.sign) return error("ILLEGAL_SIGN", "sign: required", partner, signType);
     if (partner.signTypes && !partner.signTypes.includes(signType)) {
-      return error("ILLEGAL_SIGN", `sign_type: partner ${partner.partner} is set up for ${partner.signTypes.join("/")}, so a ${signType} signature does not verify`, partner, signType);
+      return error(
+        "ILLEGAL_SIGN",
+        `sign_type: partner ${partner.partner} is set up for ${partner.signTypes.join("/")}, so a ${signType} signature does not verify`,
+        partner,
+        signType,
+      );
     }
     const verifyCharset = engine.config.verifyCharset ?? request.charset;
     const verdict = verifyParams(p, key, { charset: verifyCharset });
-    if (!verdict.ok) return error("ILLEGAL_SIGN", `sign: does not verify (${verdict.reason}); the sandbox checked ${signType} over ${verifyCharset} bytes of: ${canonicalize(p).slice(0, 200)}`, partner, signType);
+    if (!verdict.ok)
+      return error(
+        "ILLEGAL_SIGN",
+        `sign: does not verify (${verdict.reason}); the sandbox checked ${signType} over ${verifyCharset} bytes of: ${canonicalize(p).slice(0, 200)}`,
+        partner,
+        signType,
+      );
   }
 
   const problem = checkParams(service, p, partner.partner, request.charset);
@@ -76,7 +92,9 @@ function summary(result: ServiceResult): string {
   if (result.kind === "error") return `is_success=F ${result.error}${result.detail ? ` (${result.detail})` : ""}`;
   if (result.kind === "text") return result.body;
   const r = result.response;
-  return [r.result_code, r.error, r.alipay_trans_status, r.retry_flag && `retry_flag=${r.retry_flag}`, result.dropReply && "(no reply)"].filter(Boolean).join(" ");
+  return [r.result_code, r.error, r.alipay_trans_status, r.retry_flag && `retry_flag=${r.retry_flag}`, result.dropReply && "(no reply)"]
+    .filter(Boolean)
+    .join(" ");
 }
 
 /** `is_success=F` for a request refused before its content was read (charset, method, body type). */
@@ -156,7 +174,8 @@ export async function handleGateway(engine: SandboxEngine, ctx: RequestContext):
     engine.config.log(`${p.service ?? "?"} → fault: HTTP ${faults.httpStatus}`);
     return bytes(faults.httpStatus, `<html><body><h1>${faults.httpStatus}</h1><p>sandbox fault</p></body></html>`, "text/html; charset=UTF-8");
   }
-  const hold = faults.holdChargeMs || (p.service === "alipay.acquire.overseas.spot.pay" && isHeldCharge(p.buyer_identity_code) ? engine.config.heldChargeMs : 0);
+  const hold =
+    faults.holdChargeMs || (p.service === "alipay.acquire.overseas.spot.pay" && isHeldCharge(p.buyer_identity_code) ? engine.config.heldChargeMs : 0);
   if (hold > 0) await holdCharge(engine, p, hold);
 
   const processed = process(engine, request, faults);

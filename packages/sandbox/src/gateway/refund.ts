@@ -25,7 +25,14 @@ export function refund(ctx: ServiceContext): ServiceResult {
   const { engine, params: p, partner } = ctx;
   const refundId = p.partner_refund_id!;
   const fail = (error: string) =>
-    reply({ result_code: "FAILED", error, partner_trans_id: p.partner_trans_id, partner_refund_id: refundId, refund_amount: p.refund_amount, currency: p.currency });
+    reply({
+      result_code: "FAILED",
+      error,
+      partner_trans_id: p.partner_trans_id,
+      partner_refund_id: refundId,
+      refund_amount: p.refund_amount,
+      currency: p.currency,
+    });
   const content = fingerprint(p);
 
   const known = engine.ledger.getRefund(partner.partner, refundId);

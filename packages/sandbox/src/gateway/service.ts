@@ -44,7 +44,12 @@ export function merchantInfo(json: string | undefined): MerchantInfo {
   try {
     const value = JSON.parse(json) as Record<string, unknown>;
     const str = (name: string) => (typeof value[name] === "string" || typeof value[name] === "number" ? String(value[name]) : undefined);
-    return { industry: str("secondary_merchant_industry"), name: str("secondary_merchant_name"), id: str("secondary_merchant_id"), storeName: str("store_name") };
+    return {
+      industry: str("secondary_merchant_industry"),
+      name: str("secondary_merchant_name"),
+      id: str("secondary_merchant_id"),
+      storeName: str("store_name"),
+    };
   } catch {
     return {};
   }

@@ -12,7 +12,13 @@ const failed = (id: string, error: string) => reply({ result_code: "FAILED", err
 const unknown = (id: string, error: string) => reply({ result_code: "UNKNOW", error, partner_trans_id: id });
 
 function paid(trade: TradeRecord) {
-  return reply({ result_code: "SUCCESS", partner_trans_id: trade.partnerTransId, alipay_trans_id: trade.alipayTransId, ...amountFields(trade), ...paymentFields(trade) });
+  return reply({
+    result_code: "SUCCESS",
+    partner_trans_id: trade.partnerTransId,
+    alipay_trans_id: trade.alipayTransId,
+    ...amountFields(trade),
+    ...paymentFields(trade),
+  });
 }
 
 /** The answer that describes the trade as it is now. */

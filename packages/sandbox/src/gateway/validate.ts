@@ -209,6 +209,6 @@ export function checkParams(service: string, params: Record<string, string>, par
 /** Minutes of an `it_b_pay` value, or "1c" (end of the current GMT+8 day). */
 export function itBPayMinutes(value: string): number | "1c" {
   const m = IT_B_PAY.exec(value);
-  if (!m || !m[1]) return "1c";
+  if (!m?.[1]) return "1c";
   return Number(m[1]) * ({ m: 1, h: 60, d: 1440 } as const)[m[2] as "m" | "h" | "d"];
 }

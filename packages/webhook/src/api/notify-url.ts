@@ -11,7 +11,10 @@ import { isIP, type LookupFunction } from "node:net";
  * per-order URLs connect through {@link publicOnlyLookup}, which checks every address it resolves.
  */
 export function privateHostReason(hostname: string): string | undefined {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
   if (host === "localhost" || host.endsWith(".localhost")) return "localhost";
   const family = isIP(host);
   if (family === 4) return privateIpv4(host);
@@ -68,7 +71,11 @@ function privateIpv6(address: string): string | undefined {
 }
 
 /** `dns.lookup` with `all: true`, or a stand-in with the same contract. */
-export type Resolver = (hostname: string, options: { all: true; family?: number }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type Resolver = (
+  hostname: string,
+  options: { all: true; family?: number },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /**
  * A `lookup` for node:http that connects only to public addresses: a name that resolves to any
@@ -81,7 +88,8 @@ export function publicOnlyLookup(resolve: Resolver = dnsLookup as unknown as Res
     resolve(hostname, { family: options.family, all: true }, (error, addresses) => {
       if (error) return callback(error);
       const refused = addresses.length === 0 ? "no address" : addresses.map((a) => privateHostReason(a.address)).find(Boolean);
-      if (refused) return callback(Object.assign(new Error(`${hostname} resolves to ${refused}; per-order notify URLs must be public`), { code: "EPRIVATEADDRESS" }));
+      if (refused)
+        return callback(Object.assign(new Error(`${hostname} resolves to ${refused}; per-order notify URLs must be public`), { code: "EPRIVATEADDRESS" }));
       if (options.all) return callback(null, addresses);
       return callback(null, addresses[0]!.address, addresses[0]!.family);
     });

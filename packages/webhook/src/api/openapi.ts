@@ -20,12 +20,18 @@ import {
  * routes enforce (./schemas.ts). The response shapes below describe ./views.ts.
  */
 
-const amount = z.string().regex(/^[0-9]+\.[0-9]{2}$/).meta({ example: "12.30", description: "HKD, two decimals" });
+const amount = z
+  .string()
+  .regex(/^[0-9]+\.[0-9]{2}$/)
+  .meta({ example: "12.30", description: "HKD, two decimals" });
 const time = z.iso.datetime();
 const hkd = z.literal("HKD");
 
 const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string().meta({ example: 'amount: expected a decimal amount with at most 2 decimals like "12.30", got "1.234"' }) }),
+  error: z.object({
+    code: z.string(),
+    message: z.string().meta({ example: 'amount: expected a decimal amount with at most 2 decimals like "12.30", got "1.234"' }),
+  }),
   message: z.string().meta({ description: "The same as error.message" }),
 });
 
@@ -36,7 +42,8 @@ const refundSchema = z.object({
   partner_trans_id: z.string().optional(),
   amount,
   status: z.enum(["pending", "succeeded", "failed"]).meta({
-    description: "`pending` is never reported as failed; a `failed` refund can still become `succeeded` (a correction, with a refund.succeeded event carrying `corrects: \"refund.failed\"`)",
+    description:
+      '`pending` is never reported as failed; a `failed` refund can still become `succeeded` (a correction, with a refund.succeeded event carrying `corrects: "refund.failed"`)',
   }),
   code: z.string().optional(),
   reason: z.string().optional(),
@@ -102,7 +109,8 @@ const mismatchEventData = z
     source: z.string().optional(),
   })
   .meta({
-    description: "Alipay reported a payment for the order whose amount or currency differs from it. The order is NOT paid; it is flagged (`flag: payment_mismatch`) for a person.",
+    description:
+      "Alipay reported a payment for the order whose amount or currency differs from it. The order is NOT paid; it is flagged (`flag: payment_mismatch`) for a person.",
   });
 
 const lateChargeEventData = z
@@ -282,10 +290,19 @@ function operations(s: ReturnType<typeof components>): RouteConfig[] {
       responses: {
         200: { description: "`success`: verified, confirmed and stored", content: textContent },
         400: { description: "`fail`: refused for good (signature, partner, unknown trade, amount, currency, fields); nothing changed", content: textContent },
-        503: { description: "`fail`: not confirmed yet (the confirming query failed or disagrees for now); nothing changed, Alipay sends it again", content: textContent },
+        503: {
+          description: "`fail`: not confirmed yet (the confirming query failed or disagrees for now); nothing changed, Alipay sends it again",
+          content: textContent,
+        },
       },
     },
-    { method: "get", path: "/healthz", summary: "Liveness and store check", ...open, responses: { 200: { description: "ok" }, 503: { description: "store unavailable" } } },
+    {
+      method: "get",
+      path: "/healthz",
+      summary: "Liveness and store check",
+      ...open,
+      responses: { 200: { description: "ok" }, 503: { description: "store unavailable" } },
+    },
     {
       method: "get",
       path: "/metrics",
@@ -306,7 +323,13 @@ function operations(s: ReturnType<typeof components>): RouteConfig[] {
 /** The outbound events, one webhook each. */
 function webhooks(s: ReturnType<typeof components>): RouteConfig[] {
   return EVENT_TYPES.map((type) => {
-    const data = type.startsWith("refund") ? s.Refund : type === "order.payment_mismatch" ? s.MismatchEventData : type === "order.late_charge" ? s.LateChargeEventData : s.PaymentEventData;
+    const data = type.startsWith("refund")
+      ? s.Refund
+      : type === "order.payment_mismatch"
+        ? s.MismatchEventData
+        : type === "order.late_charge"
+          ? s.LateChargeEventData
+          : s.PaymentEventData;
     return {
       method: "post",
       path: type,
@@ -336,7 +359,7 @@ function generate(): Record<string, unknown> {
       title: "Alipay HK webhook adapter",
       version: "1",
       description:
-        "Takes orders, returns and cancels from any store or POS and runs them against Alipay HK; sends `payment.*`, `refund.*` and `order.*` events back as Standard Webhooks. Every `/v1` request is authenticated with a Standard Webhooks signature (`webhook-id` of 1-255 characters, `webhook-timestamp`, `webhook-signature`; 5-minute tolerance) or `Authorization: Bearer <API_TOKEN>`. Errors are `{\"error\":{\"code\",\"message\"},\"message\"}` with a message naming the field.",
+        'Takes orders, returns and cancels from any store or POS and runs them against Alipay HK; sends `payment.*`, `refund.*` and `order.*` events back as Standard Webhooks. Every `/v1` request is authenticated with a Standard Webhooks signature (`webhook-id` of 1-255 characters, `webhook-timestamp`, `webhook-signature`; 5-minute tolerance) or `Authorization: Bearer <API_TOKEN>`. Errors are `{"error":{"code","message"},"message"}` with a message naming the field.',
     },
     security: [{ standardWebhooks: [] }, { bearer: [] }],
   });

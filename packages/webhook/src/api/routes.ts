@@ -7,7 +7,17 @@ import type { OutboxStore } from "../store/outbox-store";
 import type { EventType } from "../store/records";
 import type { Store } from "../store/store";
 import { privateHostReason } from "./notify-url";
-import { cancelBody, createOrderBody, createReturnBody, eventIdParams, listEventsQuery, listOrdersQuery, orderIdParams, parseWith, redeliverBody } from "./schemas";
+import {
+  cancelBody,
+  createOrderBody,
+  createReturnBody,
+  eventIdParams,
+  listEventsQuery,
+  listOrdersQuery,
+  orderIdParams,
+  parseWith,
+  redeliverBody,
+} from "./schemas";
 import { eventView, orderView, refundView } from "./views";
 
 export interface ApiRoutesOptions {
@@ -44,7 +54,7 @@ function refusal(result: Extract<PaymentResult<unknown>, { ok: false }>): HttpEr
 }
 
 /** The value of a successful result, or its refusal thrown as the API's error. */
-function valueOf<T>(result: PaymentResult<T>): Extract<PaymentResult<T>, { ok: true }> {
+function okOrRefuse<T>(result: PaymentResult<T>): Extract<PaymentResult<T>, { ok: true }> {
   if (!result.ok) throw refusal(result);
   return result;
 }
@@ -89,9 +99,10 @@ export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
         if (body.notify !== undefined) {
           if (!options.canSignEvents) throw badRequest("invalid_request", "notify: not available: no WEBHOOK_ENDPOINT_SECRET is configured to sign the events");
           const refused = options.allowPrivateNotifyUrls ? undefined : privateHostReason(new URL(body.notify).hostname);
-          if (refused) throw badRequest("invalid_request", `notify: expected a URL on a public host, got ${refused} (set ALLOW_PRIVATE_NOTIFY_URLS=1 to allow)`);
+          if (refused)
+            throw badRequest("invalid_request", `notify: expected a URL on a public host, got ${refused} (set ALLOW_PRIVATE_NOTIFY_URLS=1 to allow)`);
         }
-        const { value, outcome } = valueOf(
+        const { value, outcome } = okOrRefuse(
           await payments.createOrder({
             orderId: body.order_id,
             amount: body.amount,
@@ -151,7 +162,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
       async handle({ params, raw }) {
         parseWith(cancelBody, readJson(raw, true));
         const { order_id } = parseWith(orderIdParams, params);
-        valueOf(await payments.cancel(order_id));
+        okOrRefuse(await payments.cancel(order_id));
         return json(200, await orderWithRefunds(order_id));
       },
     },
@@ -162,7 +173,9 @@ export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
       idempotent: true,
       async handle({ raw }) {
         const body = parseWith(createReturnBody, readJson(raw));
-        const { value, outcome } = valueOf(await payments.refund({ orderId: body.order_id, returnId: body.return_id, amount: body.amount, reason: body.reason }));
+        const { value, outcome } = okOrRefuse(
+          await payments.refund({ orderId: body.order_id, returnId: body.return_id, amount: body.amount, reason: body.reason }),
+        );
         return json(outcome === "existing" ? 200 : 201, { ...refundView(value.refund), order: await orderWithRefunds(value.order.orderId) });
       },
     },

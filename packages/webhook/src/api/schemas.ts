@@ -61,7 +61,13 @@ const amountError = { error: (issue: { input?: unknown }) => amountProblem(issue
  * {@link AMOUNT_FIELDS}).
  */
 export const amountIn = z
-  .union([z.string(amountError).regex(DECIMAL_AMOUNT, amountError).meta({ example: "12.30" }), z.number(amountError).int(amountError).meta({ description: "whole HKD" })], amountError)
+  .union(
+    [
+      z.string(amountError).regex(DECIMAL_AMOUNT, amountError).meta({ example: "12.30" }),
+      z.number(amountError).int(amountError).meta({ description: "whole HKD" }),
+    ],
+    amountError,
+  )
   .transform((value, ctx): MinorUnits => {
     try {
       return checkHkdRange(toMinorUnits(value, "amount"), "amount");
@@ -97,14 +103,17 @@ function signedText(what: string, max: number, min = 0) {
 function body<T extends z.ZodRawShape>(shape: T) {
   const names = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === "unrecognized_keys" ? `${issue.keys[0]}: unknown field; expected only ${names}` : `expected a JSON object, got ${quote(issue.input)}`),
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? `${issue.keys[0]}: unknown field; expected only ${names}` : `expected a JSON object, got ${quote(issue.input)}`,
   });
 }
 
 /** `POST /v1/orders`. */
 export const createOrderBody = body({
   order_id: orderId,
-  mode: z.enum(ORDER_MODES, { error: (issue) => (issue.input === undefined ? 'required ("qr" or "barcode")' : `expected "qr" or "barcode", got ${quote(issue.input)}`) }),
+  mode: z.enum(ORDER_MODES, {
+    error: (issue) => (issue.input === undefined ? 'required ("qr" or "barcode")' : `expected "qr" or "barcode", got ${quote(issue.input)}`),
+  }),
   amount: amountIn,
   currency: z
     .literal("HKD", expected('"HKD" (Alipay HK in-store payments settle in HKD)'))
@@ -118,15 +127,11 @@ export const createOrderBody = body({
     .regex(BUYER_CODE_PATTERN, expected(BUYER_CODE_TEXT))
     .optional()
     .meta({ description: 'Mode "barcode" only, and required there: the code scanned from the buyer\'s wallet' }),
-  notify: z
-    .string(expected("an http(s) URL for this order's events"))
-    .refine(isHttpUrl, expected("an http(s) URL for this order's events"))
-    .optional()
-    .meta({
-      format: "uri",
-      description:
-        "An extra endpoint for this order's events. Hosts that are loopback, private, link-local or unique-local literals (`localhost`, `127.0.0.1`, `10.x`, `169.254.x`, `[::1]`, `fc00::/7`, `fe80::/10`, IPv4-mapped IPv6 of these) are refused with 400 unless ALLOW_PRIVATE_NOTIFY_URLS=1. A DNS name is checked when each delivery connects: it must resolve to public addresses only.",
-    }),
+  notify: z.string(expected("an http(s) URL for this order's events")).refine(isHttpUrl, expected("an http(s) URL for this order's events")).optional().meta({
+    format: "uri",
+    description:
+      "An extra endpoint for this order's events. Hosts that are loopback, private, link-local or unique-local literals (`localhost`, `127.0.0.1`, `10.x`, `169.254.x`, `[::1]`, `fc00::/7`, `fe80::/10`, IPv4-mapped IPv6 of these) are refused with 400 unless ALLOW_PRIVATE_NOTIFY_URLS=1. A DNS name is checked when each delivery connects: it must resolve to public addresses only.",
+  }),
 })
   .superRefine((order, ctx) => {
     if (order.mode === "barcode" && order.buyer_code === undefined) ctx.addIssue({ code: "custom", path: ["buyer_code"], message: "required" });
@@ -145,11 +150,15 @@ export const createReturnBody = body({
 }).meta({ id: "CreateReturn" });
 
 /** `POST /v1/orders/{order_id}/cancel`: the body is optional. */
-export const cancelBody = body({ reason: z.string(expected("a string of at most 128 characters")).max(128, expected("a string of at most 128 characters")).optional() }).meta({
+export const cancelBody = body({
+  reason: z.string(expected("a string of at most 128 characters")).max(128, expected("a string of at most 128 characters")).optional(),
+}).meta({
   id: "CancelOrder",
 });
 
-const limitError = { error: (issue: { input?: unknown }) => `expected an integer from 1 to 200${Number.isNaN(issue.input) ? "" : `, got ${quote(issue.input)}`}` };
+const limitError = {
+  error: (issue: { input?: unknown }) => `expected an integer from 1 to 200${Number.isNaN(issue.input) ? "" : `, got ${quote(issue.input)}`}`,
+};
 const limit = z.coerce.number(limitError).int(limitError).min(1, limitError).max(200, limitError).default(50);
 const cursor = z.string().optional().meta({ description: "`next_cursor` of the previous page" });
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>

@@ -67,7 +67,13 @@ export function systemRoutes(options: SystemRoutesOptions): ApiRoute[] {
       async handle() {
         const counts = await options.outbox.counts().catch(() => undefined);
         const gauges = counts
-          ? [{ name: "alipayhk_webhook_deliveries", help: "Outbound deliveries waiting (pending) or dead-lettered (dead).", values: Object.entries(counts).map(([status, value]) => ({ labels: { status }, value })) }]
+          ? [
+              {
+                name: "alipayhk_webhook_deliveries",
+                help: "Outbound deliveries waiting (pending) or dead-lettered (dead).",
+                values: Object.entries(counts).map(([status, value]) => ({ labels: { status }, value })),
+              },
+            ]
           : [];
         return bytes(200, metrics.render(gauges), "text/plain; version=0.0.4; charset=utf-8", { "cache-control": "no-store" });
       },

@@ -50,7 +50,8 @@ export class InboundAuth {
     }
     const signature = header(headers, "webhook-signature");
     if (signature !== undefined || header(headers, "webhook-id") !== undefined) {
-      if (!this.webhook) throw unauthorized("signature_not_accepted", "webhook-signature: signed requests are not set up here (no WEBHOOK_SECRET); use the bearer token");
+      if (!this.webhook)
+        throw unauthorized("signature_not_accepted", "webhook-signature: signed requests are not set up here (no WEBHOOK_SECRET); use the bearer token");
       const id = header(headers, "webhook-id");
       const timestamp = header(headers, "webhook-timestamp");
       // The id becomes the idempotency key: bounded like Idempotency-Key.
@@ -58,7 +59,8 @@ export class InboundAuth {
       if (!id || !timestamp || !signature) {
         throw unauthorized("missing_signature_headers", "webhook-id, webhook-timestamp, webhook-signature: expected all three headers of a signed request");
       }
-      if (!/^\d{1,12}$/.test(timestamp)) throw unauthorized("invalid_timestamp", `webhook-timestamp: expected Unix seconds, got ${JSON.stringify(timestamp.slice(0, 20))}`);
+      if (!/^\d{1,12}$/.test(timestamp))
+        throw unauthorized("invalid_timestamp", `webhook-timestamp: expected Unix seconds, got ${JSON.stringify(timestamp.slice(0, 20))}`);
       try {
         this.webhook.verify(rawBody, { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signature }, { jsonParse: false });
       } catch (error) {
@@ -73,10 +75,14 @@ export class InboundAuth {
     const authorization = header(headers, "authorization");
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      if (!this.options.apiToken) throw unauthorized("bearer_not_accepted", "authorization: bearer tokens are not set up here (no API_TOKEN); sign the request");
+      if (!this.options.apiToken)
+        throw unauthorized("bearer_not_accepted", "authorization: bearer tokens are not set up here (no API_TOKEN); sign the request");
       if (!match || !sameSecret(match[1]!, this.options.apiToken)) throw unauthorized("invalid_token", "authorization: the bearer token does not match");
       return { scheme: "bearer", idempotencyKey: idempotencyHeader === undefined ? undefined : `ik:${idempotencyHeader}` };
     }
-    throw unauthorized("unauthenticated", "authorization: expected a Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) or a bearer token");
+    throw unauthorized(
+      "unauthenticated",
+      "authorization: expected a Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) or a bearer token",
+    );
   }
 }

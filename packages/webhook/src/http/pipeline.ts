@@ -1,5 +1,16 @@
 import { createHash } from "node:crypto";
-import { badRequest, bytes, conflict, createHttpHandler, HttpError, type HttpHandler, type Method, type Reply, type RequestContext, type Route } from "@alipayhk/service-kit";
+import {
+  badRequest,
+  bytes,
+  conflict,
+  createHttpHandler,
+  HttpError,
+  type HttpHandler,
+  type Method,
+  type Reply,
+  type RequestContext,
+  type Route,
+} from "@alipayhk/service-kit";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import type { Store } from "../store/store";
@@ -111,7 +122,8 @@ export function createApiHandler(options: ApiHandlerOptions): HttpHandler {
     maxBodyBytes: options.maxBodyBytes,
     notFoundHint: "; see GET /openapi.json",
     internalMessage: "server: the request failed unexpectedly; it is safe to retry with the same idempotency key",
-    onUnexpected: (error, request) => logger.log("error", "request failed", { route: routeLabel(request.route), method: request.method, error: (error as Error).message }),
+    onUnexpected: (error, request) =>
+      logger.log("error", "request failed", { route: routeLabel(request.route), method: request.method, error: (error as Error).message }),
     onResponse: ({ route, method, status, seconds }) => {
       metrics.httpRequests.inc({ route: routeLabel(route), method, status: String(status) });
       metrics.httpDuration.observe({ route: routeLabel(route) }, seconds);

@@ -105,7 +105,9 @@ export class Batcher<I, O> {
         await Promise.all(batch.map((waiting) => this.one(waiting.item).then(waiting.resolve, waiting.reject)));
         return;
       }
-      batch.forEach((waiting, i) => waiting.resolve(results[i] as O));
+      batch.forEach((waiting, i) => {
+        waiting.resolve(results[i] as O);
+      });
     } finally {
       this.inFlight--;
       this.schedule();

@@ -49,9 +49,17 @@ export class OutboxStore {
       await q.run(`UPDATE deliveries SET next_attempt_at = ? WHERE id IN (${marks})`, [now + leaseMs, ...ids]);
       const eventIds = [...new Set(rows.map((row) => row.event_id))];
       const payloads = new Map(
-        (await q.all<{ id: string; payload: string }>(`SELECT id, payload FROM events WHERE id IN (${eventIds.map(() => "?").join(", ")})`, eventIds)).map((row) => [row.id, row.payload]),
+        (await q.all<{ id: string; payload: string }>(`SELECT id, payload FROM events WHERE id IN (${eventIds.map(() => "?").join(", ")})`, eventIds)).map(
+          (row) => [row.id, row.payload],
+        ),
       );
-      return rows.map((row) => ({ id: row.id, eventId: row.event_id, endpoint: row.endpoint, attempts: Number(row.attempts), payload: payloads.get(row.event_id) ?? "" }));
+      return rows.map((row) => ({
+        id: row.id,
+        eventId: row.event_id,
+        endpoint: row.endpoint,
+        attempts: Number(row.attempts),
+        payload: payloads.get(row.event_id) ?? "",
+      }));
     });
   }
 
@@ -91,11 +99,24 @@ export class OutboxStore {
     const [row] = await this.db.all("SELECT * FROM events WHERE id = ?", [id]);
     if (!row) return undefined;
     const deliveries = (await this.db.all("SELECT * FROM deliveries WHERE event_id = ? ORDER BY endpoint", [id])).map(toDelivery);
-    return { id: String(row.id), type: row.type as EventType, orderId: String(row.order_id), payload: String(row.payload), createdAt: Number(row.created_at), deliveries };
+    return {
+      id: String(row.id),
+      type: row.type as EventType,
+      orderId: String(row.order_id),
+      payload: String(row.payload),
+      createdAt: Number(row.created_at),
+      deliveries,
+    };
   }
 
   /** Newest first, filtered by order, type or delivery status (`dead`: any delivery dead). */
-  async listEvents(filter: { orderId?: string; type?: EventType; status?: DeliveryStatus; limit: number; before?: { createdAt: number; id: string } }): Promise<EventRecord[]> {
+  async listEvents(filter: {
+    orderId?: string;
+    type?: EventType;
+    status?: DeliveryStatus;
+    limit: number;
+    before?: { createdAt: number; id: string };
+  }): Promise<EventRecord[]> {
     const where: string[] = [];
     const params: Param[] = [];
     if (filter.orderId) {
@@ -120,7 +141,9 @@ export class OutboxStore {
     );
     if (rows.length === 0) return [];
     const ids = rows.map((row) => String(row.id));
-    const deliveries = (await this.db.all(`SELECT * FROM deliveries WHERE event_id IN (${ids.map(() => "?").join(", ")}) ORDER BY endpoint`, ids)).map(toDelivery);
+    const deliveries = (await this.db.all(`SELECT * FROM deliveries WHERE event_id IN (${ids.map(() => "?").join(", ")}) ORDER BY endpoint`, ids)).map(
+      toDelivery,
+    );
     const byEvent = new Map<string, DeliveryRecord[]>();
     for (const delivery of deliveries) byEvent.set(delivery.eventId, [...(byEvent.get(delivery.eventId) ?? []), delivery]);
     return rows.map((row) => ({

@@ -97,8 +97,18 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
       store.beginIdempotent("dead", "f-dead", now, STALE_MS),
     ]);
     expect(answers.slice(0, 12)).toEqual(fresh.map(() => ({ kind: "new" })));
-    expect(answers.slice(12, 14).map((a) => a.kind).sort()).toEqual(["in_progress", "new"]);
-    expect(answers.slice(14)).toEqual([{ kind: "replay", statusCode: 201, body: '{"order_id":"done"}' }, { kind: "mismatch" }, { kind: "in_progress" }, { kind: "new" }]);
+    expect(
+      answers
+        .slice(12, 14)
+        .map((a) => a.kind)
+        .sort(),
+    ).toEqual(["in_progress", "new"]);
+    expect(answers.slice(14)).toEqual([
+      { kind: "replay", statusCode: 201, body: '{"order_id":"done"}' },
+      { kind: "mismatch" },
+      { kind: "in_progress" },
+      { kind: "new" },
+    ]);
     // 17 distinct keys in one statement; the second "twice" waited for the next one.
     expect(store.hot!.statements - before).toBe(2);
 
@@ -106,7 +116,9 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
     await Promise.all(fresh.map((key, i) => store.finishIdempotent(key, 201, JSON.stringify({ n: i, text: `a "quoted", {braced} \\ value ${key}` }))));
     expect(store.hot!.statements - finishedBefore).toBe(1);
     const replays = await Promise.all(fresh.map((key) => store.beginIdempotent(key, `f-${key}`, now, STALE_MS)));
-    expect(replays).toEqual(fresh.map((key, i) => ({ kind: "replay", statusCode: 201, body: JSON.stringify({ n: i, text: `a "quoted", {braced} \\ value ${key}` }) })));
+    expect(replays).toEqual(
+      fresh.map((key, i) => ({ kind: "replay", statusCode: 201, body: JSON.stringify({ n: i, text: `a "quoted", {braced} \\ value ${key}` }) })),
+    );
   });
 
   it("new orders reserved together: each created once, the same id twice gives one order, other terms a conflict", async () => {
@@ -114,7 +126,9 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
     const ids = Array.from({ length: 10 }, (_, i) => `batch-${i}`);
     const before = store.hot!.statements;
     const results = await Promise.all([
-      ...ids.map((id) => store.reserveOrder({ ...qr(id), notifyUrl: id === "batch-3" ? "https://shop.example/hooks" : undefined }, now, now + 60_000, now + 900_000)),
+      ...ids.map((id) =>
+        store.reserveOrder({ ...qr(id), notifyUrl: id === "batch-3" ? "https://shop.example/hooks" : undefined }, now, now + 60_000, now + 900_000),
+      ),
       store.reserveOrder(qr("batch-same"), now, now + 60_000, now + 900_000),
       store.reserveOrder(qr("batch-same"), now, now + 60_000, now + 900_000),
       store.reserveOrder(qr("batch-same", 999), now, now + 60_000, now + 900_000),
@@ -124,7 +138,12 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
     );
     expect(results[3]!.order.notifyUrl).toBe("https://shop.example/hooks");
     expect(results[0]!.order.notifyUrl).toBeUndefined();
-    expect(results.slice(10).map((r) => r.kind).sort()).toEqual(["conflict", "created", "existing"]);
+    expect(
+      results
+        .slice(10)
+        .map((r) => r.kind)
+        .sort(),
+    ).toEqual(["conflict", "created", "existing"]);
     expect(store.hot!.statements - before).toBeLessThan(results.length);
     const [counted] = await db.all<{ count: number }>("SELECT CAST(COUNT(*) AS BIGINT) AS count FROM orders WHERE order_id LIKE 'batch-%'");
     expect(counted?.count).toBe(11);
@@ -180,6 +199,13 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
     expect(taken2).toEqual({ kind: "replay", statusCode: 201, body: '{"ok":true}' });
     expect(created).toMatchObject({ kind: "created", order: { orderId: "mixed-order", status: "pending", amount: 1230 } });
     expect(existing).toMatchObject({ kind: "existing", order: { orderId: "mixed-qr" } });
-    expect(saved).toMatchObject({ orderId: "mixed-qr", qrCode: "https://qr.alipay.com/mixed", expiresAt: now + 900_000, updatedAt: now + 1, amount: 1230, reversed: false });
+    expect(saved).toMatchObject({
+      orderId: "mixed-qr",
+      qrCode: "https://qr.alipay.com/mixed",
+      expiresAt: now + 900_000,
+      updatedAt: now + 1,
+      amount: 1230,
+      reversed: false,
+    });
   });
 });

@@ -7,7 +7,9 @@ import type { Db, Param, Queryable, Row } from "./db";
  * `better-sqlite3` is an optional dependency (a native build): a PostgreSQL-only deployment can
  * install without it (`npm install --omit=optional`). Loaded only when the embedded store is used.
  */
-export async function loadBetterSqlite3(importer: () => Promise<{ default: typeof BetterSqlite3 }> = () => import("better-sqlite3")): Promise<typeof BetterSqlite3> {
+export async function loadBetterSqlite3(
+  importer: () => Promise<{ default: typeof BetterSqlite3 }> = () => import("better-sqlite3"),
+): Promise<typeof BetterSqlite3> {
   try {
     return (await importer()).default;
   } catch (error) {

@@ -1,9 +1,29 @@
 import { createHash } from "node:crypto";
 import { derivePartnerRefundId, type MinorUnits } from "@alipayhk/core";
-import { eventId, eventPayload, lateChargeEventData, mismatchEventData, paymentEventData, refundEventData, type LateChargeFacts, type MismatchFacts } from "../events";
+import {
+  eventId,
+  eventPayload,
+  lateChargeEventData,
+  mismatchEventData,
+  paymentEventData,
+  refundEventData,
+  type LateChargeFacts,
+  type MismatchFacts,
+} from "../events";
 import { Batcher, type BatchOptions } from "./batch";
 import type { Db, Param, Queryable, Row } from "./db";
-import { toOrder, toRefund, toWatch, type EventType, type OrderMode, type OrderRecord, type OrderStatus, type RefundRecord, type RefundStatus, type WatchRecord } from "./records";
+import {
+  toOrder,
+  toRefund,
+  toWatch,
+  type EventType,
+  type OrderMode,
+  type OrderRecord,
+  type OrderStatus,
+  type RefundRecord,
+  type RefundStatus,
+  type WatchRecord,
+} from "./records";
 
 export interface NewOrder {
   orderId: string;
@@ -30,11 +50,7 @@ export type ReserveRefundResult =
   | { kind: "not_paid"; order: OrderRecord }
   | { kind: "exceeds"; order: OrderRecord; refundable: MinorUnits };
 
-export type IdempotencyBegin =
-  | { kind: "new" }
-  | { kind: "replay"; statusCode: number; body: string }
-  | { kind: "in_progress" }
-  | { kind: "mismatch" };
+export type IdempotencyBegin = { kind: "new" } | { kind: "replay"; statusCode: number; body: string } | { kind: "in_progress" } | { kind: "mismatch" };
 
 export interface PaidDetails {
   alipayTransId?: string;
@@ -330,7 +346,12 @@ export class Store {
    */
   async markCanceled(
     partnerTransId: string,
-    change: { reason: string; reversed: boolean; from: OrderStatus[]; fallbackRefund?: { returnId: string; partnerRefundId: string; amount: MinorUnits; status: RefundStatus; code?: string } },
+    change: {
+      reason: string;
+      reversed: boolean;
+      from: OrderStatus[];
+      fallbackRefund?: { returnId: string; partnerRefundId: string; amount: MinorUnits; status: RefundStatus; code?: string };
+    },
     now: number,
   ): Promise<OrderRecord | undefined> {
     return this.db.tx(async (q) => {
@@ -346,11 +367,28 @@ export class Store {
         await q.run(
           `INSERT INTO refunds (order_id, return_id, partner_refund_id, amount, status, code, next_sweep_at, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, return_id) DO NOTHING`,
-          [order.orderId, refund.returnId, refund.partnerRefundId, refund.amount, refund.status, refund.code ?? null, refund.status === "pending" ? now : null, now, now],
+          [
+            order.orderId,
+            refund.returnId,
+            refund.partnerRefundId,
+            refund.amount,
+            refund.status,
+            refund.code ?? null,
+            refund.status === "pending" ? now : null,
+            now,
+            now,
+          ],
         );
         if (refund.status !== "pending") {
           const record = toRefund((await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [order.orderId, refund.returnId]))[0]!);
-          await this.addEvent(q, refund.status === "succeeded" ? "refund.succeeded" : "refund.failed", `${order.orderId}\u0000${refund.returnId}`, order, refundEventData(order, record), now);
+          await this.addEvent(
+            q,
+            refund.status === "succeeded" ? "refund.succeeded" : "refund.failed",
+            `${order.orderId}\u0000${refund.returnId}`,
+            order,
+            refundEventData(order, record),
+            now,
+          );
         }
       }
       await this.addEvent(q, "payment.canceled", order.partnerTransId, order, paymentEventData(order, { reason: change.reason }), now);
@@ -402,7 +440,12 @@ export class Store {
   }
 
   /** pending → succeeded/failed with its event; `pending` again only re-schedules the sweep. */
-  async settleRefund(orderId: string, returnId: string, outcome: { status: RefundStatus; code?: string; nextSweepAt?: number }, now: number): Promise<RefundRecord | undefined> {
+  async settleRefund(
+    orderId: string,
+    returnId: string,
+    outcome: { status: RefundStatus; code?: string; nextSweepAt?: number },
+    now: number,
+  ): Promise<RefundRecord | undefined> {
     return this.db.tx(async (q) => {
       if (outcome.status === "pending") {
         await q.run("UPDATE refunds SET next_sweep_at = ?, code = ?, updated_at = ? WHERE order_id = ? AND return_id = ? AND status = 'pending'", [
@@ -420,7 +463,14 @@ export class Store {
         if (changed > 0) {
           const order = await this.orderIn(q, orderId);
           const refund = toRefund((await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]))[0]!);
-          await this.addEvent(q, outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed", `${orderId}\u0000${returnId}`, order, refundEventData(order, refund), now);
+          await this.addEvent(
+            q,
+            outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed",
+            `${orderId}\u0000${returnId}`,
+            order,
+            refundEventData(order, refund),
+            now,
+          );
         }
       }
       const [row] = await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]);
@@ -441,11 +491,21 @@ export class Store {
    */
   async claimSweep(now: number, limit: number, leaseMs: number): Promise<{ orders: OrderRecord[]; refunds: RefundRecord[] }> {
     return this.db.tx(async (q) => {
-      const orders = (await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(toOrder);
-      const refunds = (await q.all(`SELECT * FROM refunds WHERE status = 'pending' AND next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(toRefund);
+      const orders = (
+        await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [
+          now,
+          limit,
+        ])
+      ).map(toOrder);
+      const refunds = (
+        await q.all(`SELECT * FROM refunds WHERE status = 'pending' AND next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])
+      ).map(toRefund);
       // One statement per table, not one per row.
       if (orders.length > 0) {
-        await q.run(`UPDATE orders SET next_sweep_at = ? WHERE order_id IN (${orders.map(() => "?").join(", ")})`, [now + leaseMs, ...orders.map((order) => order.orderId)]);
+        await q.run(`UPDATE orders SET next_sweep_at = ? WHERE order_id IN (${orders.map(() => "?").join(", ")})`, [
+          now + leaseMs,
+          ...orders.map((order) => order.orderId),
+        ]);
       }
       if (refunds.length > 0) {
         await q.run(`UPDATE refunds SET next_sweep_at = ? WHERE ${refunds.map(() => "(order_id = ? AND return_id = ?)").join(" OR ")}`, [
@@ -463,7 +523,14 @@ export class Store {
   async recordNotification(fields: Record<string, string>, now: number): Promise<boolean> {
     const changed = await this.db.run(
       "INSERT INTO notifications (notify_id, partner_trans_id, notify_type, trade_status, fields, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (notify_id) DO NOTHING",
-      [fields.notify_id ?? "", fields.out_trade_no ?? fields.partner_trans_id ?? null, fields.notify_type ?? null, fields.trade_status ?? null, JSON.stringify(fields), now],
+      [
+        fields.notify_id ?? "",
+        fields.out_trade_no ?? fields.partner_trans_id ?? null,
+        fields.notify_type ?? null,
+        fields.trade_status ?? null,
+        JSON.stringify(fields),
+        now,
+      ],
     );
     return changed > 0;
   }
@@ -487,7 +554,8 @@ export class Store {
         return { kind: "new" } as const;
       }
       if (row.fingerprint !== fingerprint) return { kind: "mismatch" } as const;
-      if (row.status_code !== null && row.status_code !== undefined) return { kind: "replay", statusCode: Number(row.status_code), body: row.response ?? "" } as const;
+      if (row.status_code !== null && row.status_code !== undefined)
+        return { kind: "replay", statusCode: Number(row.status_code), body: row.response ?? "" } as const;
       if (Number(row.created_at) <= now - staleMs) {
         await q.run("UPDATE idempotency_keys SET created_at = ? WHERE idempotency_key = ?", [now, key]);
         return { kind: "new" } as const;
@@ -544,10 +612,21 @@ export class Store {
    */
   async flagMismatch(partnerTransId: string, facts: MismatchFacts, now: number): Promise<OrderRecord | undefined> {
     return this.db.tx(async (q) => {
-      const changed = await q.run("UPDATE orders SET flag = 'payment_mismatch', flag_detail = ?, updated_at = ? WHERE partner_trans_id = ?", [JSON.stringify(facts), now, partnerTransId]);
+      const changed = await q.run("UPDATE orders SET flag = 'payment_mismatch', flag_detail = ?, updated_at = ? WHERE partner_trans_id = ?", [
+        JSON.stringify(facts),
+        now,
+        partnerTransId,
+      ]);
       if (changed === 0) return undefined;
       const order = await this.orderByTradeIn(q, partnerTransId);
-      await this.addEvent(q, "order.payment_mismatch", `${partnerTransId}\u0000${facts.alipay_trans_id ?? ""}\u0000${facts.reported_amount ?? ""}`, order, mismatchEventData(order, facts), now);
+      await this.addEvent(
+        q,
+        "order.payment_mismatch",
+        `${partnerTransId}\u0000${facts.alipay_trans_id ?? ""}\u0000${facts.reported_amount ?? ""}`,
+        order,
+        mismatchEventData(order, facts),
+        now,
+      );
       return order;
     });
   }
@@ -556,7 +635,12 @@ export class Store {
    * A refund's verified outcome. `succeeded` leaves `pending` or `failed` (a correction: the
    * money went back after all); `failed` leaves only `pending`. Each change makes its event.
    */
-  async settleRefundFact(orderId: string, returnId: string, outcome: { status: "succeeded" | "failed"; code?: string }, now: number): Promise<{ refund: RefundRecord; corrected: boolean } | undefined> {
+  async settleRefundFact(
+    orderId: string,
+    returnId: string,
+    outcome: { status: "succeeded" | "failed"; code?: string },
+    now: number,
+  ): Promise<{ refund: RefundRecord; corrected: boolean } | undefined> {
     return this.db.tx(async (q) => {
       const [before] = await q.all("SELECT * FROM refunds WHERE order_id = ? AND return_id = ?", [orderId, returnId]);
       if (!before) return undefined;
@@ -569,7 +653,14 @@ export class Store {
       const corrected = changed > 0 && String(before.status) === "failed";
       if (changed > 0) {
         const order = await this.orderIn(q, orderId);
-        await this.addEvent(q, outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed", `${orderId}\u0000${returnId}`, order, { ...refundEventData(order, refund), corrects: corrected ? "refund.failed" : undefined }, now);
+        await this.addEvent(
+          q,
+          outcome.status === "succeeded" ? "refund.succeeded" : "refund.failed",
+          `${orderId}\u0000${returnId}`,
+          order,
+          { ...refundEventData(order, refund), corrects: corrected ? "refund.failed" : undefined },
+          now,
+        );
       }
       return { refund, corrected };
     });
@@ -577,7 +668,13 @@ export class Store {
 
   /** A refund whose outcome is open: looked at again at `nextSweepAt`, never marked failed. */
   async refundStillOpen(orderId: string, returnId: string, reason: string, nextSweepAt: number, now: number): Promise<void> {
-    await this.db.run("UPDATE refunds SET next_sweep_at = ?, code = ?, updated_at = ? WHERE order_id = ? AND return_id = ? AND status = 'pending'", [nextSweepAt, reason, now, orderId, returnId]);
+    await this.db.run("UPDATE refunds SET next_sweep_at = ?, code = ?, updated_at = ? WHERE order_id = ? AND return_id = ? AND status = 'pending'", [
+      nextSweepAt,
+      reason,
+      now,
+      orderId,
+      returnId,
+    ]);
   }
 
   /** Sets the stored request content of a refund recorded without it (the cancel's fallback refund). */
@@ -610,7 +707,9 @@ export class Store {
   /** Claims the watched ids due for a look (as `claimSweep` does for trades and refunds). */
   async claimWatches(now: number, limit: number, leaseMs: number): Promise<WatchRecord[]> {
     return this.db.tx(async (q) => {
-      const watches = (await q.all(`SELECT * FROM watches WHERE next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(toWatch);
+      const watches = (await q.all(`SELECT * FROM watches WHERE next_sweep_at <= ? ORDER BY next_sweep_at LIMIT ?${this.db.skipLocked}`, [now, limit])).map(
+        toWatch,
+      );
       for (const watch of watches) await q.run("UPDATE watches SET next_sweep_at = ? WHERE partner_trans_id = ?", [now + leaseMs, watch.partnerTransId]);
       return watches;
     });
@@ -622,7 +721,14 @@ export class Store {
       const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?`, [watch.orderId]);
       if (!row) return undefined;
       const order = toOrder(row);
-      await this.addEvent(q, "order.late_charge", `${watch.partnerTransId}\u0000${facts.resolution}`, order, lateChargeEventData(order, watch.partnerTransId, facts), now);
+      await this.addEvent(
+        q,
+        "order.late_charge",
+        `${watch.partnerTransId}\u0000${facts.resolution}`,
+        order,
+        lateChargeEventData(order, watch.partnerTransId, facts),
+        now,
+      );
       return order;
     });
   }

@@ -182,7 +182,9 @@ export async function driveOrders(plans: OrderPlan[], options: DriverOptions): P
         if (plan.duplicateReturn && index === 0) {
           // One return id, sent twice at the same moment under two idempotency keys.
           const both = await Promise.all(
-            ["a", "b"].map((k) => send("POST /v1/returns", () => options.api().bearer("POST", "/v1/returns", ret, { idempotencyKey: `return-${orderId}-${index}-${k}` }))),
+            ["a", "b"].map((k) =>
+              send("POST /v1/returns", () => options.api().bearer("POST", "/v1/returns", ret, { idempotencyKey: `return-${orderId}-${index}-${k}` })),
+            ),
           );
           stats.duplicateReturnAnswers.push(...both.map((r) => ({ status: r.status, body: r.body })));
           continue;
@@ -191,7 +193,9 @@ export async function driveOrders(plans: OrderPlan[], options: DriverOptions): P
       }
     }
     if (plan.cancelAfter) {
-      await send("POST /v1/orders/{id}/cancel", () => options.api().bearer("POST", `/v1/orders/${encodeURIComponent(orderId)}/cancel`, {}, { idempotencyKey: `cancel-${orderId}` }));
+      await send("POST /v1/orders/{id}/cancel", () =>
+        options.api().bearer("POST", `/v1/orders/${encodeURIComponent(orderId)}/cancel`, {}, { idempotencyKey: `cancel-${orderId}` }),
+      );
     }
   }
 

@@ -60,7 +60,9 @@ describe("fault injection: gateway, adapter and events reconcile to zero", () =>
     try {
       const url = new URL(SERVER);
       url.pathname = `/${database}`;
-      expectClean(await runFaultSuite({ name: "postgres-2", orders: PG_ORDERS, seed: SEED + 1, adapter: "postgres", instances: 2, databaseUrl: url.toString() }));
+      expectClean(
+        await runFaultSuite({ name: "postgres-2", orders: PG_ORDERS, seed: SEED + 1, adapter: "postgres", instances: 2, databaseUrl: url.toString() }),
+      );
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();

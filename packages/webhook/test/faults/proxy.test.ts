@@ -24,7 +24,14 @@ describe("fault proxy", () => {
 
   async function through(rates: Partial<FaultRates>, seed = 1) {
     // A wide margin: the delayed request must still be unprocessed when the client has given up.
-    const proxy = await startFaultProxy({ target: sandbox.url, seed, rates: { ...NONE, ...rates }, clientTimeoutMs: TIMEOUT_MS, delayMarginMs: 1_500, lateChargeMaxHoldMs: 10_000 });
+    const proxy = await startFaultProxy({
+      target: sandbox.url,
+      seed,
+      rates: { ...NONE, ...rates },
+      clientTimeoutMs: TIMEOUT_MS,
+      delayMarginMs: 1_500,
+      lateChargeMaxHoldMs: 10_000,
+    });
     proxies.push(proxy);
     const client = new AlipayHkClient({ partner: sandbox.partner, signType: "MD5", md5Key: sandbox.md5Key, gateway: proxy.gatewayUrl, timeoutMs: TIMEOUT_MS });
     return { proxy, client };

@@ -124,7 +124,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   /** Sends the request on to the sandbox; resolves with its status and body (or an error text). */
-  function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer } | { error: string }> {
+  function forward(
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer } | { error: string }> {
     return new Promise((resolve) => {
       const upstream = httpRequest(
         { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host, connection: "close" } },
@@ -238,7 +241,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (!waiting) return;
     heldCharges.delete(tradeId);
     // The cancel was answered; the delayed charge arrives a moment later.
-    later(50, () => waiting.forEach((fn) => fn()));
+    later(50, () => {
+      for (const fn of waiting) fn();
+    });
   }
 
   server.on("connection", (socket) => {

@@ -118,7 +118,10 @@ export async function adapterEvents(api: ApiClient): Promise<AdapterEvent[]> {
   const events: AdapterEvent[] = [];
   let cursor: string | null = null;
   do {
-    const page: { data: AdapterEvent[]; next_cursor: string | null } = await getJson(api, `/v1/events?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page: { data: AdapterEvent[]; next_cursor: string | null } = await getJson(
+      api,
+      `/v1/events?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
     events.push(...page.data);
     cursor = page.next_cursor;
   } while (cursor);
@@ -210,7 +213,11 @@ export async function reconcile(input: { api: ApiClient; sandboxUrl: string; rec
       for (const t of trades.filter((t) => t.paid_at && kept(t) === 0)) {
         figures.lateChargesReturned += 1;
         const reported = received.some(
-          (d) => d.type === "order.late_charge" && d.data.order_id === orderId && d.data.partner_trans_id === t.out_trade_no && ["reversed", "refunded"].includes(String(d.data.resolution)),
+          (d) =>
+            d.type === "order.late_charge" &&
+            d.data.order_id === orderId &&
+            d.data.partner_trans_id === t.out_trade_no &&
+            ["reversed", "refunded"].includes(String(d.data.resolution)),
         );
         if (!reported) {
           figures.lateChargesUnreported += 1;
@@ -251,7 +258,7 @@ export async function reconcile(input: { api: ApiClient; sandboxUrl: string; rec
       }
       if (r.status !== "succeeded") continue;
       const g = gatewayRefunds.get(r.partner_refund_id);
-      if (!g || g.status !== "SUCCESS" || cents(g.refund_amount) !== cents(r.amount)) {
+      if (g?.status !== "SUCCESS" || cents(g.refund_amount) !== cents(r.amount)) {
         figures.refundsRecordedNotExecuted += 1;
         note(`refund recorded, not executed: ${orderId}/${r.return_id} ${r.partner_refund_id}`);
       }

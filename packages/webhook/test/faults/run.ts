@@ -162,10 +162,19 @@ async function binKill9(options: RunOptions, sandbox: RunningSandbox, proxy: Fau
 export async function runFaultSuite(options: RunOptions): Promise<RunResult> {
   const prefix = `f${options.seed.toString(36)}${options.name.replace(/[^a-z0-9]/gi, "").slice(0, 6)}`;
   const sandbox = await startSandbox({ notifyTimeScale: 0.001, barcodeWaitMs: 300, asyncRefundDelayMs: 200 });
-  const proxy = await startFaultProxy({ target: sandbox.url, seed: options.seed, rates: options.rates, clientTimeoutMs: CLIENT_TIMEOUT_MS, lateChargeMaxHoldMs: 15_000 });
+  const proxy = await startFaultProxy({
+    target: sandbox.url,
+    seed: options.seed,
+    rates: options.rates,
+    clientTimeoutMs: CLIENT_TIMEOUT_MS,
+    lateChargeMaxHoldMs: 15_000,
+  });
   const endpointSecret = newSecret();
   const receiver = await startReceiver(endpointSecret);
-  const adapter = options.adapter === "bin-kill9" ? await binKill9(options, sandbox, proxy, receiver, endpointSecret) : await inProcess(options, sandbox, proxy, receiver, endpointSecret);
+  const adapter =
+    options.adapter === "bin-kill9"
+      ? await binKill9(options, sandbox, proxy, receiver, endpointSecret)
+      : await inProcess(options, sandbox, proxy, receiver, endpointSecret);
   const logFile = join(tmpdir(), `alipayhk-faults-${options.name}-seed${options.seed}.json`);
   try {
     const plans = generateOrders(options.orders, options.seed, prefix);
@@ -191,9 +200,9 @@ export async function runFaultSuite(options: RunOptions): Promise<RunResult> {
     const settleMs = Date.now() - t0 - driveMs;
 
     const dup = plans.find((p) => p.duplicateReturn)!;
-    const dupTrades = ((await (await fetch(`${sandbox.url}/sandbox/trades`)).json()) as Array<{ out_trade_no: string; refunds: Array<{ partner_refund_id: string }> }>).filter(
-      (t) => t.out_trade_no === dup.orderId,
-    );
+    const dupTrades = (
+      (await (await fetch(`${sandbox.url}/sandbox/trades`)).json()) as Array<{ out_trade_no: string; refunds: Array<{ partner_refund_id: string }> }>
+    ).filter((t) => t.out_trade_no === dup.orderId);
     const dupOrder = (await adapter.primary.get(`/v1/orders/${dup.orderId}`)).body as { refunds?: Array<{ return_id: string; partner_refund_id: string }> };
     const dupRefundIds = new Set((dupOrder.refunds ?? []).filter((r) => r.return_id === "ret-1").map((r) => r.partner_refund_id));
     const result: RunResult = {
@@ -203,7 +212,13 @@ export async function runFaultSuite(options: RunOptions): Promise<RunResult> {
       problems: problems(figures),
       proxy: proxy.counts(),
       lateChargesForwardedAfterCancel: proxy.log.filter((e) => e.decision === "late_charge" && e.outcome?.startsWith("forwarded after cancel")).length,
-      driver: { requests: stats.requests, networkRetries: stats.networkRetries, retriedAnswers: stats.retriedAnswers, answers: stats.answers, flowErrors: stats.flowErrors.length },
+      driver: {
+        requests: stats.requests,
+        networkRetries: stats.networkRetries,
+        retriedAnswers: stats.retriedAnswers,
+        answers: stats.answers,
+        flowErrors: stats.flowErrors.length,
+      },
       duplicateReturn: {
         orderId: dup.orderId,
         answers: stats.duplicateReturnAnswers.map((a) => a.status),

@@ -69,7 +69,6 @@ export async function renderPaymentPage(view: Extract<PaymentView, { kind: "qr" 
   );
 }
 
-
 export function renderMessagePage(title: string, message: string): string {
   return page(esc(title), `<main><h1>${esc(title)}</h1><p id="status">${esc(message)}</p></main>`);
 }
@@ -80,8 +79,23 @@ export function renderMessagePage(title: string, message: string): string {
  */
 export function renderOrderPaymentPage(
   orderId: number,
-  trades: ReadonlyArray<{ partnerTransId: string; kind: string; status: string; amount: string; alipayTransId: string | null; paidAt: string | null; createdAt: string }>,
-  refunds: ReadonlyArray<{ refundKey: string; wcRefundId: number | null; amount: string; status: string; partnerRefundId: string | null; lastError: string | null }>,
+  trades: ReadonlyArray<{
+    partnerTransId: string;
+    kind: string;
+    status: string;
+    amount: string;
+    alipayTransId: string | null;
+    paidAt: string | null;
+    createdAt: string;
+  }>,
+  refunds: ReadonlyArray<{
+    refundKey: string;
+    wcRefundId: number | null;
+    amount: string;
+    status: string;
+    partnerRefundId: string | null;
+    lastError: string | null;
+  }>,
 ): string {
   const row = (cells: Array<string | number | null>) => `<tr>${cells.map((c) => `<td>${esc(c === null ? "-" : String(c))}</td>`).join("")}</tr>`;
   const tradeRows = trades.map((t) => row([t.partnerTransId, t.kind, t.status, `HKD ${t.amount}`, t.alipayTransId, t.paidAt ?? t.createdAt])).join("");

@@ -22,7 +22,9 @@ export function notifyRoute(o: { alipay: AlipayHkClient; store: BridgeStore; pay
         },
         findRefund: (id) => {
           const refund = o.store.getRefundByPartnerRefundId(id);
-          return refund ? { partnerTransId: refund.partnerTransId, platformRefundId: refund.refundKey, amount: refund.amountCents, reason: refund.reason ?? undefined } : undefined;
+          return refund
+            ? { partnerTransId: refund.partnerTransId, platformRefundId: refund.refundKey, amount: refund.amountCents, reason: refund.reason ?? undefined }
+            : undefined;
         },
       });
       if (!check.accepted) {

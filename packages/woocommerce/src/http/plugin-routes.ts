@@ -51,7 +51,12 @@ export function pluginRoutes(o: { pluginSecret: string; sync: WooSync; store: Br
         return json(status === "succeeded" ? 200 : status === "pending" ? 202 : 422, {
           status,
           partner_refund_id: record.partnerRefundId,
-          message: status === "succeeded" ? "refunded at Alipay HK" : status === "pending" ? "Alipay has not confirmed yet; the bridge keeps retrying" : `Alipay refused: ${record.lastError}`,
+          message:
+            status === "succeeded"
+              ? "refunded at Alipay HK"
+              : status === "pending"
+                ? "Alipay has not confirmed yet; the bridge keeps retrying"
+                : `Alipay refused: ${record.lastError}`,
         });
       },
     },
@@ -61,7 +66,11 @@ export function pluginRoutes(o: { pluginSecret: string; sync: WooSync; store: Br
       handle: (ctx) => {
         const orderId = orderIdParam(ctx);
         authenticated(() =>
-          verifyPluginLink(o.pluginSecret, { path: ctx.url.pathname, expires: ctx.url.searchParams.get("expires"), signature: ctx.url.searchParams.get("signature") }, new Date()),
+          verifyPluginLink(
+            o.pluginSecret,
+            { path: ctx.url.pathname, expires: ctx.url.searchParams.get("expires"), signature: ctx.url.searchParams.get("signature") },
+            new Date(),
+          ),
         );
         const trades = o.store.tradesForOrder(orderId).map((t) => ({ ...t, amount: formatAmount(t.amountCents) }));
         const refunds = o.store.refundsForOrder(orderId).map((r) => ({ ...r, amount: formatAmount(r.amountCents) }));

@@ -29,11 +29,7 @@ export class WooError extends Error {
   }
 }
 
-const SECRET_PATTERNS: RegExp[] = [
-  /\bck_[A-Za-z0-9]+/g,
-  /\bcs_[A-Za-z0-9]+/g,
-  /(consumer_key|consumer_secret|oauth_signature|oauth_consumer_key)=[^&\s"]*/g,
-];
+const SECRET_PATTERNS: RegExp[] = [/\bck_[A-Za-z0-9]+/g, /\bcs_[A-Za-z0-9]+/g, /(consumer_key|consumer_secret|oauth_signature|oauth_consumer_key)=[^&\s"]*/g];
 
 /** Removes anything that looks like a WooCommerce key from a message we did not write ourselves. */
 export function redactSecrets(text: string, extra: readonly string[] = []): string {

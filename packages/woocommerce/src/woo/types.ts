@@ -5,17 +5,7 @@
  */
 
 /** Order statuses WooCommerce accepts over REST (plus `checkout-draft`, which it may return). */
-export const WC_ORDER_STATUSES = [
-  "pending",
-  "processing",
-  "on-hold",
-  "completed",
-  "cancelled",
-  "refunded",
-  "failed",
-  "trash",
-  "checkout-draft",
-] as const;
+export const WC_ORDER_STATUSES = ["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "trash", "checkout-draft"] as const;
 export type WcOrderStatus = (typeof WC_ORDER_STATUSES)[number];
 
 /** One `meta_data` row. `value` may be any JSON value. */

@@ -42,7 +42,9 @@ export class OAuthVerifier {
     const queryString = joinWithEquals(normalized).join("%26");
     const base = `${input.method.toUpperCase()}&${rfc3986(`${input.homeUrl.replace(/\/$/, "")}/${input.path.replace(/^\//, "")}`)}&${queryString}`;
     if (method !== "HMAC-SHA1" && method !== "HMAC-SHA256") throw new OAuthFailure("Invalid signature - signature method is invalid.");
-    const expected = createHmac(method === "HMAC-SHA1" ? "sha1" : "sha256", `${key.consumerSecret}&`).update(base).digest("base64");
+    const expected = createHmac(method === "HMAC-SHA1" ? "sha1" : "sha256", `${key.consumerSecret}&`)
+      .update(base)
+      .digest("base64");
     const a = Buffer.from(expected);
     const b = Buffer.from(consumerSignature);
     if (a.length !== b.length || !timingSafeEqual(a, b)) throw new OAuthFailure("Invalid signature - provided signature does not match.");
@@ -95,7 +97,7 @@ export function phpParseQuery(qs: string, into: PhpParams = {}): PhpParams {
     const rawName = decodeForm(eq === -1 ? part : part.slice(0, eq));
     const value = decodeForm(eq === -1 ? "" : part.slice(eq + 1));
     const m = /^([^[]+)((?:\[[^\]]*\])*)$/.exec(rawName);
-    if (!m || !m[2]) {
+    if (!m?.[2]) {
       into[rawName] = value;
       continue;
     }

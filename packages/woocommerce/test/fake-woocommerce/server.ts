@@ -61,12 +61,20 @@ export class FakeWooCommerce {
   private server!: Server;
   clock: () => Date;
 
-  private constructor(readonly protocol: "https" | "http", options: FakeWooOptions, caPem?: string) {
+  private constructor(
+    readonly protocol: "https" | "http",
+    options: FakeWooOptions,
+    caPem?: string,
+  ) {
     this.clock = options.now ?? (() => new Date());
     const now = () => this.clock();
     this.keys = options.keys ?? [DEFAULT_KEY];
     this.caPem = caPem;
-    this.webhooks = new WebhookEmitter(now, (topic, id) => this.payloadFor(topic, id), () => this.url);
+    this.webhooks = new WebhookEmitter(
+      now,
+      (topic, id) => this.payloadFor(topic, id),
+      () => this.url,
+    );
     this.shop = new FakeShop(now, (e: ShopEvent) => this.webhooks.notify(e.topic, e.orderId));
     this.oauth = new OAuthVerifier((ck) => this.keys.find((k) => k.consumerKey === ck), now);
   }
@@ -109,7 +117,14 @@ export class FakeWooCommerce {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", this.url);
-    const log: RequestLog = { method: req.method ?? "GET", path: url.pathname, auth: "none", status: 0, contentType: req.headers["content-type"], search: url.search };
+    const log: RequestLog = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      auth: "none",
+      status: 0,
+      contentType: req.headers["content-type"],
+      search: url.search,
+    };
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       log.status = status;
       this.requests.push(log);
@@ -252,7 +267,8 @@ export class FakeWooCommerce {
         if (!note) throw new WcRestError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.");
         if (method === "GET") return { body: renderNote(order.id, note, this.url) };
         if (method === "DELETE") {
-          if (input.force !== "true" && input.force !== true) throw new WcRestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.");
+          if (input.force !== "true" && input.force !== true)
+            throw new WcRestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.");
           order.notes.splice(order.notes.indexOf(note), 1);
           return { body: renderNote(order.id, note, this.url) };
         }
@@ -263,7 +279,11 @@ export class FakeWooCommerce {
       const orderId = Number(idPart);
       if (subId === undefined && method === "GET") {
         const order = this.shop.getOrder(orderId);
-        return paginate(order.refunds.map((r) => renderRefund(orderId, r, this.url, dp)), query, url);
+        return paginate(
+          order.refunds.map((r) => renderRefund(orderId, r, this.url, dp)),
+          query,
+          url,
+        );
       }
       if (subId === undefined && method === "POST") {
         const refund = await this.shop.createRefund(orderId, {
@@ -286,7 +306,8 @@ export class FakeWooCommerce {
         }
         if (method === "GET") return { body: renderRefund(orderId, refund, this.url, dp) };
         if (method === "DELETE") {
-          if (input.force !== "true" && input.force !== true) throw new WcRestError(501, "woocommerce_rest_trash_not_supported", "Refunds do not support trashing.");
+          if (input.force !== "true" && input.force !== true)
+            throw new WcRestError(501, "woocommerce_rest_trash_not_supported", "Refunds do not support trashing.");
           this.shop.deleteRefund(orderId, refund.id);
           return { body: renderRefund(orderId, refund, this.url, dp) };
         }
@@ -313,11 +334,16 @@ export class FakeWooCommerce {
       if (method === "GET") {
         const status = typeof query.status === "string" ? query.status : "all";
         const list = [...hooks.webhooks.values()].filter((h) => status === "all" || h.status === status).sort((a, b) => b.id - a.id);
-        return paginate(list.map((h) => hooks.render(h, this.url)), query, url);
+        return paginate(
+          list.map((h) => hooks.render(h, this.url)),
+          query,
+          url,
+        );
       }
       if (method === "POST") {
         const topic = typeof input.topic === "string" ? input.topic : "";
-        if (!WebhookEmitter.isValidTopic(topic)) throw new WcRestError(400, "woocommerce_rest_webhook_invalid_topic", "Webhook topic is required and must be valid.");
+        if (!WebhookEmitter.isValidTopic(topic))
+          throw new WcRestError(400, "woocommerce_rest_webhook_invalid_topic", "Webhook topic is required and must be valid.");
         if (typeof input.delivery_url !== "string" || !/^https?:\/\//.test(input.delivery_url)) {
           throw new WcRestError(400, "rest_invalid_param", "Invalid parameter(s): delivery_url", { status: 400, params: { delivery_url: "Invalid URL." } });
         }
@@ -340,7 +366,8 @@ export class FakeWooCommerce {
     if (method === "PUT" || method === "POST" || method === "PATCH") {
       const patch: Record<string, unknown> = {};
       if (input.status !== undefined) {
-        if (!["active", "paused", "disabled"].includes(String(input.status))) throw invalidParam("status", "status is not one of active, paused, and disabled.");
+        if (!["active", "paused", "disabled"].includes(String(input.status)))
+          throw invalidParam("status", "status is not one of active, paused, and disabled.");
         patch.status = input.status;
       }
       if (typeof input.name === "string") patch.name = input.name;
@@ -354,7 +381,8 @@ export class FakeWooCommerce {
       return { body: hooks.render(hook, this.url) };
     }
     if (method === "DELETE") {
-      if (input.force !== "true" && input.force !== true) throw new WcRestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.");
+      if (input.force !== "true" && input.force !== true)
+        throw new WcRestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.");
       hooks.webhooks.delete(hook.id);
       return { body: hooks.render(hook, this.url) };
     }
@@ -365,8 +393,14 @@ export class FakeWooCommerce {
     let orders = [...this.shop.orders.values()];
     const statuses = listParam(query.status);
     if (statuses.length && !statuses.includes("any")) {
-      const bad = statuses.find((s) => !["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "trash", "checkout-draft"].includes(s));
-      if (bad) throw invalidParam("status", `status[0] is not one of any, trash, pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft.`);
+      const bad = statuses.find(
+        (s) => !["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "trash", "checkout-draft"].includes(s),
+      );
+      if (bad)
+        throw invalidParam(
+          "status",
+          `status[0] is not one of any, trash, pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft.`,
+        );
       orders = orders.filter((o) => statuses.includes(o.status));
     } else {
       orders = orders.filter((o) => o.status !== "trash" && o.status !== "checkout-draft");
@@ -384,11 +418,16 @@ export class FakeWooCommerce {
       orders = orders.filter((o) => String(o.id) === needle || JSON.stringify(o.billing).toLowerCase().includes(needle));
     }
     const orderby = typeof query.orderby === "string" ? query.orderby : "date";
-    if (!["date", "id", "modified", "include", "title", "slug"].includes(orderby)) throw invalidParam("orderby", "orderby is not one of date, id, include, title, slug, and modified.");
+    if (!["date", "id", "modified", "include", "title", "slug"].includes(orderby))
+      throw invalidParam("orderby", "orderby is not one of date, id, include, title, slug, and modified.");
     const dir = query.order === "asc" ? 1 : -1;
     const keyOf = (o: FakeOrder) => (orderby === "modified" ? o.dateModified.getTime() : orderby === "date" ? o.dateCreated.getTime() : o.id);
     orders.sort((a, b) => (keyOf(a) - keyOf(b) || a.id - b.id) * dir);
-    return paginate(orders.map((o) => renderOrder(this.shop, o, this.url, dp)), query, url);
+    return paginate(
+      orders.map((o) => renderOrder(this.shop, o, this.url, dp)),
+      query,
+      url,
+    );
   }
 }
 
@@ -421,7 +460,8 @@ function intParam(query: PhpParams, name: string, min: number, max: number): num
   const raw = query[name];
   const n = typeof raw === "string" && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    const detail = max === Number.MAX_SAFE_INTEGER ? `${name} must be greater than or equal to ${min}` : `${name} must be between ${min} (inclusive) and ${max} (inclusive)`;
+    const detail =
+      max === Number.MAX_SAFE_INTEGER ? `${name} must be greater than or equal to ${min}` : `${name} must be between ${min} (inclusive) and ${max} (inclusive)`;
     throw invalidParam(name, detail);
   }
   return n;

@@ -311,7 +311,12 @@ export class FakeShop {
     if (from === status) return;
     order.status = status;
     if (status === "completed" && !order.dateCompleted) order.dateCompleted = this.now();
-    this.addNote(order, `${note ? `${note} ` : ""}Order status changed from ${STATUS_LABEL[from] ?? from} to ${STATUS_LABEL[status] ?? status}.`, false, "system");
+    this.addNote(
+      order,
+      `${note ? `${note} ` : ""}Order status changed from ${STATUS_LABEL[from] ?? from} to ${STATUS_LABEL[status] ?? status}.`,
+      false,
+      "system",
+    );
     if (status === "refunded") this.orderFullyRefunded(order);
   }
 
@@ -324,7 +329,13 @@ export class FakeShop {
    * classic `process_payment()`, whose redirect comes back as `payment_result.redirect_url`.
    */
   storeApiDraft(input: { total?: string } = {}): FakeOrder {
-    return this.seedOrder({ status: "checkout-draft", createdVia: "store-api", paymentMethod: "", paymentMethodTitle: "", ...(input.total ? { total: input.total } : {}) });
+    return this.seedOrder({
+      status: "checkout-draft",
+      createdVia: "store-api",
+      paymentMethod: "",
+      paymentMethodTitle: "",
+      ...(input.total ? { total: input.total } : {}),
+    });
   }
 
   storeApiCheckout(
@@ -480,7 +491,15 @@ export class FakeShop {
   private orderFullyRefunded(order: FakeOrder): void {
     const max = order.totalCents - refundedCents(order);
     if (max <= 0) return;
-    order.refunds.unshift({ id: this.id(), date: this.now(), amountCents: max, reason: "Order fully refunded.", refundedBy: 1, refundedPayment: false, meta: [] });
+    order.refunds.unshift({
+      id: this.id(),
+      date: this.now(),
+      amountCents: max,
+      reason: "Order fully refunded.",
+      refundedBy: 1,
+      refundedPayment: false,
+      meta: [],
+    });
     this.addNote(order, "Order status set to refunded. To return funds to the customer you will need to issue a refund through your payment gateway.", false);
   }
 
@@ -519,7 +538,8 @@ function invalidParam(param: string, detail: string): WcRestError {
 /** "29.35" → 2935; also "30", "9.5", and numbers as JSON sends them. Rounds like `wc_format_decimal` to 2 dp. */
 export function toCents(value: string): number {
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(value.trim());
-  if (!m) throw new WcRestError(400, "rest_invalid_param", `Invalid parameter(s): amount`, { status: 400, params: { amount: `amount is not a number: ${value}` } });
+  if (!m)
+    throw new WcRestError(400, "rest_invalid_param", `Invalid parameter(s): amount`, { status: 400, params: { amount: `amount is not a number: ${value}` } });
   const frac = (m[3] ?? "").padEnd(3, "0");
   const cents = Number(m[2] || "0") * 100 + Number(frac.slice(0, 2)) + (Number(frac[2]) >= 5 ? 1 : 0);
   return m[1] ? -cents : cents;

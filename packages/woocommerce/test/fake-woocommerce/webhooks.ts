@@ -179,7 +179,7 @@ export class WebhookEmitter {
 
   private async deliver(job: { webhookId: number; topic: string; resourceId: number }): Promise<void> {
     const hook = this.webhooks.get(job.webhookId);
-    if (!hook || hook.status !== "active") return;
+    if (hook?.status !== "active") return;
     const body = wpJsonEncode(this.payloadFor(job.topic, job.resourceId));
     if (this.dropNext > 0) {
       this.dropNext--;

@@ -10,8 +10,7 @@ declare const __JWT_TOKEN_STORAGE_KEY__: string | undefined;
 
 const backendUrl = typeof __BACKEND_URL__ === "string" && __BACKEND_URL__ ? __BACKEND_URL__ : "/";
 const authType = typeof __AUTH_TYPE__ === "string" && __AUTH_TYPE__ === "jwt" ? "jwt" : "session";
-const jwtTokenStorageKey =
-  typeof __JWT_TOKEN_STORAGE_KEY__ === "string" && __JWT_TOKEN_STORAGE_KEY__ ? __JWT_TOKEN_STORAGE_KEY__ : undefined;
+const jwtTokenStorageKey = typeof __JWT_TOKEN_STORAGE_KEY__ === "string" && __JWT_TOKEN_STORAGE_KEY__ ? __JWT_TOKEN_STORAGE_KEY__ : undefined;
 
 /**
  * The admin API client for this plugin's widgets, configured like the dashboard's own: the same

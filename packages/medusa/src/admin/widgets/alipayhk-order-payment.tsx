@@ -181,9 +181,7 @@ const AlipayHkOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrde
           </Text>
         </>
       ) : (
-        data!.payments.map((payment, index) => (
-          <Payment key={payment.id} payment={payment} index={index} count={data!.payments.length} />
-        ))
+        data!.payments.map((payment, index) => <Payment key={payment.id} payment={payment} index={index} count={data!.payments.length} />)
       )}
     </Container>
   );

@@ -36,4 +36,3 @@ export function tradeFields(details: Partial<TradeDetails>): Partial<AlipayHkPay
   if (details.paidAt) fields.paid_at = details.paidAt.toISOString();
   return fields;
 }
-

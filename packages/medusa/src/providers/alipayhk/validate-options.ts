@@ -18,10 +18,7 @@ function positiveInteger(options: Record<string, unknown>, option: keyof AlipayH
 function checkPluginOptions(options: Record<string, unknown>): void {
   const currency = options.currency ?? "HKD";
   if (typeof currency !== "string" || currency.toUpperCase() !== "HKD") {
-    fail(
-      "currency",
-      `is ${JSON.stringify(currency)}, but Alipay HK settles HKD only: offer this provider in an HKD region`
-    );
+    fail("currency", `is ${JSON.stringify(currency)}, but Alipay HK settles HKD only: offer this provider in an HKD region`);
   }
   const notifyUrl = options.notifyUrl;
   if (notifyUrl !== undefined && (typeof notifyUrl !== "string" || !/^https?:\/\/[^/]+/.test(notifyUrl))) {

@@ -46,7 +46,10 @@ describe("session ids and statuses", () => {
 describe("getWebhookActionAndData", () => {
   const partner = options.partner;
   const notification = (fields: Record<string, string>) =>
-    buildSignedNotification({ notify_id: "n1", notify_type: "trade_status_sync", notify_time: "2026-11-21 10:00:00", seller_id: partner, currency: "HKD", ...fields }, key);
+    buildSignedNotification(
+      { notify_id: "n1", notify_type: "trade_status_sync", notify_time: "2026-11-21 10:00:00", seller_id: partner, currency: "HKD", ...fields },
+      key,
+    );
   /** The payment module's session service as the provider finds it in its container. */
   const sessions = (records: Record<string, { provider_id?: string; data: Record<string, unknown> }>) => ({
     retrieve: async (id: string) => {
@@ -55,24 +58,45 @@ describe("getWebhookActionAndData", () => {
       return { id, ...found };
     },
   });
-  const session = (partnerTransId: string, amount: string) => ({ provider_id: "pp_alipayhk-qr_alipayhk", data: { session_id: partnerTransId.split(".")[0], partner_trans_id: partnerTransId, method: "qr", amount, currency: "HKD", trade_status: "pending" } });
-  const queryPaid = (amount: string) => gateway((params) => ({
-    response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_id: "2026112122001009", alipay_trans_status: "TRADE_SUCCESS", trans_amount: amount, currency: "HKD" },
-  }));
+  const session = (partnerTransId: string, amount: string) => ({
+    provider_id: "pp_alipayhk-qr_alipayhk",
+    data: { session_id: partnerTransId.split(".")[0], partner_trans_id: partnerTransId, method: "qr", amount, currency: "HKD", trade_status: "pending" },
+  });
+  const queryPaid = (amount: string) =>
+    gateway((params) => ({
+      response: {
+        result_code: "SUCCESS",
+        partner_trans_id: params.partner_trans_id!,
+        alipay_trans_id: "2026112122001009",
+        alipay_trans_status: "TRADE_SUCCESS",
+        trans_amount: amount,
+        currency: "HKD",
+      },
+    }));
   const provider = (gw: ReturnType<typeof gateway>, records: Parameters<typeof sessions>[0]) =>
     new AlipayHkQrService({ logger: quietLogger, paymentSessionService: sessions(records) }, gw.options);
-  const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as MedusaError);
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (e: unknown) => e as MedusaError,
+    );
 
   it("turns a verified, query-confirmed payment of a session's trade into `captured` with the checked amount", async () => {
     const gw = queryPaid("12.30");
     const rawData = notification({ out_trade_no: "payses_01.2", trade_status: "TRADE_SUCCESS", total_fee: "12.30" });
-    const result = await provider(gw, { payses_01: session("payses_01.2", "12.30") }).getWebhookActionAndData({ data: {}, rawData: Buffer.from(rawData), headers: {} });
+    const result = await provider(gw, { payses_01: session("payses_01.2", "12.30") }).getWebhookActionAndData({
+      data: {},
+      rawData: Buffer.from(rawData),
+      headers: {},
+    });
     expect(result).toEqual({ action: PaymentActions.SUCCESSFUL, data: { session_id: "payses_01", amount: 12.3 } });
     expect(gw.requests.map((r) => r.service)).toEqual(["alipay.acquire.overseas.query"]);
   });
 
   it("reports a confirmed close as canceled", async () => {
-    const gw = gateway((params) => ({ response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_status: "TRADE_CLOSED", trans_amount: "5.00" } }));
+    const gw = gateway((params) => ({
+      response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_status: "TRADE_CLOSED", trans_amount: "5.00" },
+    }));
     const closed = await provider(gw, { payses_02: session("payses_02", "5.00") }).getWebhookActionAndData({
       data: {},
       rawData: notification({ out_trade_no: "payses_02", trade_status: "TRADE_CLOSED", total_fee: "5.00" }),
@@ -82,20 +106,42 @@ describe("getWebhookActionAndData", () => {
   });
 
   it("a trade closed when the amount changed is still known: its notifications are checked and change nothing", async () => {
-    const replaced = { ...session("payses_05.2", "7.00"), data: { ...session("payses_05.2", "7.00").data, previous_trades: [{ partner_trans_id: "payses_05", amount: "5.00" }] } };
-    const closedGw = gateway((params) => ({ response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_status: "TRADE_CLOSED", trans_amount: "5.00" } }));
-    const closed = await provider(closedGw, { payses_05: replaced }).getWebhookActionAndData({ data: {}, rawData: notification({ out_trade_no: "payses_05", trade_status: "TRADE_CLOSED", total_fee: "5.00" }), headers: {} });
+    const replaced = {
+      ...session("payses_05.2", "7.00"),
+      data: { ...session("payses_05.2", "7.00").data, previous_trades: [{ partner_trans_id: "payses_05", amount: "5.00" }] },
+    };
+    const closedGw = gateway((params) => ({
+      response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_status: "TRADE_CLOSED", trans_amount: "5.00" },
+    }));
+    const closed = await provider(closedGw, { payses_05: replaced }).getWebhookActionAndData({
+      data: {},
+      rawData: notification({ out_trade_no: "payses_05", trade_status: "TRADE_CLOSED", total_fee: "5.00" }),
+      headers: {},
+    });
     expect(closed).toEqual({ action: PaymentActions.NOT_SUPPORTED });
     // Even a confirmed payment of the old trade never captures the session (its amount is not the session's).
-    const paid = await provider(queryPaid("5.00"), { payses_05: replaced }).getWebhookActionAndData({ data: {}, rawData: notification({ out_trade_no: "payses_05", total_fee: "5.00", trade_status: "TRADE_SUCCESS" }), headers: {} });
+    const paid = await provider(queryPaid("5.00"), { payses_05: replaced }).getWebhookActionAndData({
+      data: {},
+      rawData: notification({ out_trade_no: "payses_05", total_fee: "5.00", trade_status: "TRADE_SUCCESS" }),
+      headers: {},
+    });
     expect(paid).toEqual({ action: PaymentActions.NOT_SUPPORTED });
-    const wrongAmount = await refusal(provider(closedGw, { payses_05: replaced }).getWebhookActionAndData({ data: {}, rawData: notification({ out_trade_no: "payses_05", trade_status: "TRADE_CLOSED", total_fee: "7.00" }), headers: {} }));
+    const wrongAmount = await refusal(
+      provider(closedGw, { payses_05: replaced }).getWebhookActionAndData({
+        data: {},
+        rawData: notification({ out_trade_no: "payses_05", trade_status: "TRADE_CLOSED", total_fee: "7.00" }),
+        headers: {},
+      }),
+    );
     expect(wrongAmount!.message).toMatch(/amount_mismatch/);
   });
 
   it("refuses, before any query, what is not a trade of this store or does not match it", async () => {
     const gw = queryPaid("12.30");
-    const p = provider(gw, { payses_01: session("payses_01", "12.30"), payses_B: { ...session("payses_B", "12.30"), provider_id: "pp_alipayhk-barcode_alipayhk" } });
+    const p = provider(gw, {
+      payses_01: session("payses_01", "12.30"),
+      payses_B: { ...session("payses_B", "12.30"), provider_id: "pp_alipayhk-barcode_alipayhk" },
+    });
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ out_trade_no: "pos-77", trade_status: "TRADE_SUCCESS", total_fee: "12.30" }, /unknown_trade/], // not a session id
       [{ out_trade_no: "payses_NOPE", trade_status: "TRADE_SUCCESS", total_fee: "12.30" }, /unknown_trade/], // no such session
@@ -125,9 +171,13 @@ describe("getWebhookActionAndData", () => {
   });
 
   it("a genuine claim the query does not confirm, or a query that fails, is refused as retryable", async () => {
-    const waiting = gateway((params) => ({ response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_status: "WAIT_BUYER_PAY", trans_amount: "12.30" } }));
+    const waiting = gateway((params) => ({
+      response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_status: "WAIT_BUYER_PAY", trans_amount: "12.30" },
+    }));
     const rawData = notification({ out_trade_no: "payses_01", trade_status: "TRADE_SUCCESS", total_fee: "12.30" });
-    const unconfirmed = await refusal(provider(waiting, { payses_01: session("payses_01", "12.30") }).getWebhookActionAndData({ data: {}, rawData, headers: {} }));
+    const unconfirmed = await refusal(
+      provider(waiting, { payses_01: session("payses_01", "12.30") }).getWebhookActionAndData({ data: {}, rawData, headers: {} }),
+    );
     expect(unconfirmed!.type).toBe(MedusaError.Types.UNEXPECTED_STATE);
     expect(unconfirmed!.message).toMatch(/not_confirmed/);
     const down = gateway(() => ({ fault: "timeout" }));
@@ -139,7 +189,13 @@ describe("getWebhookActionAndData", () => {
   it("a provider built outside the payment module knows no session and refuses everything", async () => {
     const gw = queryPaid("12.30");
     const bare = new AlipayHkQrService({ logger: quietLogger }, gw.options);
-    const error = await refusal(bare.getWebhookActionAndData({ data: {}, rawData: notification({ out_trade_no: "payses_01", trade_status: "TRADE_SUCCESS", total_fee: "12.30" }), headers: {} }));
+    const error = await refusal(
+      bare.getWebhookActionAndData({
+        data: {},
+        rawData: notification({ out_trade_no: "payses_01", trade_status: "TRADE_SUCCESS", total_fee: "12.30" }),
+        headers: {},
+      }),
+    );
     expect(error!.message).toMatch(/unknown_trade/);
   });
 });
@@ -150,7 +206,12 @@ describe("refundPayment", () => {
     const provider = new AlipayHkQrService({ logger: quietLogger }, gw.options);
     const { data } = await provider.refundPayment({ data: paidData, amount: { value: "40", precision: 20 } as never, context: { idempotency_key: "ref_1" } });
     expect(gw.requests).toHaveLength(1);
-    expect(gw.requests[0]).toMatchObject({ service: "alipay.acquire.overseas.spot.refund", partner_trans_id: "payses_01", refund_amount: "40.00", is_sync: "Y" });
+    expect(gw.requests[0]).toMatchObject({
+      service: "alipay.acquire.overseas.spot.refund",
+      partner_trans_id: "payses_01",
+      refund_amount: "40.00",
+      is_sync: "Y",
+    });
     const record = (data as AlipayHkPaymentData).refunds?.[0];
     expect(record).toMatchObject({ refund_id: "ref_1", amount: "40.00", status: "succeeded", partner_refund_id: gw.requests[0]!.partner_refund_id });
 
@@ -168,7 +229,7 @@ describe("refundPayment", () => {
     const gw = gateway(() => ({ response: { result_code: "FAIL", error: "REFUND_AMT_RESTRICTION" } }));
     const provider = new AlipayHkQrService({ logger: quietLogger }, gw.options);
     await expect(provider.refundPayment({ data: paidData, amount: 500, context: { idempotency_key: "ref_3" } })).rejects.toThrow(
-      /refused the refund of HKD 500.00 on payses_01: REFUND_AMT_RESTRICTION/
+      /refused the refund of HKD 500.00 on payses_01: REFUND_AMT_RESTRICTION/,
     );
   });
 
@@ -188,12 +249,19 @@ describe("alipayhk-qr initiatePayment", () => {
     expect(result.data).toMatchObject({ partner_trans_id: "payses_9", amount: "12.30", qr_code: "https://qr.alipay.com/bax0001", trade_status: "pending" });
     expect(result.data).not.toHaveProperty("qr_image");
     expect(Date.parse(String(result.data?.expires_at))).toBeGreaterThan(0);
-    expect(gw.requests[0]).toMatchObject({ service: "alipay.acquire.precreate", out_trade_no: "payses_9", total_fee: "12.30", notify_url: "https://shop.example/hooks/alipayhk/alipayhk-qr_alipayhk" });
+    expect(gw.requests[0]).toMatchObject({
+      service: "alipay.acquire.precreate",
+      out_trade_no: "payses_9",
+      total_fee: "12.30",
+      notify_url: "https://shop.example/hooks/alipayhk/alipayhk-qr_alipayhk",
+    });
   });
 
   it("refuses another currency than HKD, naming it", async () => {
     const provider = new AlipayHkQrService({ logger: quietLogger }, options);
-    await expect(provider.initiatePayment({ amount: 10, currency_code: "usd", data: { session_id: "payses_9" } })).rejects.toThrow(/HKD only, this payment is in USD/);
+    await expect(provider.initiatePayment({ amount: 10, currency_code: "usd", data: { session_id: "payses_9" } })).rejects.toThrow(
+      /HKD only, this payment is in USD/,
+    );
   });
 });
 
@@ -220,7 +288,12 @@ describe("alipayhk-barcode authorizePayment", () => {
     expect(first.data).toMatchObject({ trade_status: "paid", payment_inst: "ALIPAYCN", alipay_trans_id: "2026112121001003" });
     expect(first.data).not.toHaveProperty("buyer_code");
     expect(first.data).not.toHaveProperty("buyer_code_sealed");
-    expect(gw.requests[0]).toMatchObject({ service: "alipay.acquire.overseas.spot.pay", partner_trans_id: "payses_b1", trans_amount: "88.00", buyer_identity_code: "280000000000000002" });
+    expect(gw.requests[0]).toMatchObject({
+      service: "alipay.acquire.overseas.spot.pay",
+      partner_trans_id: "payses_b1",
+      trans_amount: "88.00",
+      buyer_identity_code: "280000000000000002",
+    });
 
     const again = await provider.authorizePayment({ data: first.data });
     expect(again.status).toBe(PaymentSessionStatus.CAPTURED);
@@ -233,7 +306,9 @@ describe("alipayhk-barcode authorizePayment", () => {
 
   it("needs the buyer's code", async () => {
     const provider = new AlipayHkBarcodeService({ logger: quietLogger }, options);
-    await expect(provider.initiatePayment({ amount: 5, currency_code: "hkd", data: { session_id: "payses_b2" } })).rejects.toThrow(/data\.buyer_code is missing/);
+    await expect(provider.initiatePayment({ amount: 5, currency_code: "hkd", data: { session_id: "payses_b2" } })).rejects.toThrow(
+      /data\.buyer_code is missing/,
+    );
   });
 });
 
@@ -253,7 +328,12 @@ describe("retrievePayment and getPaymentStatus", () => {
     const provider = new AlipayHkQrService({ logger: quietLogger }, gw.options);
     const pending = { ...paidData, trade_status: "pending" as const };
     const retrieved = await provider.retrievePayment({ data: pending });
-    expect(retrieved.data).toMatchObject({ trade_status: "paid", alipay_trans_id: "2026112122001004", payment_inst: "ALIPAYHK", buyer_login_id: "852-****0654" });
+    expect(retrieved.data).toMatchObject({
+      trade_status: "paid",
+      alipay_trans_id: "2026112122001004",
+      payment_inst: "ALIPAYHK",
+      buyer_login_id: "852-****0654",
+    });
     const status = await provider.getPaymentStatus({ data: pending });
     expect(status.status).toBe(PaymentSessionStatus.CAPTURED);
     expect(gw.requests.map((r) => r.service)).toEqual(["alipay.acquire.overseas.query", "alipay.acquire.overseas.query"]);
@@ -284,7 +364,10 @@ describe("applyEvents: the one place core's events change the payment data", () 
     const succeeded = qr.applyEvents(stillOpen, [{ type: "refund.succeeded", ...refundBase }]);
     expect(succeeded.refunds?.[0]).toMatchObject({ status: "succeeded", reason: "Damaged" });
     expect(succeeded.refunds?.[0]).not.toHaveProperty("code");
-    for (const later of [{ type: "refund.pending" as const, ...refundBase, reason: "UNKNOW" }, { type: "refund.failed" as const, ...refundBase, code: "SYSTEM_ERROR" }]) {
+    for (const later of [
+      { type: "refund.pending" as const, ...refundBase, reason: "UNKNOW" },
+      { type: "refund.failed" as const, ...refundBase, code: "SYSTEM_ERROR" },
+    ]) {
       expect(qr.applyEvents(succeeded, [later]).refunds?.[0]?.status).toBe("succeeded");
     }
   });
@@ -302,7 +385,14 @@ describe("applyEvents: the one place core's events change the payment data", () 
   it("a mismatched payment is never paid: flagged for a person, the session stays pending", () => {
     logs.length = 0;
     const open: AlipayHkPaymentData = { ...paidData, trade_status: "pending" };
-    const event = { type: "trade.mismatch" as const, partnerTransId: "payses_01", source: "sweep" as const, expectedAmount: 10000, reportedAmount: 1, reportedCurrency: "HKD" };
+    const event = {
+      type: "trade.mismatch" as const,
+      partnerTransId: "payses_01",
+      source: "sweep" as const,
+      expectedAmount: 10000,
+      reportedAmount: 1,
+      reportedCurrency: "HKD",
+    };
     const flagged = qr.applyEvents(open, [event]);
     expect(flagged.trade_status).toBe("pending");
     expect(sessionStatusOf(flagged.trade_status)).toBe(PaymentSessionStatus.PENDING);
@@ -316,7 +406,13 @@ describe("applyEvents: the one place core's events change the payment data", () 
   it("a barcode charge reported for another amount is never captured", async () => {
     logs.length = 0;
     const gw = gateway((params) => ({
-      response: { result_code: "SUCCESS", partner_trans_id: params.partner_trans_id!, alipay_trans_id: "2026112121001099", trans_amount: "0.01", payment_inst: "ALIPAYHK" },
+      response: {
+        result_code: "SUCCESS",
+        partner_trans_id: params.partner_trans_id!,
+        alipay_trans_id: "2026112121001099",
+        trans_amount: "0.01",
+        payment_inst: "ALIPAYHK",
+      },
     }));
     const provider = new AlipayHkBarcodeService({ logger }, gw.options);
     const session = await provider.initiatePayment({ amount: 88, currency_code: "hkd", data: { session_id: "payses_m1", buyer_code: "280000000000000002" } });
@@ -329,16 +425,36 @@ describe("applyEvents: the one place core's events change the payment data", () 
   });
 
   it("a cancelled id Alipay did not know is watched; a late charge is recorded; the watch ends", () => {
-    const open: AlipayHkPaymentData = { ...paidData, method: "barcode", partner_trans_id: "payses_01", trade_status: "unresolved", buyer_code: "280000000000000009" };
+    const open: AlipayHkPaymentData = {
+      ...paidData,
+      method: "barcode",
+      partner_trans_id: "payses_01",
+      trade_status: "unresolved",
+      buyer_code: "280000000000000009",
+    };
     const until = new Date("2026-11-21T10:20:00.000Z");
-    const closed = barcode.applyEvents(open, [{ type: "trade.closed", partnerTransId: "payses_01", source: "barcode", reversed: false, cause: "outcome_unknown", watchUntil: until }]);
+    const closed = barcode.applyEvents(open, [
+      { type: "trade.closed", partnerTransId: "payses_01", source: "barcode", reversed: false, cause: "outcome_unknown", watchUntil: until },
+    ]);
     expect(closed).toMatchObject({ trade_status: "closed", cancel_status: "closed", watch_until: until.toISOString() });
     expect(closed).not.toHaveProperty("buyer_code");
     // Still being given back: the watch goes on.
-    const pending = barcode.applyEvents(closed, [{ type: "late_charge.found", partnerTransId: "payses_01", source: "watch", amount: 10000, alipayTransId: "T9", resolution: "pending", code: "SYSTEM_ERROR" }]);
+    const pending = barcode.applyEvents(closed, [
+      {
+        type: "late_charge.found",
+        partnerTransId: "payses_01",
+        source: "watch",
+        amount: 10000,
+        alipayTransId: "T9",
+        resolution: "pending",
+        code: "SYSTEM_ERROR",
+      },
+    ]);
     expect(pending).toMatchObject({ watch_until: until.toISOString(), late_charge: { resolution: "pending" } });
     // Given back: one id holds one charge, so the watch is over; the record stays.
-    const late = barcode.applyEvents(pending, [{ type: "late_charge.found", partnerTransId: "payses_01", source: "watch", amount: 10000, alipayTransId: "T9", resolution: "refunded" }]);
+    const late = barcode.applyEvents(pending, [
+      { type: "late_charge.found", partnerTransId: "payses_01", source: "watch", amount: 10000, alipayTransId: "T9", resolution: "refunded" },
+    ]);
     expect(late).toMatchObject({ trade_status: "closed", watch_until: null, late_charge: { resolution: "refunded", amount: "100.00", alipay_trans_id: "T9" } });
     // Nothing found until the end of the window: the watch ends too.
     const quiet = barcode.applyEvents(closed, [{ type: "watch.ended", partnerTransId: "payses_01", source: "watch" }]);
@@ -347,7 +463,9 @@ describe("applyEvents: the one place core's events change the payment data", () 
 
   it("a payment reported for a trade recorded closed is kept as a late payment, never as paid", () => {
     const closed: AlipayHkPaymentData = { ...paidData, trade_status: "closed" };
-    const after = qr.applyEvents(closed, [{ type: "trade.paid", partnerTransId: "payses_01", source: "sweep", amount: 10000, currency: "HKD", alipayTransId: "T1" }]);
+    const after = qr.applyEvents(closed, [
+      { type: "trade.paid", partnerTransId: "payses_01", source: "sweep", amount: 10000, currency: "HKD", alipayTransId: "T1" },
+    ]);
     expect(after).toMatchObject({ trade_status: "closed", late_payment: { amount: "100.00", alipay_trans_id: "T1" } });
   });
 

@@ -1,9 +1,4 @@
-import {
-  AbstractPaymentProvider,
-  MedusaError,
-  PaymentActions,
-  PaymentSessionStatus,
-} from "@medusajs/framework/utils";
+import { AbstractPaymentProvider, MedusaError, PaymentActions, PaymentSessionStatus } from "@medusajs/framework/utils";
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
@@ -144,7 +139,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     if (typeof partnerTransId !== "string" || partnerTransId === "") {
       throw new MedusaError(
         MedusaError.Types.INVALID_DATA,
-        `${this.getIdentifier()}: the payment data has no partner_trans_id; it was not created by an Alipay HK provider`
+        `${this.getIdentifier()}: the payment data has no partner_trans_id; it was not created by an Alipay HK provider`,
       );
     }
     return data as AlipayHkPaymentData;
@@ -162,7 +157,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     if (currencyCode?.toLowerCase() !== "hkd") {
       throw new MedusaError(
         MedusaError.Types.INVALID_DATA,
-        `${this.getIdentifier()}: Alipay HK takes HKD only, this payment is in ${String(currencyCode).toUpperCase()}; offer the provider in an HKD region`
+        `${this.getIdentifier()}: Alipay HK takes HKD only, this payment is in ${String(currencyCode).toUpperCase()}; offer the provider in an HKD region`,
       );
     }
   }
@@ -178,9 +173,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
   /** The amount still refundable: the trade amount less every refund not known to have failed. */
   protected refundable(data: AlipayHkPaymentData): MinorUnits {
     const paid = parseAmountLenient(data.amount, "amount");
-    const refunded = (data.refunds ?? [])
-      .filter((r) => r.status !== "failed")
-      .reduce((sum, r) => sum + parseAmountLenient(r.amount, "refund amount"), 0);
+    const refunded = (data.refunds ?? []).filter((r) => r.status !== "failed").reduce((sum, r) => sum + parseAmountLenient(r.amount, "refund amount"), 0);
     return Math.max(0, paid - refunded);
   }
 
@@ -228,7 +221,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
           if (data.trade_status === "closed" || data.trade_status === "failed") {
             data.late_payment = { amount: formatAmount(event.amount), alipay_trans_id: event.alipayTransId, at: now };
             this.logger?.error(
-              `alipayhk: ${id} was recorded ${data.trade_status} but Alipay reports it paid (HKD ${formatAmount(event.amount)}, ${event.alipayTransId ?? "no trade number"}); refund the buyer`
+              `alipayhk: ${id} was recorded ${data.trade_status} but Alipay reports it paid (HKD ${formatAmount(event.amount)}, ${event.alipayTransId ?? "no trade number"}); refund the buyer`,
             );
             break;
           }
@@ -241,7 +234,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
           const known = data.mismatch;
           if (!known || known.reported_amount !== reported || known.reported_currency !== event.reportedCurrency) {
             this.logger?.error(
-              `alipayhk: ${id} is reported paid with ${event.reportedCurrency ?? "HKD"} ${reported ?? "(no amount)"} but the trade is HKD ${formatAmount(event.expectedAmount)}; not authorized, a person must look at it`
+              `alipayhk: ${id} is reported paid with ${event.reportedCurrency ?? "HKD"} ${reported ?? "(no amount)"} but the trade is HKD ${formatAmount(event.expectedAmount)}; not authorized, a person must look at it`,
             );
           }
           data.mismatch = {
@@ -288,7 +281,11 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
   }
 
   /** A refund's outcome, recorded under Medusa's refund id (see {@link applyEvents}). */
-  private applyRefundEvent(data: AlipayHkPaymentData, event: Extract<TradeEvent, { type: "refund.succeeded" | "refund.failed" | "refund.pending" }>, now: string): AlipayHkPaymentData {
+  private applyRefundEvent(
+    data: AlipayHkPaymentData,
+    event: Extract<TradeEvent, { type: "refund.succeeded" | "refund.failed" | "refund.pending" }>,
+    now: string,
+  ): AlipayHkPaymentData {
     const id = data.partner_trans_id;
     const known = data.refunds?.find((r) => r.refund_id === event.platformRefundId);
     const record: AlipayHkRefundRecord = known
@@ -298,7 +295,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
       if (known?.status === "failed") {
         record.corrected_at = now;
         this.logger?.warn(
-          `alipayhk: refund ${record.refund_id} (HKD ${record.amount}) on ${id}, recorded as failed, succeeded at Alipay after all: the buyer got the money back; record the refund in Medusa`
+          `alipayhk: refund ${record.refund_id} (HKD ${record.amount}) on ${id}, recorded as failed, succeeded at Alipay after all: the buyer got the money back; record the refund in Medusa`,
         );
       }
       record.status = "succeeded";
@@ -309,7 +306,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     } else if (event.type === "refund.failed") {
       if (known?.status === "pending") {
         this.logger?.error(
-          `alipayhk: refund ${record.refund_id} (HKD ${record.amount}) on ${id} was refused by Alipay (${event.code}) after Medusa recorded it; refund the buyer another way`
+          `alipayhk: refund ${record.refund_id} (HKD ${record.amount}) on ${id} was refused by Alipay (${event.code}) after Medusa recorded it; refund the buyer another way`,
         );
       }
       record.status = "failed";
@@ -370,8 +367,8 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
             : [],
           watches: watch,
         },
-        this.recovery
-      )
+        this.recovery,
+      ),
     );
     return this.applyEvents(data, events);
   }
@@ -421,22 +418,26 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     const amount = this.cents(input.amount);
     const reason = known ? known.reason : await this.refundReasonOf(refundId);
     const result = await asMedusa("refund", () =>
-      refundReturn(this.client, { partnerTransId: data.partner_trans_id, platformRefundId: refundId, amount, reason }, this.recovery)
+      refundReturn(this.client, { partnerTransId: data.partner_trans_id, platformRefundId: refundId, amount, reason }, this.recovery),
     );
     const base: AlipayHkRefundRecord = known
       ? { ...known, amount: formatAmount(amount) }
-      : { refund_id: refundId, partner_refund_id: result.partnerRefundId, amount: formatAmount(amount), status: "pending", at: new Date().toISOString(), ...(reason ? { reason } : {}) };
+      : {
+          refund_id: refundId,
+          partner_refund_id: result.partnerRefundId,
+          amount: formatAmount(amount),
+          status: "pending",
+          at: new Date().toISOString(),
+          ...(reason ? { reason } : {}),
+        };
     const next = this.applyEvents(this.withRefund(data, base), result.events);
     const event = result.events.find(isRefundEvent);
     if (event?.type === "refund.failed") {
-      throw new MedusaError(
-        MedusaError.Types.NOT_ALLOWED,
-        `Alipay HK refused the refund of HKD ${base.amount} on ${data.partner_trans_id}: ${event.code}`
-      );
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `Alipay HK refused the refund of HKD ${base.amount} on ${data.partner_trans_id}: ${event.code}`);
     }
     if (event?.type === "refund.pending") {
       this.logger?.warn(
-        `alipayhk: refund ${refundId} (HKD ${base.amount}) on ${data.partner_trans_id} is still open (${event.reason}); the scheduled job resends it with the same id and content`
+        `alipayhk: refund ${refundId} (HKD ${base.amount}) on ${data.partner_trans_id} is still open (${event.reason}); the scheduled job resends it with the same id and content`,
       );
     }
     return { data: next };
@@ -460,8 +461,8 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
           partnerTransId: data.partner_trans_id,
           refundFallback: refundable > 0 ? { amount: refundable, platformRefundId } : undefined,
         },
-        this.recovery
-      )
+        this.recovery,
+      ),
     );
     const next = this.applyEvents(data, result.events);
     if (result.events.some((e) => e.type === "trade.closed")) return { data: next };
@@ -478,7 +479,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     }
     throw new MedusaError(
       MedusaError.Types.UNEXPECTED_STATE,
-      `Alipay HK cancel of ${data.partner_trans_id} is still open (${"reason" in result ? result.reason : result.status}); try again`
+      `Alipay HK cancel of ${data.partner_trans_id} is still open (${"reason" in result ? result.reason : result.status}); try again`,
     );
   }
 
@@ -499,7 +500,9 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
       const result = await cancelOrder(this.client, { partnerTransId }, { ...this.recovery, cancelAttempts });
       const next = this.applyEvents(data, result.events);
       if (next.trade_status !== "closed") {
-        this.logger?.warn(`alipayhk: could not close ${partnerTransId} for a deleted session: ${"code" in result ? result.code : "reason" in result ? result.reason : result.status}`);
+        this.logger?.warn(
+          `alipayhk: could not close ${partnerTransId} for a deleted session: ${"code" in result ? result.code : "reason" in result ? result.reason : result.status}`,
+        );
       }
       return { data: next };
     } catch (error) {
@@ -524,7 +527,11 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
     if (!query?.found) return { data };
     if (status === "paid") {
       const { reply: _r, outcome: _o, found: _f, status: _s, ...details } = query;
-      return { data: this.applyEvents(data, [paidOrMismatch({ partnerTransId: data.partner_trans_id, amount: parseAmountLenient(data.amount, "amount") }, details, "sweep")]) };
+      return {
+        data: this.applyEvents(data, [
+          paidOrMismatch({ partnerTransId: data.partner_trans_id, amount: parseAmountLenient(data.amount, "amount") }, details, "sweep"),
+        ]),
+      };
     }
     const trade_status: TradeStatus = status === "closed" ? "closed" : status === "pending" ? "pending" : "unknown";
     return { data: { ...data, trade_status, ...tradeFields(query) } };
@@ -545,11 +552,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
       // Paid → `authorized`, as the module itself records an authorized session, so that a session
       // found paid is not re-checked on every run; closed → `canceled`; else unchanged.
       const status =
-        refreshed.trade_status === "paid"
-          ? PaymentSessionStatus.AUTHORIZED
-          : refreshed.trade_status === "closed"
-            ? PaymentSessionStatus.CANCELED
-            : undefined;
+        refreshed.trade_status === "paid" ? PaymentSessionStatus.AUTHORIZED : refreshed.trade_status === "closed" ? PaymentSessionStatus.CANCELED : undefined;
       return { data: refreshed, status };
     }
     return this.changeAmount(data, amount);
@@ -629,7 +632,7 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
       throw new MedusaError(
         check.retryable ? MedusaError.Types.UNEXPECTED_STATE : MedusaError.Types.INVALID_DATA,
         `Alipay HK ${check.message} [${check.refusal}]`,
-        check.refusal
+        check.refusal,
       );
     }
     for (const event of check.events) {
@@ -639,7 +642,9 @@ export abstract class AlipayHkBase extends AbstractPaymentProvider<AlipayHkProvi
       const expected = await this.expectedTrade(event.partnerTransId);
       if (!expected?.current) {
         if (event.type === "trade.paid") {
-          this.logger?.error(`alipayhk: ${event.partnerTransId}, a trade replaced after an amount change, is reported paid (HKD ${formatAmount(event.amount)}); refund the buyer`);
+          this.logger?.error(
+            `alipayhk: ${event.partnerTransId}, a trade replaced after an amount change, is reported paid (HKD ${formatAmount(event.amount)}); refund the buyer`,
+          );
         }
         return { action: PaymentActions.NOT_SUPPORTED };
       }

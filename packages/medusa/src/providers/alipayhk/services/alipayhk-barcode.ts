@@ -6,14 +6,7 @@ import type {
   InitiatePaymentOutput,
   UpdatePaymentOutput,
 } from "@medusajs/framework/types";
-import {
-  formatAmount,
-  parseAmountLenient,
-  payByBarcode,
-  resolveOpenCharge,
-  type BarcodePaymentResult,
-  type MinorUnits,
-} from "@alipayhk/core";
+import { formatAmount, parseAmountLenient, payByBarcode, resolveOpenCharge, type BarcodePaymentResult, type MinorUnits } from "@alipayhk/core";
 import { AlipayHkBase } from "../core/alipayhk-base";
 import { sessionStatusOf } from "../trade-data";
 import { asMedusa } from "../errors";
@@ -44,7 +37,7 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
     if (!buyerCode) {
       throw new MedusaError(
         MedusaError.Types.INVALID_DATA,
-        "alipayhk-barcode: data.buyer_code is missing (the code scanned from the buyer's AlipayHK/Alipay app)"
+        "alipayhk-barcode: data.buyer_code is missing (the code scanned from the buyer's AlipayHK/Alipay app)",
       );
     }
     const data: AlipayHkPaymentData = {
@@ -74,13 +67,22 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
     }
     let result: BarcodePaymentResult;
     if (data.trade_status === "unresolved" || data.trade_status === "unknown") {
-      result = await asMedusa("query", () => resolveOpenCharge(this.client, { partnerTransId: data.partner_trans_id, amount: parseAmountLenient(data.amount, "amount") }, [], this.recovery, undefined, "barcode"));
+      result = await asMedusa("query", () =>
+        resolveOpenCharge(
+          this.client,
+          { partnerTransId: data.partner_trans_id, amount: parseAmountLenient(data.amount, "amount") },
+          [],
+          this.recovery,
+          undefined,
+          "barcode",
+        ),
+      );
     } else {
       const buyerCode = this.buyerCodeOf(data);
       if (!buyerCode) {
         throw new MedusaError(
           MedusaError.Types.INVALID_DATA,
-          "alipayhk-barcode: the session holds no buyer code this provider can read; create a new session with data.buyer_code"
+          "alipayhk-barcode: the session holds no buyer code this provider can read; create a new session with data.buyer_code",
         );
       }
       result = await asMedusa("spot.pay", () =>
@@ -92,8 +94,8 @@ export class AlipayHkBarcodeService extends AlipayHkBase {
             buyerCode,
             transName: this.subject,
           },
-          this.recovery
-        )
+          this.recovery,
+        ),
       );
     }
     const next = this.applyEvents(data, result.events);

@@ -30,7 +30,7 @@ export class AlipayHkQrService extends AlipayHkBase {
         subject: this.subject,
         notifyUrl: this.config.notifyUrl,
         expiresInMinutes: this.config.qrExpiresInMinutes,
-      })
+      }),
     );
     return {
       session_id: sessionId,
@@ -74,7 +74,7 @@ export class AlipayHkQrService extends AlipayHkBase {
       if (closed.status !== "closed" && closed.status !== "reversed") {
         throw new MedusaError(
           MedusaError.Types.UNEXPECTED_STATE,
-          `could not close ${data.partner_trans_id} before re-creating it for the new amount (${closed.status}); try again`
+          `could not close ${data.partner_trans_id} before re-creating it for the new amount (${closed.status}); try again`,
         );
       }
     }

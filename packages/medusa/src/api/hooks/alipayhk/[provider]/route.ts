@@ -75,15 +75,14 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
     throw error;
   }
 
-  const settles =
-    result.action === PaymentActions.SUCCESSFUL || result.action === PaymentActions.AUTHORIZED;
+  const settles = result.action === PaymentActions.SUCCESSFUL || result.action === PaymentActions.AUTHORIZED;
   if (settles && result.data?.session_id) {
     try {
       await processPaymentWorkflow(req.scope).run({ input: result });
     } catch (error) {
       // Not recorded: no `success`, so Alipay sends the notification again later.
       logger.error(
-        `alipayhk notify (${providerId}): payment session ${result.data.session_id} is paid at Alipay but could not be recorded: ${(error as Error).message}`
+        `alipayhk notify (${providerId}): payment session ${result.data.session_id} is paid at Alipay but could not be recorded: ${(error as Error).message}`,
       );
       refuse(res, 500, "not_recorded", `payment session ${result.data.session_id} could not be recorded; send it again`);
       return;

@@ -16,10 +16,7 @@ import type { AlipayHkPaymentData } from "../../../../../providers/alipayhk/type
  */
 export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void> {
   const paymentModule = req.scope.resolve<IPaymentModuleService>(Modules.PAYMENT);
-  const [session] = await paymentModule.listPaymentSessions(
-    { id: req.params.id },
-    { select: ["id", "status", "provider_id", "data"] }
-  );
+  const [session] = await paymentModule.listPaymentSessions({ id: req.params.id }, { select: ["id", "status", "provider_id", "data"] });
   if (!session || !toAlipayProviderId(session.provider_id)) {
     throw new MedusaError(MedusaError.Types.NOT_FOUND, `Alipay HK payment session ${req.params.id} not found`);
   }
