@@ -186,7 +186,8 @@ export class WebhookEmitter {
       this.deliveries.push({ webhookId: hook.id, topic: job.topic, resourceId: job.resourceId, status: null, body });
       return;
     }
-    const times = this.duplicateNext > 0 ? (this.duplicateNext--, 2) : 1;
+    const times = this.duplicateNext > 0 ? 2 : 1;
+    if (this.duplicateNext > 0) this.duplicateNext--;
     for (let i = 0; i < times; i++) {
       const refused = !this.wpHttpValidateUrl(hook.deliveryUrl);
       const status = await this.post(hook, job.topic, body);
