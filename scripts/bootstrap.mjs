@@ -83,7 +83,7 @@ if (task === "test") {
   log("checking the published packages as users install them (packed tarballs)");
   const packages = spawnSync(process.execPath, [join(root, "scripts/check-packages.mjs")], { cwd: root, stdio: "inherit", env });
   log("checking format and lint (Biome)");
-  const lint = spawnSync(pm, [...pmArgs, "exec", "biome", "ci", "--reporter=summary", "."], { cwd: root, stdio: "inherit", env });
+  const lint = spawnSync(pm, [...pmArgs, "exec", "biome", "ci", "--error-on-warnings", "--reporter=summary", "."], { cwd: root, stdio: "inherit", env });
   if (tests.status !== 0) process.exit(tests.status ?? 1);
   if (packages.status !== 0) process.exit(packages.status ?? 1);
   if (lint.status !== 0) process.exit(lint.status ?? 1);
