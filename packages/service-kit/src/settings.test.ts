@@ -99,4 +99,10 @@ describe("settings declared once", () => {
     expect(help).toContain("--verbose, VERBOSE");
     expect(help).toContain("--check");
   });
+
+  it("says the settings are environment variables when none has a flag", () => {
+    const envOnly = { port: setting({ env: "PORT", meaning: "HTTP port", default: 8080, parse: parse.port }) };
+    expect(renderHelp(envOnly, { usage: "svc", summary: "Runs." })).toContain("Settings (environment variables):");
+    expect(renderHelp(spec, { usage: "svc", summary: "Runs." })).toContain("Settings (a flag wins over its environment variable):");
+  });
 });

@@ -171,7 +171,8 @@ export function renderHelp(spec: SettingsSpec, help: HelpText): string {
     for (const [name, meaning] of help.options) out.push(`  ${name.padEnd(width)}  ${wrap(meaning, 94 - width, " ".repeat(width + 4))}`);
     out.push("");
   }
-  out.push("Settings (a flag wins over its environment variable):");
+  const anyFlag = Object.values(spec).some((one) => one.flag);
+  out.push(anyFlag ? "Settings (a flag wins over its environment variable):" : "Settings (environment variables):");
   for (const one of Object.values(spec)) {
     const names = one.flag ? `${one.flag}${one.isSwitch ? "" : " <value>"}${one.repeatable ? " (repeatable)" : ""}, ${one.env}` : one.env;
     const notes = [
