@@ -2,6 +2,7 @@ import {
   AlipayError,
   barcodeRequestBudgetMs,
   cancelOrder,
+  cancelRequestBudgetMs,
   checkNotification,
   createQrPayment,
   formatAmount,
@@ -24,6 +25,7 @@ import { maskBuyerCode, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { OrderMode, OrderRecord, RefundRecord } from "./store/records";
 import type { Store } from "./store/store";
+import { runWithinWindow, sweepWindow } from "./sweep-window";
 import { applyTradeEvent, CANCEL_REFUND_REASON, CANCEL_RETURN_ID } from "./trade-events";
 
 export { CANCEL_REFUND_REASON, CANCEL_RETURN_ID };
@@ -362,28 +364,53 @@ export class Payments {
 
   /** One pass of the background sweep through core's `sweepOpenTrades`; returns the events it applied. */
   async sweep(limit = 100): Promise<TradeEvent[]> {
-    const { client, store, refundRetry, barcodeRecovery, sweepIntervalMs, metrics, logger } = this.options;
-    const now = this.now();
-    // Claimed rows are hidden from other passes at least as long as this pass's own refund
-    // resend (one attempt) can run: two sends of one refund never overlap.
-    const leaseMs = Math.max(sweepIntervalMs, refundRequestBudgetMs(client.timeoutMs, { ...refundRetry, attempts: 1 }));
-    const claimed = await store.claimSweep(now, limit, leaseMs);
-    const watched = await store.claimWatches(now, limit, leaseMs);
+    const { client, store, refundRetry, barcodeRecovery, sweepIntervalMs } = this.options;
+    const claimedAt = this.now();
+    // The longest one row can take: a refund resend (one attempt), an open barcode charge (query,
+    // then cancel with its retries), a watched id's late charge given back (cancel or refund).
+    const rowBudgetMs = Math.max(
+      refundRequestBudgetMs(client.timeoutMs, { ...refundRetry, attempts: 1 }),
+      barcodeRequestBudgetMs(client.timeoutMs, { ...barcodeRecovery, maxPollMs: 0 }),
+      cancelRequestBudgetMs(client.timeoutMs, { ...barcodeRecovery, ...refundRetry, attempts: 1 }),
+    );
+    const { leaseMs, startWithinMs } = sweepWindow(sweepIntervalMs, rowBudgetMs);
+    const claimed = await store.claimSweep(claimedAt, limit, leaseMs);
+    const watched = await store.claimWatches(claimedAt, limit, leaseMs);
     if (claimed.orders.length === 0 && claimed.refunds.length === 0 && watched.length === 0) return [];
-    const trades: OpenTrade[] = claimed.orders.map((order) => ({
-      partnerTransId: order.partnerTransId,
-      kind: order.mode,
-      amount: order.amount,
-      expiresAt: order.expiresAt === undefined ? undefined : new Date(order.expiresAt),
+    const rows: SweepWork[] = claimed.orders.map((order) => ({
+      trades: [
+        {
+          partnerTransId: order.partnerTransId,
+          kind: order.mode,
+          amount: order.amount,
+          expiresAt: order.expiresAt === undefined ? undefined : new Date(order.expiresAt),
+        },
+      ],
     }));
-    const refunds: OpenRefund[] = [];
     for (const refund of claimed.refunds) {
       const order = await store.getOrder(refund.orderId);
       // The stored request content, resent identically.
-      if (order) refunds.push({ partnerTransId: order.partnerTransId, platformRefundId: refund.returnId, amount: refund.amount, reason: refund.reason });
+      if (order)
+        rows.push({ refunds: [{ partnerTransId: order.partnerTransId, platformRefundId: refund.returnId, amount: refund.amount, reason: refund.reason }] });
     }
-    const watches = watched.map((w) => ({ partnerTransId: w.partnerTransId, until: new Date(w.until) }));
-    const events = await sweepOpenTrades(client, { trades, refunds, watches }, { ...barcodeRecovery, ...refundRetry, attempts: 1 });
+    for (const watch of watched) rows.push({ watches: [{ partnerTransId: watch.partnerTransId, until: new Date(watch.until) }] });
+    const applied: TradeEvent[] = [];
+    await runWithinWindow(
+      rows,
+      claimedAt + startWithinMs,
+      () => this.now(),
+      async (row) => {
+        const events = await sweepOpenTrades(client, row, { ...barcodeRecovery, ...refundRetry, attempts: 1 });
+        await this.applySwept(events);
+        applied.push(...events);
+      },
+    );
+    return applied;
+  }
+
+  /** Applies the sweep's events one by one: one that cannot be recorded is logged, the rest still are. */
+  private async applySwept(events: readonly TradeEvent[]): Promise<void> {
+    const { metrics, logger } = this.options;
     for (const event of events) {
       metrics.sweeps.inc({ kind: event.type });
       try {
@@ -392,9 +419,11 @@ export class Payments {
         logger.log("error", "sweep could not record an event", { partner_trans_id: event.partnerTransId, type: event.type, error: (error as Error).message });
       }
     }
-    return events;
   }
 }
+
+/** One row of a sweep pass, in the shape `sweepOpenTrades` takes. */
+type SweepWork = { trades?: OpenTrade[]; refunds?: OpenRefund[]; watches?: { partnerTransId: string; until: Date }[] };
 
 /** A flow's error as a refusal: the gateway refused, or its answer never came. Anything else is a bug: thrown on. */
 function gatewayRefusal(error: unknown, flow: string): PaymentResult<never> {
