@@ -62,6 +62,7 @@ export function createBridge(config: BridgeConfig, overrides: BridgeOverrides = 
       privateKey: config.alipay.privateKey,
       alipayPublicKey: config.alipay.alipayPublicKey,
       gateway: config.alipay.gateway,
+      ...(config.alipay.timeoutMs === undefined ? {} : { timeoutMs: config.alipay.timeoutMs }),
       ...overrides.alipayOptions,
     });
   const locks = new KeyedMutex();

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { AlipayConfigError, clientOptionsFromSettings } from "@alipayhk/core";
+import { AlipayConfigError, clientOptionsFromSettings, DEFAULT_POLICY } from "@alipayhk/core";
 import { parse, readSettings, renderHelp, setting, SettingError, type SettingsValues } from "@alipayhk/service-kit";
 
 /** What the bridge does when Alipay reports a payment for an order WooCommerce no longer takes payment for. */
@@ -16,6 +16,8 @@ export interface AlipayEnvConfig {
   /** PEM or bare base64 DER text (read from the file when the variable named a file). */
   privateKey?: string;
   alipayPublicKey?: string;
+  /** Per-request gateway timeout in ms (`ALIPAYHK_TIMEOUT_MS`); core's default when unset. */
+  timeoutMs?: number;
 }
 
 export interface BridgeConfig {
@@ -202,6 +204,12 @@ export const BRIDGE_SETTINGS = {
     secret: true,
     parse: parse.text,
   }),
+  timeoutMs: setting({
+    env: "ALIPAYHK_TIMEOUT_MS",
+    meaning: "per-request gateway timeout in ms, 1 to 600000",
+    defaultText: String(DEFAULT_POLICY.timeoutMs),
+    parse: parse.text,
+  }),
 };
 
 type BridgeSettings = SettingsValues<typeof BRIDGE_SETTINGS>;
@@ -290,7 +298,15 @@ function alipaySettings(s: BridgeSettings): AlipayEnvConfig {
   let options;
   try {
     options = clientOptionsFromSettings(
-      { gateway: s.gateway, partner: s.partner, signType: s.signType, md5Key: s.md5Key, privateKey: s.privateKey, alipayPublicKey: s.alipayPublicKey },
+      {
+        gateway: s.gateway,
+        partner: s.partner,
+        signType: s.signType,
+        md5Key: s.md5Key,
+        privateKey: s.privateKey,
+        alipayPublicKey: s.alipayPublicKey,
+        timeoutMs: s.timeoutMs,
+      },
       { requireGateway: true },
     );
   } catch (error) {
@@ -300,6 +316,7 @@ function alipaySettings(s: BridgeSettings): AlipayEnvConfig {
   if (options.md5Key !== undefined) out.md5Key = options.md5Key;
   if (options.privateKey !== undefined) out.privateKey = options.privateKey;
   if (options.alipayPublicKey !== undefined) out.alipayPublicKey = options.alipayPublicKey;
+  if (options.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs;
   return out;
 }
 

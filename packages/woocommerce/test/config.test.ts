@@ -39,6 +39,14 @@ function refusal(env: Record<string, string | undefined>): { message: string; fi
 const problem = (env: Record<string, string | undefined>) => refusal(env).message;
 
 describe("loadConfig", () => {
+  it("passes ALIPAYHK_TIMEOUT_MS to the gateway client, and refuses one that is not whole milliseconds", () => {
+    expect(loadConfig(base).alipay.timeoutMs).toBeUndefined();
+    expect(loadConfig({ ...base, ALIPAYHK_TIMEOUT_MS: "8000" }).alipay.timeoutMs).toBe(8000);
+    const refused = refusal({ ...base, ALIPAYHK_TIMEOUT_MS: "8s" });
+    expect(refused.field).toBe("ALIPAYHK_TIMEOUT_MS");
+    expect(refused.message).toMatch(/^ALIPAYHK_TIMEOUT_MS: expected a whole number of milliseconds/);
+  });
+
   it("reads a complete MD5 configuration with defaults", () => {
     const config = loadConfig(base);
     expect(config).toMatchObject({
