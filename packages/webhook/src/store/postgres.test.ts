@@ -121,6 +121,19 @@ describe("Store on PostgreSQL: the hot statements of concurrent requests share o
     );
   });
 
+  it("two requests racing for one new order id on separate connections: one creates it, the other finds it, never a unique violation", async () => {
+    const plain = new Store(db, { endpoints: [], partnerTransIdPrefix: "", batching: false });
+    const now = Date.now();
+    for (let i = 0; i < 150; i++) {
+      const id = `race-${i}`;
+      const results = await Promise.all([
+        plain.reserveOrder(qr(id), now, now + 60_000, now + 900_000),
+        plain.reserveOrder(qr(id), now, now + 60_000, now + 900_000),
+      ]);
+      expect(results.map((r) => r.kind).sort()).toEqual(["created", "existing"]);
+    }
+  });
+
   it("new orders reserved together: each created once, the same id twice gives one order, other terms a conflict", async () => {
     const now = Date.now();
     const ids = Array.from({ length: 10 }, (_, i) => `batch-${i}`);

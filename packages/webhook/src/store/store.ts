@@ -80,8 +80,13 @@ export function partnerTransIdFor(prefix: string, orderId: string, attempt: numb
 
 const ORDER_COLUMNS = "*";
 
+/**
+ * No conflict target: the trade id is unique too, and two requests racing for one new order id
+ * can meet at either index first. Naming only `order_id` would let the other index raise a unique
+ * violation (a 500) instead of answering the existing order. The hot batch's insert does the same.
+ */
 const INSERT_ORDER = `INSERT INTO orders (order_id, mode, amount, currency, description, notify_url, status, partner_trans_id, attempt, expires_at, next_sweep_at, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING`;
+  VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 const SAVE_QR = `UPDATE orders SET qr_code = ?, expires_at = ?, updated_at = ? WHERE order_id = ? RETURNING ${ORDER_COLUMNS}`;
 const TAKE_KEY = "INSERT INTO idempotency_keys (idempotency_key, fingerprint, created_at) VALUES (?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING";
 const FINISH_KEY = "UPDATE idempotency_keys SET status_code = ?, response = ? WHERE idempotency_key = ?";
@@ -127,7 +132,7 @@ const HOT_BATCH = `WITH taken AS (
     FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
                 CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]))
       AS v (order_id, mode, amount, currency, description, notify_url, partner_trans_id, expires_at, next_sweep_at, created_at, updated_at)
-    ON CONFLICT (order_id) DO NOTHING RETURNING *
+    ON CONFLICT DO NOTHING RETURNING *
   ), saved AS (
     UPDATE orders AS o SET qr_code = v.qr_code, expires_at = v.expires_at, updated_at = v.updated_at
     FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS v (order_id, qr_code, expires_at, updated_at)
@@ -252,7 +257,9 @@ export class Store {
       const inserted = await q.run(insert, values);
       if (inserted > 0) return { kind: "created", order: await this.orderIn(q, input.orderId) };
       const [row] = await q.all(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ?${this.db.forUpdate}`, [input.orderId]);
-      const order = toOrder(row!);
+      // Not this id but its trade id is taken (another order's id plus an attempt suffix): refused, nothing written.
+      if (!row) throw new Error(`order ${JSON.stringify(input.orderId)}: its Alipay trade id is already used by another order`);
+      const order = toOrder(row);
       if (order.mode !== input.mode) return { kind: "conflict", order, field: "mode" };
       if (order.amount !== input.amount) return { kind: "conflict", order, field: "amount" };
       if (order.currency !== input.currency) return { kind: "conflict", order, field: "currency" };
