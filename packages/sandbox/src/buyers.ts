@@ -100,10 +100,8 @@ export function isHeldCharge(code: string | undefined): boolean {
 
 const BY_CODE = new Map(MAGIC_BUYER_CODES.map((entry) => [entry.code, entry.behaviour]));
 
-/** A well-formed wallet payment code: 16–24 digits starting with 25–30 (spec §2.1). */
-export function isBuyerCode(code: string): boolean {
-  return /^(2[5-9]|30)[0-9]{14,22}$/.test(code);
-}
+/** A well-formed wallet payment code: core's one definition. */
+export { isBuyerCode } from "@alipayhk/core";
 
 /** What happens when this code is charged (call with a well-formed code). */
 export function barcodeBehaviour(code: string): BarcodeBehaviour {

@@ -66,7 +66,13 @@ export type BarcodeStep =
   | { step: "query"; outcome: string; code?: string }
   | { step: "cancel"; outcome: string; retry?: boolean; code?: string };
 
-const BUYER_CODE = /^(2[5-9]|30)[0-9]{14,22}$/;
+/** A wallet's payment code as Alipay HK takes it: 16-24 digits starting with 25-30 (spec §2.1). */
+export const BUYER_CODE_PATTERN = /^(2[5-9]|30)[0-9]{14,22}$/;
+
+/** Whether `code` is a well-formed wallet payment code ({@link BUYER_CODE_PATTERN}). */
+export function isBuyerCode(code: string): boolean {
+  return BUYER_CODE_PATTERN.test(code);
+}
 
 function describe(error: unknown): string {
   const e = error as { type?: string; code?: string; message?: string };
@@ -81,7 +87,7 @@ function describe(error: unknown): string {
 export async function payByBarcode(client: AlipayHkClient, input: PayByBarcodeInput, recovery: BarcodeRecovery = {}): Promise<BarcodePaymentResult> {
   checkPartnerTransId(input.partnerTransId);
   checkHkdRange(input.amount, "amount");
-  if (typeof input.buyerCode !== "string" || !BUYER_CODE.test(input.buyerCode)) {
+  if (typeof input.buyerCode !== "string" || !isBuyerCode(input.buyerCode)) {
     throw new AlipayConfigError("buyerCode: expected the wallet's 16-24 digit payment code starting with 25-30");
   }
   checkSignedText(input.transName, "transName");

@@ -1,5 +1,14 @@
 export { createQrPayment, checkPartnerTransId, type CreateQrPaymentInput, type QrPayment } from "./qr";
-export { payByBarcode, resolveOpenCharge, type BarcodePaymentResult, type BarcodeRecovery, type BarcodeStep, type PayByBarcodeInput } from "./barcode";
+export {
+  BUYER_CODE_PATTERN,
+  isBuyerCode,
+  payByBarcode,
+  resolveOpenCharge,
+  type BarcodePaymentResult,
+  type BarcodeRecovery,
+  type BarcodeStep,
+  type PayByBarcodeInput,
+} from "./barcode";
 export { refundReturn, derivePartnerRefundId, type RefundOutcome, type RefundReturnInput, type RefundReturnResult, type RefundRetry } from "./refund";
 export { cancelOrder, type CancelOrderInput, type CancelOrderResult, type CancelRetry } from "./cancel";
 export { getPaymentStatus, toNeutralStatus, type NeutralStatus, type PaymentStatusResult } from "./status";

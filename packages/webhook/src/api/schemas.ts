@@ -1,4 +1,4 @@
-import { AmountError, checkHkdRange, checkSignedText, toMinorUnits, type MinorUnits } from "@alipayhk/core";
+import { AmountError, BUYER_CODE_PATTERN, checkHkdRange, checkSignedText, toMinorUnits, type MinorUnits } from "@alipayhk/core";
 import { badRequest, type HttpError } from "@alipayhk/service-kit";
 import { z } from "zod";
 import type { DeliveryStatus, OrderMode, OrderStatus } from "../store/records";
@@ -31,7 +31,6 @@ export const ORDER_ID_PATTERN = /^[A-Za-z0-9_.-]{1,48}$/;
 const ORDER_ID_TEXT = "1-48 characters from A-Z a-z 0-9 _ - .";
 const RETURN_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const RETURN_ID_TEXT = "1-64 characters from A-Z a-z 0-9 _ - . :";
-const BUYER_CODE_PATTERN = /^(2[5-9]|30)[0-9]{14,22}$/;
 const BUYER_CODE_TEXT = "the wallet's 16-24 digit payment code starting with 25-30";
 const DECIMAL_AMOUNT = /^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$/;
 

@@ -1,9 +1,7 @@
+import { isBuyerCode } from "@alipayhk/core";
 import { badRequest, json, parseJsonObject, unauthorized, type RequestContext, type Route } from "@alipayhk/service-kit";
 import { sameKey, type PaymentService } from "../payments.js";
 import { orderIdParam, refusalError } from "./refusals.js";
-
-/** The wallet's payment code as core's barcode flow accepts it (16-24 digits starting 25-30). */
-const BUYER_CODE = /^(2[5-9]|30)\d{14,22}$/;
 
 /**
  * `POST /orders/:orderId/barcode` for a POS: bearer `BRIDGE_API_TOKEN` only (the plugin's secret
@@ -23,7 +21,7 @@ export function posRoute(o: { payments: PaymentService; apiToken: string | undef
       requireToken(ctx);
       const body = parseJsonObject(await ctx.body());
       const code = typeof body.buyer_code === "string" ? body.buyer_code.trim() : "";
-      if (!BUYER_CODE.test(code)) throw badRequest("invalid_body", "buyer_code: expected the 16-24 digit code from the buyer's wallet, starting 25-30");
+      if (!isBuyerCode(code)) throw badRequest("invalid_body", "buyer_code: expected the 16-24 digit code from the buyer's wallet, starting 25-30");
       const result = await o.payments.payByBarcode(orderIdParam(ctx), code);
       if (!result.ok) throw refusalError(result);
       const outcome = result.value;
