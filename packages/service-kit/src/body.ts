@@ -24,15 +24,27 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/** A JSON object body; an empty body is `{}`. Anything else is a 400 naming `body`. */
+/**
+ * A JSON body of any shape, for a schema to judge; an empty (or blank) body is `{}` where
+ * `emptyIsObject`, else refused. Text that is not JSON is a 400 `invalid_json` naming `body`.
+ */
+export function parseJson(body: Buffer, options: { emptyIsObject?: boolean } = {}): unknown {
+  const text = body.toString("utf8");
+  if (text.trim() === "") {
+    if (options.emptyIsObject) return {};
+    throw badRequest("invalid_json", "body: expected a JSON object, got an empty body");
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw badRequest("invalid_json", `body: expected a JSON object, got malformed JSON (${(error as Error).message.slice(0, 80)})`);
+  }
+}
+
+/** A JSON object body; an empty body is `{}`. Anything else is a 400 `invalid_json` naming `body`. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString("utf8"));
-  } catch {
-    throw badRequest("invalid_json", "body: expected a JSON object, got text that is not JSON");
-  }
+  const value = parseJson(body);
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw badRequest("invalid_json", "body: expected a JSON object");
   return value as Record<string, unknown>;
 }

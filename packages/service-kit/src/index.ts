@@ -16,7 +16,7 @@ export {
   type HttpErrorBody,
 } from "./errors";
 export { bytes, errorReply, html, json, redirect, STREAMED, text, type Reply, type Streamed } from "./reply";
-export { cookies, parseForm, parseJsonObject, readBody } from "./body";
+export { cookies, parseForm, parseJson, parseJsonObject, readBody } from "./body";
 export { createHttpHandler, sendReply, type HttpHandler, type HttpLayerOptions, type Method, type RequestContext, type Route } from "./router";
 export { listen, type Listening } from "./listen";
 export {
@@ -31,3 +31,4 @@ export {
   type SettingsSpec,
   type SettingsValues,
 } from "./settings";
+export { alipaySettings } from "./alipay-settings";

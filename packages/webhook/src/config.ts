@@ -1,5 +1,5 @@
 import { AlipayConfigError, clientOptionsFromSettings, DEFAULT_POLICY, type AlipayHkClientOptions } from "@alipayhk/core";
-import { parse, readSettings, setting, SettingError, type SettingsValues } from "@alipayhk/service-kit";
+import { alipaySettings, parse, readSettings, setting, SettingError, type SettingsValues } from "@alipayhk/service-kit";
 import { Webhook } from "standardwebhooks";
 import { isHttpUrl } from "./api/notify-url";
 import type { LogLevel } from "./log";
@@ -51,9 +51,6 @@ function timeScale(raw: string, fail: Fail): number {
   return value;
 }
 
-/** Checked by core with the other `ALIPAYHK_*` settings (the one reading every alipayhk tool shares). */
-const byCore = parse.text;
-
 /**
  * Every setting of `alipayhk-webhook`, declared once: its variable, meaning, default and check.
  * `--help` is generated from it; {@link loadConfigFromEnv} reads it.
@@ -100,23 +97,7 @@ export const WEBHOOK_SETTINGS = {
     defaultText: "http://127.0.0.1:$PORT",
     parse: (raw, fail) => (isHttpUrl(raw) ? raw.replace(/\/+$/, "") : fail("an http(s) URL")),
   }),
-  gateway: setting({
-    env: "ALIPAYHK_GATEWAY",
-    meaning: "production | production-global | alipay-sandbox | a gateway URL",
-    defaultText: "production",
-    parse: byCore,
-  }),
-  partner: setting({ env: "ALIPAYHK_PARTNER", meaning: "16-digit partner id starting with 2088 (required)", parse: byCore }),
-  signType: setting({ env: "ALIPAYHK_SIGN_TYPE", meaning: "MD5 | RSA | RSA2", defaultText: "RSA2 when only a private key is given, else MD5", parse: byCore }),
-  md5Key: setting({ env: "ALIPAYHK_MD5_KEY", meaning: "MD5 key, inline or a file path", secret: true, parse: byCore }),
-  privateKey: setting({ env: "ALIPAYHK_PRIVATE_KEY", meaning: "merchant RSA private key (PEM or base64), inline or a file path", secret: true, parse: byCore }),
-  alipayPublicKey: setting({ env: "ALIPAYHK_ALIPAY_PUBLIC_KEY", meaning: "Alipay's RSA public key (PEM or base64), inline or a file path", parse: byCore }),
-  timeoutMs: setting({
-    env: "ALIPAYHK_TIMEOUT_MS",
-    meaning: "per-request gateway timeout in ms",
-    defaultText: String(DEFAULT_POLICY.timeoutMs),
-    parse: byCore,
-  }),
+  ...alipaySettings(),
   qrExpiryMinutes: setting({
     env: "QR_EXPIRY_MINUTES",
     meaning: "minutes a QR code stays payable",
@@ -221,15 +202,7 @@ export function loadConfigFromEnv(env: Env = process.env): EnvConfig {
     const { values, warnings } = readSettings(WEBHOOK_SETTINGS, { env });
     checkTogether(values);
     // The one check of the ALIPAYHK_* settings (core's), shared with the CLI and the other adapters.
-    const alipay = clientOptionsFromSettings({
-      gateway: values.gateway,
-      partner: values.partner,
-      signType: values.signType,
-      md5Key: values.md5Key,
-      privateKey: values.privateKey,
-      alipayPublicKey: values.alipayPublicKey,
-      timeoutMs: values.timeoutMs,
-    });
+    const alipay = clientOptionsFromSettings(values);
     return { port: values.port, host: values.host, logLevel: values.logLevel, warnings, service: serviceConfig(values, alipay) };
   } catch (error) {
     throw asConfigError(error);

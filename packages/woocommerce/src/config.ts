@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { AlipayConfigError, clientOptionsFromSettings, DEFAULT_POLICY } from "@alipayhk/core";
-import { parse, readSettings, renderHelp, setting, SettingError, type SettingsValues } from "@alipayhk/service-kit";
+import { AlipayConfigError, clientOptionsFromSettings } from "@alipayhk/core";
+import { alipaySettings, parse, readSettings, renderHelp, setting, SettingError, type SettingsValues } from "@alipayhk/service-kit";
 
 /** What the bridge does when Alipay reports a payment for an order WooCommerce no longer takes payment for. */
 export type LatePaymentPolicy = "refund" | "flag";
@@ -180,36 +180,7 @@ export const BRIDGE_SETTINGS = {
     deprecatedNote: `set DATA_DIR to its folder instead; the state file is DATA_DIR/${STATE_FILE}`,
     parse: (raw, _fail, name): StateLocation => (name === "DB_PATH" ? { file: raw } : { dir: raw.replace(/\/+$/, "") }),
   }),
-  gateway: setting({ env: "ALIPAYHK_GATEWAY", meaning: "production | production-global | alipay-sandbox | gateway URL", required: true, parse: parse.text }),
-  partner: setting({ env: "ALIPAYHK_PARTNER", meaning: "Alipay partner id, 16 digits starting 2088", required: true, parse: parse.text }),
-  signType: setting({
-    env: "ALIPAYHK_SIGN_TYPE",
-    meaning: "MD5 | RSA | RSA2",
-    defaultText: "MD5; RSA2 when only ALIPAYHK_PRIVATE_KEY is set",
-    parse: (raw, fail): AlipaySignType => {
-      const type = raw.toUpperCase();
-      return type === "MD5" || type === "RSA" || type === "RSA2" ? type : fail("MD5, RSA or RSA2");
-    },
-  }),
-  md5Key: setting({ env: "ALIPAYHK_MD5_KEY", meaning: "MD5 key, inline or a file path (sign type MD5)", secret: true, parse: parse.text }),
-  privateKey: setting({
-    env: "ALIPAYHK_PRIVATE_KEY",
-    meaning: "merchant private key, PEM/base64 inline or a file path (RSA, RSA2)",
-    secret: true,
-    parse: parse.text,
-  }),
-  alipayPublicKey: setting({
-    env: "ALIPAYHK_ALIPAY_PUBLIC_KEY",
-    meaning: "Alipay public key, PEM/base64 inline or a file path (RSA, RSA2)",
-    secret: true,
-    parse: parse.text,
-  }),
-  timeoutMs: setting({
-    env: "ALIPAYHK_TIMEOUT_MS",
-    meaning: "per-request gateway timeout in ms, 1 to 600000",
-    defaultText: String(DEFAULT_POLICY.timeoutMs),
-    parse: parse.text,
-  }),
+  ...alipaySettings({ required: true }),
 };
 
 type BridgeSettings = SettingsValues<typeof BRIDGE_SETTINGS>;
@@ -276,7 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(s.ca ? { ca: s.ca } : {}),
       holdStockMinutes: s.holdStockMinutes,
     },
-    alipay: alipaySettings(s),
+    alipay: alipayEnvConfig(s),
     host: s.host,
     port: s.port,
     publicUrl: s.publicUrl,
@@ -294,21 +265,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  * The `ALIPAYHK_*` settings, judged by core's one reader (as the CLI and the webhook adapter judge
  * them): keys read inline or from files, their roles checked by building a client once.
  */
-function alipaySettings(s: BridgeSettings): AlipayEnvConfig {
+function alipayEnvConfig(s: BridgeSettings): AlipayEnvConfig {
   let options;
   try {
-    options = clientOptionsFromSettings(
-      {
-        gateway: s.gateway,
-        partner: s.partner,
-        signType: s.signType,
-        md5Key: s.md5Key,
-        privateKey: s.privateKey,
-        alipayPublicKey: s.alipayPublicKey,
-        timeoutMs: s.timeoutMs,
-      },
-      { requireGateway: true },
-    );
+    options = clientOptionsFromSettings(s, { requireGateway: true });
   } catch (error) {
     throw asConfigError(error);
   }

@@ -1,7 +1,6 @@
-import { badRequest, conflict, HttpError, json, notFound, bytes, type Reply } from "@alipayhk/service-kit";
+import { badRequest, bytes, conflict, HttpError, json, notFound, parseJson, type Reply } from "@alipayhk/service-kit";
 import QRCode from "qrcode";
 import type { ApiRoute } from "../http/pipeline";
-import { readJson } from "../http/pipeline";
 import type { PaymentRefusal, PaymentResult, Payments } from "../payments";
 import type { OutboxStore } from "../store/outbox-store";
 import type { EventType } from "../store/records";
@@ -95,7 +94,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
       auth: true,
       idempotent: true,
       async handle({ raw }) {
-        const body = parseWith(createOrderBody, readJson(raw));
+        const body = parseWith(createOrderBody, parseJson(raw));
         if (body.notify !== undefined) {
           if (!options.canSignEvents) throw badRequest("invalid_request", "notify: not available: no WEBHOOK_ENDPOINT_SECRET is configured to sign the events");
           const refused = options.allowPrivateNotifyUrls ? undefined : privateHostReason(new URL(body.notify).hostname);
@@ -160,7 +159,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
       auth: true,
       idempotent: true,
       async handle({ params, raw }) {
-        parseWith(cancelBody, readJson(raw, true));
+        parseWith(cancelBody, parseJson(raw, { emptyIsObject: true }));
         const { order_id } = parseWith(orderIdParams, params);
         okOrRefuse(await payments.cancel(order_id));
         return json(200, await orderWithRefunds(order_id));
@@ -172,7 +171,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
       auth: true,
       idempotent: true,
       async handle({ raw }) {
-        const body = parseWith(createReturnBody, readJson(raw));
+        const body = parseWith(createReturnBody, parseJson(raw));
         const { value, outcome } = okOrRefuse(
           await payments.refund({ orderId: body.order_id, returnId: body.return_id, amount: body.amount, reason: body.reason }),
         );
@@ -203,7 +202,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiRoute[] {
       path: "/v1/events/:event_id/redeliver",
       auth: true,
       async handle({ params, raw }) {
-        parseWith(redeliverBody, readJson(raw, true));
+        parseWith(redeliverBody, parseJson(raw, { emptyIsObject: true }));
         const event = await eventOrNotFound(parseWith(eventIdParams, params).event_id);
         if (event.deliveries.length === 0) throw conflict("no_endpoints", "event_id: this event has no endpoint to deliver to (WEBHOOK_ENDPOINTS was empty)");
         await outbox.redeliver(event.id, options.now());

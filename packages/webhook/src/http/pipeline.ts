@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import {
-  badRequest,
   bytes,
   conflict,
   createHttpHandler,
@@ -51,20 +50,6 @@ export interface ApiHandlerOptions {
 
 /** `/v1/orders/:order_id` → `/v1/orders/{order_id}`: the metric label, as the OpenAPI document names the route. */
 const routeLabel = (path: string) => path.replace(/:(\w+)/g, "{$1}");
-
-/** A JSON request body: an empty body is `{}` where `emptyIsObject`; anything but JSON is `invalid_json`. */
-export function readJson(raw: Buffer, emptyIsObject = false): unknown {
-  const text = raw.toString("utf8");
-  if (text.trim() === "") {
-    if (emptyIsObject) return {};
-    throw badRequest("invalid_json", "body: expected a JSON object, got an empty body");
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw badRequest("invalid_json", `body: expected a JSON object, got malformed JSON (${(error as Error).message.slice(0, 80)})`);
-  }
-}
 
 /**
  * Runs a route once per idempotency key: a repeat gets the first successful response again
