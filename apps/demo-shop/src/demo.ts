@@ -79,10 +79,11 @@ export async function startDemo(options: DemoOptions, overrides: StartDemoOverri
       { drain: () => shop?.drain() ?? Promise.resolve() },
     );
     // Live pages hold event streams open: close() ends them after a short grace.
-    const listening: Listening = await listen(handler, { port: options.port, host: options.host, graceMs: 250 }).catch((error: unknown) => {
-      throw portError(error, "--port", options.port);
-    });
-    listening.server.keepAliveTimeout = 5_000;
+    const listening: Listening = await listen(handler, { port: options.port, host: options.host, graceMs: 250, keepAliveTimeoutMs: 5_000 }).catch(
+      (error: unknown) => {
+        throw portError(error, "--port", options.port);
+      },
+    );
     stops.push(() => listening.close());
     const shopUrl = listening.url;
 

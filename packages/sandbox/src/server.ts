@@ -172,8 +172,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     notFoundHint: "; the gateway is /gateway.do, the admin routes are under /sandbox/",
     onUnexpected: (error, request) => config.log(`internal error on ${request.method} ${request.path}: ${(error as Error).stack ?? error}`),
   });
-  const listening = await listen(handler, { port: config.port, host: config.host });
-  listening.server.keepAliveTimeout = 5_000;
+  const listening = await listen(handler, { port: config.port, host: config.host, keepAliveTimeoutMs: 5_000 });
   baseUrl = listening.url;
   return runningSandbox(engine, config, listening, files);
 }

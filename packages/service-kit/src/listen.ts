@@ -16,10 +16,17 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Listens on `host:port` (port 0 = any free port); rejects with the listen error (`EADDRINUSE`). */
-export async function listen(handler: HttpHandler, options: { port: number; host?: string; graceMs?: number }): Promise<Listening> {
+/**
+ * Listens on `host:port` (port 0 = any free port); rejects with the listen error (`EADDRINUSE`).
+ * `keepAliveTimeoutMs`: how long an idle keep-alive connection stays open (Node's default 5 s; a
+ * service behind a load balancer wants it above the balancer's idle timeout).
+ */
+export async function listen(
+  handler: HttpHandler,
+  options: { port: number; host?: string; graceMs?: number; keepAliveTimeoutMs?: number },
+): Promise<Listening> {
   const host = options.host ?? "127.0.0.1";
-  const server = createServer(handler);
+  const server = createServer(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, host, () => {

@@ -130,6 +130,11 @@ describe("the HTTP layer", () => {
     expect(next.done).toBe(true);
   });
 
+  it("keeps an idle connection open for keepAliveTimeoutMs when asked", async () => {
+    server = await listen(createHttpHandler({ routes: [] }), { port: 0, keepAliveTimeoutMs: 65_000 });
+    expect(server.server.keepAliveTimeout).toBe(65_000);
+  });
+
   it("close() waits for a request being handled", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -1,5 +1,3 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
   AlipayHkClient,
@@ -11,7 +9,7 @@ import {
   type RefundRetry,
   type TradeEvent,
 } from "@alipayhk/core";
-import type { HttpHandler } from "@alipayhk/service-kit";
+import { type HttpHandler, type Listening, listen } from "@alipayhk/service-kit";
 import { apiRoutes } from "./api/routes";
 import { systemRoutes } from "./api/system-routes";
 import { InboundAuth } from "./http/auth";
@@ -233,7 +231,7 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
   });
   const sweep = sweeper({ payments, store, logger, intervalMs: sweepIntervalMs, retentionMs: config.idempotencyRetentionMs ?? 86_400_000, now });
 
-  let server: Server | undefined;
+  let server: Listening | undefined;
   let listenUrl = "";
   let workersStarted = false;
   let closed = false;
@@ -259,13 +257,9 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
     sweep: sweep.run,
     startWorkers,
     async listen(port = 0, host = "127.0.0.1") {
-      server = createServer({ keepAliveTimeout: 65_000 }, handler);
-      await new Promise<void>((resolve, reject) => {
-        server!.once("error", reject);
-        server!.listen(port, host, () => resolve());
-      });
-      const address = server.address() as AddressInfo;
-      const listening = (listenUrl = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`);
+      // Above the usual load balancers' 60 s idle timeout, so they never reuse a closing connection.
+      server = await listen(handler, { port, host, keepAliveTimeoutMs: 65_000 });
+      const listening = (listenUrl = server.url);
       if (!baseUrl) baseUrl = listening;
       if (!notifyUrl) notifyUrl = `${baseUrl}/alipay/notify`;
       startWorkers();
@@ -276,13 +270,10 @@ export async function createWebhookService(config: WebhookServiceConfig): Promis
       if (closed) return;
       closed = true;
       const sweepStopped = sweep.stop();
-      if (server) {
-        const stopped = new Promise<void>((resolve) => server!.close(() => resolve()));
-        server.closeIdleConnections();
-        await stopped;
-      }
-      // A client that went away leaves its request running: let it finish before the store closes.
-      await handler.drain();
+      // Stops taking requests and waits for those being handled (a client that went away leaves
+      // its request running) before the store closes.
+      if (server) await server.close();
+      else await handler.drain();
       await worker.stop();
       await sweepStopped;
       await db.close();
