@@ -102,16 +102,20 @@ function toKitRoute(route: ApiRoute, options: ApiHandlerOptions): Route {
  */
 export function createApiHandler(options: ApiHandlerOptions): HttpHandler {
   const { metrics, logger } = options;
+  // Labels computed once per route, not per request.
+  const labels = new Map(options.routes.map((route) => [route.path, routeLabel(route.path)]));
+  const labelOf = (path: string) => labels.get(path) ?? path;
   return createHttpHandler({
     routes: options.routes.map((route) => toKitRoute(route, options)),
     maxBodyBytes: options.maxBodyBytes,
     notFoundHint: "; see GET /openapi.json",
     internalMessage: "server: the request failed unexpectedly; it is safe to retry with the same idempotency key",
     onUnexpected: (error, request) =>
-      logger.log("error", "request failed", { route: routeLabel(request.route), method: request.method, error: (error as Error).message }),
+      logger.log("error", "request failed", { route: labelOf(request.route), method: request.method, error: (error as Error).message }),
     onResponse: ({ route, method, status, seconds }) => {
-      metrics.httpRequests.inc({ route: routeLabel(route), method, status: String(status) });
-      metrics.httpDuration.observe({ route: routeLabel(route) }, seconds);
+      const label = labelOf(route);
+      metrics.httpRequests.inc({ route: label, method, status: String(status) });
+      metrics.httpDuration.observe({ route: label }, seconds);
     },
   });
 }
